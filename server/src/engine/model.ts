@@ -1,0 +1,208 @@
+// The shared vocabulary of the engine. Pure data: no VS Code, no I/O.
+// Positions are 0-based (LSP style); the CLI converts to 1-based when printing.
+
+export interface Position {
+  line: number;
+  character: number;
+}
+
+export interface Range {
+  start: Position;
+  end: Position;
+}
+
+export type Severity = 'error' | 'warning' | 'info' | 'hint';
+
+/** A location in some file of the workspace; `uri` is whatever the caller used to name the file. */
+export interface Location {
+  uri: string;
+  range: Range;
+}
+
+export interface RelatedInfo extends Location {
+  message: string;
+}
+
+/** A JSON path into a resource object as written, e.g. ['spec', 'headers', 'x-team']. */
+export type JsonPath = (string | number)[];
+
+/**
+ * One diagnostic. `code` is stable and shared by the editor, the CLI and CI:
+ * EP001 YAML syntax, EP1xx schema, EP2xx cross-resource policy checks.
+ */
+export interface Finding {
+  code: string;
+  severity: Severity;
+  message: string;
+  uri: string;
+  range: Range;
+  related?: RelatedInfo[];
+  /** Machine-readable payload for quick fixes (e.g. the edits that fix it). */
+  fix?: QuickFix;
+}
+
+export interface TextEdit {
+  uri: string;
+  range: Range;
+  newText: string;
+}
+
+export interface QuickFix {
+  title: string;
+  edits: TextEdit[];
+}
+
+/** Where a resource came from: a CRD document, or one document inside a getambassador.io/config annotation. */
+export interface Origin {
+  uri: string;
+  /** Index of the YAML document in the file (0-based). */
+  docIndex: number;
+  /** Set when the resource is defined in a getambassador.io/config annotation. */
+  annotation?: {
+    /** Kind and name of the Service/Ingress that carries the annotation. */
+    ownerKind: string;
+    ownerName: string;
+    ownerNamespace?: string;
+    /** Index of the document inside the annotation text (0-based). */
+    innerIndex: number;
+  };
+}
+
+/** The 14 kinds Emissary serves in the getambassador.io group. */
+export const AMBASSADOR_KINDS = [
+  'AuthService',
+  'ConsulResolver',
+  'DevPortal',
+  'Host',
+  'KubernetesEndpointResolver',
+  'KubernetesServiceResolver',
+  'Listener',
+  'LogService',
+  'Mapping',
+  'Module',
+  'RateLimitService',
+  'TCPMapping',
+  'TLSContext',
+  'TracingService',
+] as const;
+export type AmbassadorKind = (typeof AMBASSADOR_KINDS)[number];
+
+export const AMBASSADOR_GROUP = 'getambassador.io';
+
+/** Served versions per kind. */
+export function versionsOf(kind: string): string[] {
+  if (kind === 'Listener') return ['v3alpha1'];
+  if (kind === 'Host') return ['v2', 'v3alpha1'];
+  return (AMBASSADOR_KINDS as readonly string[]).includes(kind) ? ['v1', 'v2', 'v3alpha1'] : [];
+}
+
+/**
+ * A typed Ambassador resource with its source. `object` is the full object as Emissary would see it:
+ * for annotation resources the flat layout is already normalised into apiVersion/kind/metadata/spec.
+ */
+export interface Resource {
+  /** Normalised apiVersion, always `getambassador.io/vN...` (annotation `ambassador/vN` is mapped). */
+  apiVersion: string;
+  /** The version part, e.g. `v3alpha1`. */
+  version: string;
+  kind: string;
+  name: string;
+  /** Namespace as written, or inherited from the annotation's owner; undefined if none was given. */
+  namespace?: string;
+  labels: Record<string, string>;
+  spec: Record<string, unknown>;
+  /** The whole object (apiVersion, kind, metadata, spec, ...), normalised as described above. */
+  object: Record<string, unknown>;
+  origin: Origin;
+  /**
+   * Range of a path in the source. `path` is a path into `object` (e.g. ['spec','prefix']); the locator maps it
+   * to the annotation's flat layout where needed. `part` picks the key or the value of a mapping entry.
+   * Falls back to the nearest existing ancestor, then to the document start. Computed lazily.
+   */
+  locate(path: JsonPath, part?: 'key' | 'value'): Range;
+}
+
+export function nsOf(r: Resource, defaultNamespace = 'default'): string {
+  return r.namespace ?? defaultNamespace;
+}
+
+export function resourceLabel(r: Resource): string {
+  return `${r.kind} ${r.namespace ?? 'default'}/${r.name}`;
+}
+
+export function emptyRange(): Range {
+  return { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
+}
+
+// ---- Route table (what the edge will serve). Built by routes.ts, shown by the Routes tree and `edgepolicy routes`.
+
+export interface RouteMember {
+  kind: 'Mapping';
+  name: string;
+  namespace: string;
+  service: string;
+  /** Weight as written, if any. */
+  rawWeight?: number;
+  /** Normalised share in percent (0..100) after Emissary's weight rules. */
+  weight: number;
+  shadow?: boolean;
+  redirect?: boolean;
+  /** Set when Emissary drops this member (mismatched core key, name shadowing, ...): the reason. */
+  dropped?: string;
+  location: Location;
+}
+
+export interface RouteHeader {
+  name: string;
+  value: string;
+  regex: boolean;
+}
+
+export interface RouteGroup {
+  /** Hex SHA-1 of Emissary's group key string. */
+  groupId: string;
+  /** The group key string the id was computed from (for explanations). */
+  key: string;
+  /** Name of the group (its first member's name). */
+  name: string;
+  /** The Mapping's host glob (`*` when none), or the host regex when `hostRegex`. */
+  host: string;
+  hostRegex?: boolean;
+  /** Host resources (namespace/name) the group attaches to. */
+  hosts: string[];
+  prefix: string;
+  prefixRegex?: boolean;
+  prefixExact?: boolean;
+  method?: string;
+  headers: RouteHeader[];
+  queryParameters: RouteHeader[];
+  precedence: number;
+  members: RouteMember[];
+  /** Emissary rejects the whole group (e.g. weights over 100). */
+  rejected?: string;
+  /** Codes of findings that touch this group (EP200, ...), for icons. */
+  problems: string[];
+}
+
+export interface RouteHost {
+  name: string;
+  namespace: string;
+  hostname: string;
+  location: Location;
+  /** Ids of the groups attached to this Host, in route order. */
+  groupIds: string[];
+}
+
+export interface TcpRoute {
+  port: number;
+  host?: string;
+  members: RouteMember[];
+  problems: string[];
+}
+
+export interface RouteTable {
+  hosts: RouteHost[];
+  /** All HTTP groups in Emissary's route order (precedence, prefix length, header count). */
+  groups: RouteGroup[];
+  tcp: TcpRoute[];
+}

@@ -1,0 +1,92 @@
+// Custom LSP messages between the VS Code client and the edgepolicy server. Shared by both sides.
+import type { RouteTable } from '../engine/model';
+
+/** client -> server request: the current effective route table. */
+export const RoutesRequest = 'edgepolicy/routes';
+export type RoutesResult = RouteTable;
+
+/** server -> client notification: the route table or findings changed; re-request what you show. */
+export const RoutesChangedNotification = 'edgepolicy/routesChanged';
+
+export interface KubeContextInfo {
+  name: string;
+  cluster: string;
+  user: string;
+  namespace?: string;
+  current: boolean;
+}
+
+/** Where the kubeconfig comes from: an explicit path (trusted workspaces only), else KUBECONFIG, else ~/.kube/config. */
+export interface KubeconfigParams {
+  kubeconfig?: string;
+  /** false in an untrusted workspace: exec credential plugins must not run. */
+  allowExec: boolean;
+}
+
+/** client -> server: contexts of the kubeconfig, current first. */
+export const ListContextsRequest = 'edgepolicy/listContexts';
+export type ListContextsParams = KubeconfigParams;
+export interface ListContextsResult {
+  contexts: KubeContextInfo[];
+  error?: string;
+}
+
+/** client -> server: namespaces of a context (empty with `error` when not allowed to list). */
+export const ListNamespacesRequest = 'edgepolicy/listNamespaces';
+export interface ListNamespacesParams extends KubeconfigParams {
+  context: string;
+}
+export interface ListNamespacesResult {
+  namespaces: string[];
+  error?: string;
+}
+
+export type DriftState = 'in-sync' | 'changed' | 'workspace-only' | 'cluster-only';
+
+export interface DriftEntry {
+  /** Stable key: `${apiGroupVersion}/${kind}/${namespace}/${name}`. */
+  key: string;
+  kind: string;
+  namespace: string;
+  name: string;
+  state: DriftState;
+  /** JSON pointers into the normalised object. */
+  changes: string[];
+  /** Workspace source, when the resource is defined in the workspace. */
+  uri?: string;
+  line?: number;
+}
+
+export interface DriftSummary {
+  context: string;
+  namespaces: string[];
+  status: 'loading' | 'live' | 'reconnecting' | 'error' | 'stopped';
+  /** A clear message for the user when status is error/reconnecting. Never holds credentials. */
+  message?: string;
+  entries: DriftEntry[];
+}
+
+/** client -> server: start (or restart) a live diff session against a context. */
+export const DiffStartRequest = 'edgepolicy/diffStart';
+export interface DiffStartParams extends KubeconfigParams {
+  context: string;
+  /** Namespaces to compare; empty = all namespaces the workspace or cluster has. */
+  namespaces: string[];
+}
+export type DiffStartResult = DriftSummary;
+
+/** client -> server: stop the live session (closes watches). */
+export const DiffStopRequest = 'edgepolicy/diffStop';
+
+/** server -> client notification: the drift summary changed. */
+export const DiffChangedNotification = 'edgepolicy/diffChanged';
+
+/** client -> server: the normalised YAML of one side of one entry (Secret data masked). */
+export const DiffDocumentRequest = 'edgepolicy/diffDocument';
+export interface DiffDocumentParams {
+  key: string;
+  side: 'workspace' | 'cluster';
+}
+export interface DiffDocumentResult {
+  text: string;
+}
