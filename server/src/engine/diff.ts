@@ -1,0 +1,563 @@
+// Drift between the workspace (desired) and the cluster (live). Pure: no I/O.
+//
+// Both sides are normalised (server-managed metadata, status and Emissary's v2 conversion helpers dropped),
+// then compared as whole objects. The result is one DriftEntry per resource, kept in a keyed index so that a
+// single watch event or a single changed workspace resource updates one entry without recomputing the rest.
+import * as yaml from 'js-yaml';
+import type { DriftEntry, DriftState } from '../lsp/protocol';
+import type { Resource } from './model';
+import { escapePointerToken, ignoresFor, isPlainObject, pointerTokens, type IgnoreRule } from './ignore';
+
+export type { IgnoreRule } from './ignore';
+export type Obj = Record<string, unknown>;
+
+const DROPPED_METADATA = ['managedFields', 'resourceVersion', 'uid', 'generation', 'creationTimestamp', 'selfLink'];
+const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
+/** Fields Emissary's v2<->v3alpha1 conversion adds to round-trip v2 objects; dropped anywhere under spec. */
+const CONVERSION_HELPERS = new Set(['v2ExplicitTLS', 'v2BoolHeaders', 'v2BoolQueryParameters', 'v2Representation', 'v2Shorthand']);
+
+/** Identity of an object: group/version/kind/namespace/name. */
+export interface ObjectId {
+  group: string;
+  version: string;
+  kind: string;
+  namespace: string;
+  name: string;
+}
+
+export function splitApiVersion(apiVersion: string): { group: string; version: string } {
+  const i = apiVersion.lastIndexOf('/');
+  return i < 0 ? { group: '', version: apiVersion } : { group: apiVersion.slice(0, i), version: apiVersion.slice(i + 1) };
+}
+
+export function idOf(obj: Obj, defaultNamespace = 'default'): ObjectId | undefined {
+  const apiVersion = obj['apiVersion'];
+  const kind = obj['kind'];
+  const md = obj['metadata'];
+  if (typeof apiVersion !== 'string' || typeof kind !== 'string' || !isPlainObject(md) || typeof md['name'] !== 'string') return undefined;
+  const ns = typeof md['namespace'] === 'string' && md['namespace'] !== '' ? md['namespace'] : defaultNamespace;
+  return { ...splitApiVersion(apiVersion), kind, namespace: ns, name: md['name'] };
+}
+
+/** The DriftEntry key: `${apiGroupVersion}/${kind}/${namespace}/${name}`. */
+export function keyOf(id: ObjectId): string {
+  return `${id.group ? id.group + '/' : ''}${id.version}/${id.kind}/${id.namespace}/${id.name}`;
+}
+
+/** Version-independent identity (one cluster object is served at every version of its kind). */
+export function identityOf(id: Pick<ObjectId, 'group' | 'kind' | 'namespace' | 'name'>): string {
+  return `${id.group}/${id.kind}/${id.namespace}/${id.name}`;
+}
+
+export function kindKey(group: string, kind: string): string {
+  return `${group}/${kind}`;
+}
+
+function isSecret(obj: Obj): boolean {
+  return obj['kind'] === 'Secret' && (obj['apiVersion'] === 'v1' || obj['apiVersion'] === undefined);
+}
+
+/**
+ * Normalise an object for comparison. Returns a new object (the input is not changed).
+ * `defaultNamespace` fills a missing metadata.namespace, as kubectl does when applying.
+ */
+export function normalizeObject(obj: Obj, defaultNamespace?: string): Obj {
+  const out: Obj = {};
+  for (const [k, v] of Object.entries(obj)) {
+    if (k === 'status' || v === undefined || v === null) continue;
+    if (k === 'metadata' && isPlainObject(v)) out[k] = normalizeMetadata(v, defaultNamespace);
+    else if (k === 'spec') out[k] = cleanValue(v, true, false);
+    else out[k] = cleanValue(v, false, false);
+  }
+  if (defaultNamespace !== undefined && !isPlainObject(out['metadata'])) out['metadata'] = { namespace: defaultNamespace };
+  if (isSecret(out)) normalizeSecret(out);
+  return out;
+}
+
+function normalizeMetadata(md: Obj, defaultNamespace?: string): Obj {
+  const out: Obj = {};
+  for (const [k, v] of Object.entries(md)) {
+    if (DROPPED_METADATA.includes(k) || v === undefined || v === null) continue;
+    if (k === 'annotations' && isPlainObject(v)) {
+      const ann: Obj = {};
+      for (const [ak, av] of Object.entries(v)) if (ak !== LAST_APPLIED && av !== null && av !== undefined) ann[ak] = av;
+      if (Object.keys(ann).length) out[k] = ann;
+      continue;
+    }
+    if (k === 'labels' && isPlainObject(v)) {
+      if (Object.keys(v).length) out[k] = cleanValue(v, false, false);
+      continue;
+    }
+    out[k] = cleanValue(v, false, false);
+  }
+  if ((out['namespace'] === undefined || out['namespace'] === '') && defaultNamespace !== undefined) out['namespace'] = defaultNamespace;
+  return out;
+}
+
+/** Deep copy dropping null map values and (under spec) the conversion helper fields. */
+function cleanValue(v: unknown, inSpec: boolean, inCors: boolean): unknown {
+  if (Array.isArray(v)) return v.map((x) => cleanValue(x, inSpec, false));
+  if (!isPlainObject(v)) return v;
+  const out: Obj = {};
+  for (const [k, x] of Object.entries(v)) {
+    if (x === null || x === undefined) continue;
+    if (inSpec && CONVERSION_HELPERS.has(k)) continue;
+    if (inSpec && inCors && k === 'v2CommaSeparatedOrigins') continue;
+    out[k] = cleanValue(x, inSpec, inSpec && k === 'cors');
+  }
+  return out;
+}
+
+/** stringData is write-only: the API server merges it into data (base64). Do the same so both sides compare. */
+function normalizeSecret(s: Obj): void {
+  const sd = s['stringData'];
+  if (!isPlainObject(sd)) return;
+  const data: Obj = isPlainObject(s['data']) ? { ...s['data'] } : {};
+  for (const [k, v] of Object.entries(sd)) data[k] = Buffer.from(String(v), 'utf8').toString('base64');
+  delete s['stringData'];
+  s['data'] = data;
+}
+
+/** Replace Secret values by `<redacted: N bytes>`. Returns a new object for Secrets, the same object otherwise. */
+export function maskSecrets(obj: Obj): Obj {
+  if (!isSecret(obj)) return obj;
+  const out: Obj = { ...obj };
+  if (isPlainObject(obj['data'])) {
+    const d: Obj = {};
+    for (const [k, v] of Object.entries(obj['data'])) d[k] = `<redacted: ${typeof v === 'string' ? Buffer.from(v, 'base64').length : 0} bytes>`;
+    out['data'] = d;
+  }
+  if (isPlainObject(obj['stringData'])) {
+    const d: Obj = {};
+    for (const [k, v] of Object.entries(obj['stringData'])) d[k] = `<redacted: ${Buffer.byteLength(String(v ?? ''), 'utf8')} bytes>`;
+    out['stringData'] = d;
+  }
+  // The last-applied annotation of a Secret carries its data: never show it (normalisation drops it too).
+  const md = obj['metadata'];
+  if (isPlainObject(md) && isPlainObject(md['annotations']) && LAST_APPLIED in md['annotations']) {
+    const ann = { ...md['annotations'] };
+    ann[LAST_APPLIED] = '<redacted>';
+    out['metadata'] = { ...md, annotations: ann };
+  }
+  return out;
+}
+
+/** Remove the value at a JSON pointer (in place). Missing paths are fine. */
+export function removePointer(obj: Obj, pointer: string): void {
+  const toks = pointerTokens(pointer);
+  if (!toks.length) return;
+  let cur: unknown = obj;
+  for (let i = 0; i < toks.length - 1; i++) {
+    if (Array.isArray(cur)) cur = cur[Number(toks[i])];
+    else if (isPlainObject(cur)) cur = cur[toks[i]];
+    else return;
+  }
+  const last = toks[toks.length - 1];
+  if (Array.isArray(cur)) {
+    const i = Number(last);
+    if (Number.isInteger(i) && i >= 0 && i < cur.length) cur.splice(i, 1);
+  } else if (isPlainObject(cur)) delete cur[last];
+}
+
+function deepCopy<T>(v: T): T {
+  if (Array.isArray(v)) return v.map(deepCopy) as T;
+  if (isPlainObject(v)) {
+    const o: Obj = {};
+    for (const [k, x] of Object.entries(v)) o[k] = deepCopy(x);
+    return o as T;
+  }
+  return v;
+}
+
+/** JSON pointers where `a` and `b` differ (deepest differing node). Empty when equal. */
+export function diffValues(a: unknown, b: unknown, base = '', out: string[] = []): string[] {
+  if (a === b) return out;
+  if (isPlainObject(a) && isPlainObject(b)) {
+    const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+    for (const k of [...keys].sort()) {
+      const p = `${base}/${escapePointerToken(k)}`;
+      if (!(k in a) || !(k in b)) out.push(p);
+      else diffValues(a[k], b[k], p, out);
+    }
+    return out;
+  }
+  if (Array.isArray(a) && Array.isArray(b)) {
+    const n = Math.max(a.length, b.length);
+    for (let i = 0; i < n; i++) {
+      if (i >= a.length || i >= b.length) out.push(`${base}/${i}`);
+      else diffValues(a[i], b[i], `${base}/${i}`, out);
+    }
+    return out;
+  }
+  if (typeof a === 'number' && typeof b === 'number' && Number.isNaN(a) && Number.isNaN(b)) return out;
+  out.push(base === '' ? '/' : base);
+  return out;
+}
+
+// ---- rendering
+
+const TOP_ORDER = ['apiVersion', 'kind', 'metadata', 'spec', 'data', 'stringData', 'type'];
+const META_ORDER = ['name', 'namespace', 'labels', 'annotations'];
+
+function ordered(v: unknown, order?: string[], childOrders?: Record<string, string[]>): unknown {
+  if (Array.isArray(v)) return v.map((x) => ordered(x));
+  if (!isPlainObject(v)) return v;
+  const keys = Object.keys(v);
+  const first = order ? order.filter((k) => k in v) : [];
+  const rest = keys.filter((k) => !first.includes(k)).sort();
+  const out: Obj = {};
+  for (const k of [...first, ...rest]) out[k] = ordered(v[k], childOrders?.[k]);
+  return out;
+}
+
+/** YAML text of a (normalised) object with a stable key order; Secret values are masked. */
+export function renderYaml(obj: Obj | undefined, header?: string[]): string {
+  const lines = (header ?? []).map((h) => `# ${h}\n`).join('');
+  if (!obj) return lines;
+  const o = ordered(maskSecrets(obj), TOP_ORDER, { metadata: META_ORDER });
+  return lines + yaml.dump(o, { lineWidth: -1, noRefs: true, sortKeys: false, quotingType: '"' });
+}
+
+// ---- desired side from the engine's resources
+
+export interface DesiredItem {
+  object: Obj;
+  uri?: string;
+  /** 0-based line of the resource in its file. */
+  line?: number;
+}
+
+export function desiredFromResource(r: Resource): DesiredItem {
+  let line: number | undefined;
+  try {
+    line = r.locate([]).start.line;
+  } catch {
+    line = undefined;
+  }
+  return { object: r.object, uri: r.origin.uri, line };
+}
+
+// ---- the keyed index
+
+export interface DriftOptions {
+  /** Namespace for desired objects that do not name one (the context's namespace, else `default`). */
+  defaultNamespace?: string;
+  ignore?: IgnoreRule[];
+  /** Only these namespaces are compared (empty/undefined = all). */
+  namespaces?: string[];
+}
+
+interface Slot {
+  identity: string;
+  group: string;
+  kind: string;
+  namespace: string;
+  name: string;
+  desired?: { version: string; norm: Obj; uri?: string; line?: number; source: unknown };
+  /** Live object per served version it was listed at. */
+  live: Map<string, Obj>;
+  entry?: DriftEntry;
+  /** Pointers left out by ignore rules (for document headers). */
+  ignoredPointers: string[];
+}
+
+/**
+ * The drift index. Desired and live objects are keyed by identity; each change re-evaluates only its slot.
+ * Live objects are added per (kind, version) they were listed at; `setPrimaryVersion` tells which listing of a
+ * kind counts for cluster-only detection (the others only serve desired objects written at that version).
+ */
+export class DriftIndex {
+  private readonly slots = new Map<string, Slot>();
+  private readonly entries = new Map<string, DriftEntry>();
+  private readonly entrySlots = new Map<string, Slot>();
+  private sorted: DriftEntry[] | undefined;
+  private readonly primary = new Map<string, string>();
+  private readonly defaultNamespace: string;
+  private ignore: IgnoreRule[];
+  private nsFilter: Set<string> | undefined;
+  /** Desired source object -> identity, to update the workspace side by difference. */
+  private desiredBySource = new Map<unknown, string>();
+
+  constructor(opts: DriftOptions = {}) {
+    this.defaultNamespace = opts.defaultNamespace || 'default';
+    this.ignore = opts.ignore ?? [];
+    this.nsFilter = opts.namespaces && opts.namespaces.length ? new Set(opts.namespaces) : undefined;
+  }
+
+  get namespaceDefault(): string {
+    return this.defaultNamespace;
+  }
+
+  setIgnoreRules(rules: IgnoreRule[]): void {
+    this.ignore = rules;
+    for (const s of this.slots.values()) this.evaluate(s);
+  }
+
+  /** The primary listing version of a kind: live objects at this version with no desired counterpart are cluster-only. */
+  setPrimaryVersion(group: string, kind: string, version: string): void {
+    const k = kindKey(group, kind);
+    if (this.primary.get(k) === version) return;
+    this.primary.set(k, version);
+    for (const s of this.slots.values()) if (s.group === group && s.kind === kind) this.evaluate(s);
+  }
+
+  /** Versions the desired side uses per kind (`group/kind` -> versions), for deciding what to list. */
+  desiredVersions(): Map<string, Set<string>> {
+    const m = new Map<string, Set<string>>();
+    for (const s of this.slots.values()) {
+      if (!s.desired) continue;
+      const k = kindKey(s.group, s.kind);
+      let set = m.get(k);
+      if (!set) m.set(k, (set = new Set()));
+      set.add(s.desired.version);
+    }
+    return m;
+  }
+
+  /** Namespaces named by desired objects (after defaulting). */
+  desiredNamespaces(): Set<string> {
+    const set = new Set<string>();
+    for (const s of this.slots.values()) if (s.desired) set.add(s.namespace);
+    return set;
+  }
+
+  private inScope(ns: string): boolean {
+    return !this.nsFilter || this.nsFilter.has(ns);
+  }
+
+  private slot(id: ObjectId, create: boolean): Slot | undefined {
+    const identity = identityOf(id);
+    let s = this.slots.get(identity);
+    if (!s && create) {
+      s = { identity, group: id.group, kind: id.kind, namespace: id.namespace, name: id.name, live: new Map(), ignoredPointers: [] };
+      this.slots.set(identity, s);
+    }
+    return s;
+  }
+
+  private gc(s: Slot): void {
+    if (!s.desired && s.live.size === 0) this.slots.delete(s.identity);
+  }
+
+  /**
+   * Replace the whole desired side. Items whose `source` (e.g. the engine's Resource object) is unchanged since the
+   * last call are not normalised again, so an incremental workspace only costs the changed files.
+   * Returns the keys whose entry changed.
+   */
+  setDesired(items: (DesiredItem & { source?: unknown })[]): Set<string> {
+    const changed = new Set<string>();
+    const next = new Map<unknown, string>();
+    const seen = new Set<string>();
+    for (const it of items) {
+      const source = it.source ?? it.object;
+      const known = this.desiredBySource.get(source);
+      if (known !== undefined) {
+        const s = this.slots.get(known);
+        if (s && s.desired && s.desired.source === source && !seen.has(known)) {
+          // Same object as before: keep its normalised form; position may have moved.
+          if (s.desired.uri !== it.uri || s.desired.line !== it.line) {
+            s.desired.uri = it.uri;
+            s.desired.line = it.line;
+            this.evaluate(s, changed);
+          }
+          seen.add(known);
+          next.set(source, known);
+          continue;
+        }
+      }
+      const identity = this.putDesired(it, source, seen, changed);
+      if (identity) next.set(source, identity);
+    }
+    for (const s of [...this.slots.values()]) {
+      if (s.desired && !seen.has(s.identity)) {
+        s.desired = undefined;
+        this.evaluate(s, changed);
+        this.gc(s);
+      }
+    }
+    this.desiredBySource = next;
+    return changed;
+  }
+
+  private putDesired(it: DesiredItem, source: unknown, seen: Set<string>, changed: Set<string>): string | undefined {
+    const norm = normalizeObject(it.object, this.defaultNamespace);
+    const id = idOf(norm, this.defaultNamespace);
+    if (!id) return undefined;
+    const identity = identityOf(id);
+    // A second definition of the same resource: the first one (workspace order) is compared.
+    if (seen.has(identity)) return undefined;
+    seen.add(identity);
+    const s = this.slot(id, true)!;
+    s.desired = { version: id.version, norm, uri: it.uri, line: it.line, source };
+    this.evaluate(s, changed);
+    return identity;
+  }
+
+  /** Add or replace one live object, as listed/watched at `version` (its apiVersion). */
+  upsertLive(obj: Obj): string | undefined {
+    const norm = normalizeObject(obj);
+    const id = idOf(norm);
+    if (!id) return undefined;
+    const s = this.slot(id, true)!;
+    s.live.set(id.version, norm);
+    return this.evaluate(s);
+  }
+
+  /** Remove one live object (watch DELETED). */
+  removeLive(obj: Obj): string | undefined {
+    const id = idOf(obj);
+    if (!id) return undefined;
+    const s = this.slot(id, false);
+    if (!s) return undefined;
+    s.live.delete(id.version);
+    const k = this.evaluate(s);
+    this.gc(s);
+    return k;
+  }
+
+  /** Replace every live object of one (group, kind, version) listing, e.g. after a (re)list. */
+  replaceLive(group: string, kind: string, version: string, objs: Obj[], namespaces?: string[]): Set<string> {
+    const changed = new Set<string>();
+    const nsSet = namespaces && namespaces.length ? new Set(namespaces) : undefined;
+    const present = new Set<string>();
+    for (const o of objs) {
+      const norm = normalizeObject(o);
+      const id = idOf(norm);
+      if (!id) continue;
+      const s = this.slot(id, true)!;
+      present.add(s.identity);
+      const before = s.live.get(version);
+      s.live.set(version, norm);
+      if (before === undefined || diffValues(before, norm).length) this.evaluate(s, changed);
+    }
+    for (const s of [...this.slots.values()]) {
+      if (s.group !== group || s.kind !== kind || present.has(s.identity) || !s.live.has(version)) continue;
+      if (nsSet && !nsSet.has(s.namespace)) continue;
+      s.live.delete(version);
+      this.evaluate(s, changed);
+      this.gc(s);
+    }
+    return changed;
+  }
+
+  /** Drop every live object of one listing (the listing is no longer wanted). */
+  dropLive(group: string, kind: string, version: string): Set<string> {
+    return this.replaceLive(group, kind, version, []);
+  }
+
+  private primaryOf(s: Slot): string {
+    return this.primary.get(kindKey(s.group, s.kind)) ?? 'v3alpha1';
+  }
+
+  /** Recompute one slot's entry. Returns the entry key when something changed. */
+  private evaluate(s: Slot, changed?: Set<string>): string | undefined {
+    const before = s.entry;
+    const next = this.compute(s);
+    if (before && (!next || before.key !== next.key)) {
+      this.entries.delete(before.key);
+      this.entrySlots.delete(before.key);
+      this.sorted = undefined;
+      changed?.add(before.key);
+    }
+    if (!next) {
+      s.entry = undefined;
+      return before?.key;
+    }
+    if (before && before.key === next.key) {
+      if (sameEntry(before, next)) return undefined;
+      // Update in place so the sorted list stays valid.
+      Object.assign(before, next);
+      if (next.uri === undefined) delete before.uri;
+      if (next.line === undefined) delete before.line;
+      changed?.add(before.key);
+      return before.key;
+    }
+    s.entry = next;
+    this.entries.set(next.key, next);
+    this.entrySlots.set(next.key, s);
+    this.sorted = undefined;
+    changed?.add(next.key);
+    return next.key;
+  }
+
+  private compute(s: Slot): DriftEntry | undefined {
+    if (!this.inScope(s.namespace)) return undefined;
+    const ign = ignoresFor(this.ignore, s.kind, s.namespace, s.name);
+    if (ign.whole) return undefined;
+    s.ignoredPointers = ign.pointers;
+    const d = s.desired;
+    const version = d ? d.version : this.primaryOf(s);
+    const live = s.live.get(version);
+    if (!d && !live) return undefined;
+    const key = keyOf({ group: s.group, version, kind: s.kind, namespace: s.namespace, name: s.name });
+    let state: DriftState;
+    let changes: string[] = [];
+    if (d && live) {
+      const [a, b] = ign.pointers.length ? [this.stripped(d.norm, ign.pointers), this.stripped(live, ign.pointers)] : [d.norm, live];
+      changes = diffValues(a, b);
+      state = changes.length ? 'changed' : 'in-sync';
+    } else state = d ? 'workspace-only' : 'cluster-only';
+    const e: DriftEntry = { key, kind: s.kind, namespace: s.namespace, name: s.name, state, changes };
+    if (d?.uri !== undefined) e.uri = d.uri;
+    if (d?.line !== undefined) e.line = d.line;
+    return e;
+  }
+
+  private stripped(o: Obj, pointers: string[]): Obj {
+    const c = deepCopy(o);
+    for (const p of pointers) removePointer(c, p);
+    return c;
+  }
+
+  entry(key: string): DriftEntry | undefined {
+    return this.entries.get(key);
+  }
+
+  /** All entries sorted by kind, namespace, name (the array is cached until an entry is added or removed). */
+  list(): DriftEntry[] {
+    if (!this.sorted) {
+      this.sorted = [...this.entries.values()].sort(
+        (a, b) => cmp(a.kind, b.kind) || cmp(a.namespace, b.namespace) || cmp(a.name, b.name) || cmp(a.key, b.key),
+      );
+    }
+    return this.sorted;
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  /** The normalised YAML of one side of an entry (Secret values masked, ignored pointers left out). */
+  document(key: string, side: 'workspace' | 'cluster'): string | undefined {
+    const s = this.entrySlots.get(key);
+    if (!s) return undefined;
+    const version = s.desired ? s.desired.version : this.primaryOf(s);
+    const obj = side === 'workspace' ? s.desired?.norm : s.live.get(version);
+    const header: string[] = [];
+    if (!obj) header.push(side === 'workspace' ? 'not defined in the workspace' : 'not present in the cluster');
+    if (s.ignoredPointers.length) header.push(`ignored by .edgepolicy.yaml: ${s.ignoredPointers.join(', ')}`);
+    return renderYaml(obj ? (s.ignoredPointers.length ? this.stripped(obj, s.ignoredPointers) : obj) : undefined, header);
+  }
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function sameEntry(a: DriftEntry, b: DriftEntry): boolean {
+  return (
+    a.state === b.state &&
+    a.uri === b.uri &&
+    a.line === b.line &&
+    a.changes.length === b.changes.length &&
+    a.changes.every((c, i) => c === b.changes[i])
+  );
+}
+
+/** One-shot diff: desired items vs live objects (each listed at its own apiVersion). */
+export function computeDrift(desired: DesiredItem[], live: Obj[], opts: DriftOptions = {}): DriftEntry[] {
+  const idx = new DriftIndex(opts);
+  idx.setDesired(desired);
+  for (const o of live) idx.upsertLive(o);
+  return idx.list().slice();
+}
