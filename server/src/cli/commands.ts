@@ -1,0 +1,108 @@
+// The `check` and `routes` subcommands. They read the workspace through a Loader so tests can hand in their own.
+
+import type { Finding, RouteTable } from '../engine/model';
+import { oneOf, parseCommandArgs } from './args';
+import { failsAt, formatJson, formatSarif, formatText } from './check-format';
+import { EXIT_FINDINGS, EXIT_OK, type CliIo } from './io';
+import { formatRoutesJson, formatRoutesText } from './routes-format';
+
+/** What the subcommands need from a loaded workspace. */
+export interface LoadedWorkspace {
+  /** Number of YAML files read. */
+  files: number;
+  /** Number of Ambassador resources found in them. */
+  resources: number;
+  findings(): Finding[];
+  routeTable(): RouteTable;
+}
+
+export interface LoadOptions {
+  exclude: string[];
+}
+
+/**
+ * Reads the given files and folders (resolved against io.cwd) into one workspace.
+ * Throws UsageError for a missing or unreadable path; reports skipped files on io.stderr.
+ */
+export type Loader = (paths: string[], opts: LoadOptions, io: CliIo) => Promise<LoadedWorkspace>;
+
+export const CHECK_HELP = `Usage: edgepolicy check [paths...] [options]
+
+Checks the Ambassador / Emissary-ingress resources in the given YAML files and
+folders (default: the current folder) as one workspace: YAML syntax, schemas,
+route collisions, duplicates, references and regexes.
+
+Options:
+  -f, --format <text|json|sarif>  output format (default: text)
+      --fail-on <error|warning>   lowest severity that makes the exit code 1
+                                  (default: error)
+      --exclude <glob>            skip files and folders matching the glob
+                                  (repeatable; matched against paths relative
+                                  to the current folder)
+  -h, --help                      show this help
+
+Folders are searched for *.yaml and *.yml files; node_modules and .git are skipped.
+
+Exit codes:
+  0  no finding at or above the --fail-on severity
+  1  at least one such finding
+  3  usage error, unreadable input or internal error
+`;
+
+export const ROUTES_HELP = `Usage: edgepolicy routes [paths...] [options]
+
+Prints the route table Emissary would build from the given YAML files and
+folders (default: the current folder): every HTTP route group in match order
+with its URL, headers, precedence and members with their raw and normalised
+weights, then TCP routes and Hosts.
+
+Options:
+  -f, --format <text|json>  output format (default: text)
+      --exclude <glob>      skip files and folders matching the glob (repeatable)
+  -h, --help                show this help
+
+Exit codes:
+  0  the table was printed
+  3  usage error, unreadable input or internal error
+`;
+
+export async function runCheck(argv: string[], io: CliIo, load: Loader, toolVersion: string): Promise<number> {
+  const { values, positionals } = parseCommandArgs('check', argv, {
+    format: { type: 'string', short: 'f' },
+    'fail-on': { type: 'string' },
+    exclude: { type: 'string', multiple: true },
+    help: { type: 'boolean', short: 'h' },
+  });
+  if (values.help) {
+    io.stdout(CHECK_HELP);
+    return EXIT_OK;
+  }
+  const format = oneOf('check', 'format', values.format, ['text', 'json', 'sarif'] as const, 'text');
+  const failOn = oneOf('check', 'fail-on', values['fail-on'], ['error', 'warning'] as const, 'error');
+  const exclude = (values.exclude as string[] | undefined) ?? [];
+  const ws = await load(positionals.length > 0 ? positionals : ['.'], { exclude }, io);
+  const findings = ws.findings();
+  const report = { findings, files: ws.files, resources: ws.resources, cwd: io.cwd };
+  if (format === 'json') io.stdout(formatJson(report));
+  else if (format === 'sarif') io.stdout(formatSarif(report, toolVersion));
+  else io.stdout(formatText(report));
+  return failsAt(findings, failOn) ? EXIT_FINDINGS : EXIT_OK;
+}
+
+export async function runRoutes(argv: string[], io: CliIo, load: Loader): Promise<number> {
+  const { values, positionals } = parseCommandArgs('routes', argv, {
+    format: { type: 'string', short: 'f' },
+    exclude: { type: 'string', multiple: true },
+    help: { type: 'boolean', short: 'h' },
+  });
+  if (values.help) {
+    io.stdout(ROUTES_HELP);
+    return EXIT_OK;
+  }
+  const format = oneOf('routes', 'format', values.format, ['text', 'json'] as const, 'text');
+  const exclude = (values.exclude as string[] | undefined) ?? [];
+  const ws = await load(positionals.length > 0 ? positionals : ['.'], { exclude }, io);
+  const table = ws.routeTable();
+  io.stdout(format === 'json' ? formatRoutesJson(table, io.cwd) : formatRoutesText(table, io.cwd));
+  return EXIT_OK;
+}

@@ -1,0 +1,32 @@
+// Reads files and folders from disk into one engine Workspace for `check` and `routes`.
+
+import path from 'node:path';
+import { scanPaths } from '../node/scan';
+import { Workspace } from '../engine/workspace';
+import type { Finding } from '../engine/model';
+import type { LoadedWorkspace, LoadOptions } from './commands';
+import { UsageError, type CliIo } from './io';
+import { displayPath, fileUri } from './paths';
+
+export async function loadWorkspace(paths: string[], opts: LoadOptions, io: CliIo): Promise<LoadedWorkspace> {
+  const absolute = paths.map((p) => path.resolve(io.cwd, p));
+  const scan = await scanPaths(absolute, { exclude: opts.exclude, cwd: io.cwd });
+  if (scan.errors.length > 0) {
+    const first = scan.errors[0]!;
+    const more = scan.errors.length > 1 ? ` (and ${scan.errors.length - 1} more)` : '';
+    throw new UsageError(`cannot read '${displayPath(first.path, io.cwd)}': ${first.message}${more}`);
+  }
+  for (const s of scan.skipped) io.stderr(`edgepolicy: skipped ${displayPath(s.path, io.cwd)}: ${s.reason}\n`);
+  const ws = new Workspace();
+  for (const f of scan.files) ws.setFile(fileUri(f.path), f.text);
+  return {
+    files: scan.files.length,
+    resources: ws.resources().length,
+    findings: () => {
+      const all: Finding[] = [];
+      for (const list of ws.allFindings().values()) all.push(...list);
+      return all;
+    },
+    routeTable: () => ws.routeTable(),
+  };
+}

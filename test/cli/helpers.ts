@@ -1,0 +1,67 @@
+// Shared helpers for the CLI tests: hand-made findings and a capturing io.
+
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { Finding, Range, RouteMember, Severity } from '../../server/src/engine/model';
+import type { CliIo } from '../../server/src/cli/io';
+
+export const REPO_ROOT = path.resolve(__dirname, '..', '..');
+export const FIXTURES = path.join(REPO_ROOT, 'test', 'fixtures', 'cli');
+export const BIN = path.join(REPO_ROOT, 'bin', 'edgepolicy');
+
+export function range(line: number, character: number, endLine = line, endCharacter = character + 5): Range {
+  return { start: { line, character }, end: { line: endLine, character: endCharacter } };
+}
+
+export function uriOf(cwd: string, rel: string): string {
+  return pathToFileURL(path.join(cwd, rel)).href;
+}
+
+export function finding(
+  cwd: string,
+  file: string,
+  code: string,
+  severity: Severity,
+  line: number,
+  character: number,
+  message = `${code} message`,
+  related: { file: string; line: number; message: string }[] = [],
+): Finding {
+  return {
+    code,
+    severity,
+    message,
+    uri: uriOf(cwd, file),
+    range: range(line, character),
+    related: related.map((r) => ({ uri: uriOf(cwd, r.file), range: range(r.line, 2), message: r.message })),
+  };
+}
+
+export function member(cwd: string, file: string, over: Partial<RouteMember> = {}): RouteMember {
+  return {
+    kind: 'Mapping',
+    name: 'm',
+    namespace: 'default',
+    service: 'svc',
+    weight: 100,
+    location: { uri: uriOf(cwd, file), range: range(3, 0) },
+    ...over,
+  };
+}
+
+export interface CapturedIo extends CliIo {
+  out: string;
+  err: string;
+}
+
+export function captureIo(cwd: string): CapturedIo {
+  const io: CapturedIo = {
+    out: '',
+    err: '',
+    cwd,
+    env: {},
+    stdout: (t) => void (io.out += t),
+    stderr: (t) => void (io.err += t),
+  };
+  return io;
+}
