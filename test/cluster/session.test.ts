@@ -1,0 +1,185 @@
+// Kubeconfig handling and the DiffSession's behaviour that needs no API server (errors before connecting).
+// Talking to a server is covered by diff-integration.test.ts.
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as net from 'node:net';
+import { listContexts, loadKubeconfig, resolveContext, userRunsProgram } from '../../server/src/cluster/kubeconfig';
+import { DiffSession } from '../../server/src/cluster/session';
+import { isClusterError } from '../../server/src/cluster/errors';
+
+function kubeconfig(opts: {
+  current?: string;
+  clusters?: [string, string][];
+  users?: [string, Record<string, unknown>][];
+  contexts?: [string, string, string, string?][];
+}): string {
+  const lines: string[] = ['apiVersion: v1', 'kind: Config'];
+  if (opts.current) lines.push(`current-context: ${opts.current}`);
+  lines.push('clusters:');
+  for (const [name, server] of opts.clusters ?? []) lines.push(`- name: ${name}`, '  cluster:', `    server: ${server}`, '    insecure-skip-tls-verify: true');
+  lines.push('users:');
+  for (const [name, user] of opts.users ?? []) lines.push(`- name: ${name}`, `  user: ${JSON.stringify(user)}`);
+  lines.push('contexts:');
+  for (const [name, cluster, user, ns] of opts.contexts ?? [])
+    lines.push(`- name: ${name}`, '  context:', `    cluster: ${cluster}`, `    user: ${user}`, ...(ns ? [`    namespace: ${ns}`] : []));
+  return lines.join('\n') + '\n';
+}
+
+describe('cluster: kubeconfig', () => {
+  let dir: string;
+  before(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'edgepolicy-kc-'));
+    fs.writeFileSync(
+      path.join(dir, 'a.yaml'),
+      kubeconfig({
+        current: 'alpha',
+        clusters: [['c1', 'https://127.0.0.1:1']],
+        users: [['u1', { token: 'secret-token-a' }]],
+        contexts: [
+          ['alpha', 'c1', 'u1', 'team-a'],
+          ['shared', 'c1', 'u1'],
+        ],
+      }),
+    );
+    fs.writeFileSync(
+      path.join(dir, 'b.yaml'),
+      kubeconfig({
+        current: 'beta',
+        clusters: [
+          ['c1', 'https://127.0.0.1:2'],
+          ['c2', 'https://127.0.0.1:3'],
+        ],
+        users: [
+          ['u2', { exec: { apiVersion: 'client.authentication.k8s.io/v1', command: 'false' } }],
+          ['u3', { 'auth-provider': { name: 'gcp', config: { 'cmd-path': '/bin/false' } } }],
+        ],
+        contexts: [
+          ['beta', 'c2', 'u2'],
+          ['shared', 'c2', 'u2'],
+          ['gamma', 'c2', 'u3'],
+        ],
+      }),
+    );
+    fs.writeFileSync(path.join(dir, 'broken.yaml'), 'clusters: [\n  token: abc-secret\n');
+  });
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('merges KUBECONFIG files like kubectl: first definition and first current-context win, missing files skipped', () => {
+    const env = { KUBECONFIG: [path.join(dir, 'missing.yaml'), path.join(dir, 'a.yaml'), path.join(dir, 'b.yaml')].join(path.delimiter) };
+    const cfg = loadKubeconfig({ env });
+    assert.deepEqual(cfg.files, [path.join(dir, 'a.yaml'), path.join(dir, 'b.yaml')]);
+    assert.equal(cfg.currentContext, 'alpha');
+    assert.deepEqual(
+      cfg.contexts.map((c) => c.name),
+      ['alpha', 'shared', 'beta', 'gamma'],
+    );
+    assert.equal(cfg.clusters.find((c) => c.name === 'c1')!.server, 'https://127.0.0.1:1');
+    assert.equal(cfg.contexts.find((c) => c.name === 'shared')!.cluster, 'c1');
+    const ctxs = listContexts(cfg);
+    assert.deepEqual(
+      ctxs.map((c) => [c.name, c.current]),
+      [
+        ['alpha', true],
+        ['shared', false],
+        ['beta', false],
+        ['gamma', false],
+      ],
+    );
+    assert.deepEqual(ctxs[0], { name: 'alpha', cluster: 'c1', user: 'u1', namespace: 'team-a', current: true });
+  });
+
+  it('an explicit path wins over KUBECONFIG; HOME/.kube/config is the fallback', () => {
+    const env = { KUBECONFIG: path.join(dir, 'a.yaml') };
+    assert.equal(loadKubeconfig({ env, kubeconfig: path.join(dir, 'b.yaml') }).currentContext, 'beta');
+    assert.equal(loadKubeconfig({ env: {}, kubeconfig: 'b.yaml', cwd: dir }).currentContext, 'beta');
+    const home = fs.mkdtempSync(path.join(os.tmpdir(), 'edgepolicy-home-'));
+    try {
+      fs.mkdirSync(path.join(home, '.kube'));
+      fs.copyFileSync(path.join(dir, 'a.yaml'), path.join(home, '.kube', 'config'));
+      assert.equal(loadKubeconfig({ env: { HOME: home } }).currentContext, 'alpha');
+    } finally {
+      fs.rmSync(home, { recursive: true, force: true });
+    }
+  });
+
+  it('never writes the kubeconfig (files unchanged after resolving another context)', () => {
+    const before = fs.readFileSync(path.join(dir, 'a.yaml'), 'utf8');
+    const mtime = fs.statSync(path.join(dir, 'a.yaml')).mtimeMs;
+    const cfg = loadKubeconfig({ env: { KUBECONFIG: path.join(dir, 'a.yaml') } });
+    const ctx = resolveContext(cfg, 'shared', false);
+    assert.equal(ctx.kc.getCurrentContext(), 'shared');
+    assert.equal(cfg.currentContext, 'alpha');
+    assert.equal(fs.readFileSync(path.join(dir, 'a.yaml'), 'utf8'), before);
+    assert.equal(fs.statSync(path.join(dir, 'a.yaml')).mtimeMs, mtime);
+  });
+
+  it('clear errors: no kubeconfig, context not found, invalid file (without its content)', () => {
+    const none = (): unknown => loadKubeconfig({ env: { KUBECONFIG: path.join(dir, 'nope.yaml') } });
+    assert.throws(none, (e: unknown) => isClusterError(e, 'no-kubeconfig') && /No kubeconfig found/.test((e as Error).message));
+    assert.throws(
+      () => loadKubeconfig({ env: {}, kubeconfig: path.join(dir, 'nope.yaml') }),
+      (e: unknown) => isClusterError(e, 'no-kubeconfig') && /Kubeconfig file not found/.test((e as Error).message),
+    );
+    const cfg = loadKubeconfig({ env: { KUBECONFIG: path.join(dir, 'a.yaml') } });
+    assert.throws(
+      () => resolveContext(cfg, 'prod', true),
+      (e: unknown) => isClusterError(e, 'context-not-found') && /Context "prod" not found.*Known contexts: alpha, shared/.test((e as Error).message),
+    );
+    assert.throws(
+      () => loadKubeconfig({ env: { KUBECONFIG: path.join(dir, 'broken.yaml') } }),
+      (e: unknown) => isClusterError(e, 'bad-kubeconfig') && !/abc-secret/.test((e as Error).message) && /line \d+/.test((e as Error).message),
+    );
+  });
+
+  it('allowExec=false refuses exec and command-running auth providers; allowExec=true accepts them', () => {
+    const cfg = loadKubeconfig({ env: { KUBECONFIG: path.join(dir, 'b.yaml') } });
+    for (const name of ['beta', 'gamma']) {
+      assert.throws(
+        () => resolveContext(cfg, name, false),
+        (e: unknown) => isClusterError(e, 'exec-not-allowed') && /untrusted workspace/.test((e as Error).message),
+      );
+      assert.equal(resolveContext(cfg, name, true).name, name);
+    }
+    assert.equal(userRunsProgram(cfg.users.find((u) => u.name === 'u2')), true);
+    assert.equal(userRunsProgram({ name: 'x', token: 't' } as never), false);
+  });
+});
+
+describe('cluster: DiffSession without a reachable server', () => {
+  let dir: string;
+  before(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), 'edgepolicy-sess-'))));
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('reports a missing kubeconfig / unknown context as an error summary', async () => {
+    const s = new DiffSession({ allowExec: false, env: { KUBECONFIG: path.join(dir, 'none') } });
+    const sum = await s.start('x', []);
+    assert.equal(sum.status, 'error');
+    assert.match(sum.message!, /No kubeconfig found/);
+    assert.deepEqual(sum.entries, []);
+    await s.stop();
+  });
+
+  it('reports a closed port quickly as unreachable, naming the server but not the token', async () => {
+    const port = await new Promise<number>((resolve) => {
+      const srv = net.createServer();
+      srv.listen(0, '127.0.0.1', () => {
+        const p = (srv.address() as net.AddressInfo).port;
+        srv.close(() => resolve(p));
+      });
+    });
+    fs.writeFileSync(
+      path.join(dir, 'kc.yaml'),
+      kubeconfig({ current: 'x', clusters: [['c', `https://127.0.0.1:${port}`]], users: [['u', { token: 'tok-should-not-leak' }]], contexts: [['x', 'c', 'u']] }),
+    );
+    const s = new DiffSession({ allowExec: false, kubeconfig: path.join(dir, 'kc.yaml'), env: {} });
+    const t0 = Date.now();
+    const sum = await s.start('x', []);
+    assert.ok(Date.now() - t0 < 5000);
+    assert.equal(sum.status, 'error');
+    assert.match(sum.message!, new RegExp(`Cannot reach the cluster of context "x" \\(https://127\\.0\\.0\\.1:${port}\\): connection refused`));
+    assert.doesNotMatch(sum.message!, /tok-should-not-leak/);
+    await s.stop();
+  });
+});
