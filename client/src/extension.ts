@@ -1,0 +1,279 @@
+// Entry point of the VS Code extension (bundled to dist/client.js).
+import * as vscode from 'vscode';
+import type { LanguageClient } from 'vscode-languageclient/node';
+import type { Location, RouteTable } from '../../server/src/engine/model';
+import { RoutesChangedNotification, RoutesRequest, type DriftEntry, type DriftSummary } from '../../server/src/lsp/protocol';
+import type { EdgePolicyApi } from './api';
+import { DiffSession, type DiffCommandArgs } from './diffSession';
+import { DIFF_SCHEME, driftedCount, driftStatusText } from './driftModel';
+import { DiffDocumentProvider, DriftTreeProvider } from './driftView';
+import { EXAMPLE_YAML } from './example';
+import { createLanguageClient, type ServerHandle, type ServerState } from './languageClient';
+import type { SeverityOverrides } from './problems';
+import type { RoutesModel } from './routesModel';
+import { RoutesTreeProvider } from './routesView';
+import type { ViewNode } from './viewNode';
+
+let handle: ServerHandle | undefined;
+
+function severitySetting(): SeverityOverrides {
+  const v = vscode.workspace.getConfiguration('edgepolicy').get<unknown>('severity');
+  if (!v || typeof v !== 'object') return {};
+  const out: SeverityOverrides = {};
+  for (const [k, s] of Object.entries(v as Record<string, unknown>)) if (typeof s === 'string') out[k] = s;
+  return out;
+}
+
+function waitFor<T>(current: () => T, event: vscode.Event<unknown>, predicate: (v: T) => boolean, timeoutMs: number, what: string): Promise<T> {
+  return new Promise((resolve, reject) => {
+    if (predicate(current())) return resolve(current());
+    const timer = setTimeout(() => {
+      sub.dispose();
+      reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`));
+    }, timeoutMs);
+    const sub = event(() => {
+      if (predicate(current())) {
+        clearTimeout(timer);
+        sub.dispose();
+        resolve(current());
+      }
+    });
+  });
+}
+
+/** A Location, a tree node with one, or a drift entry -> open the file and select the range. */
+async function goToSource(arg: unknown): Promise<void> {
+  let loc: Location | undefined;
+  const a = arg as Partial<ViewNode & Location & DriftEntry> | undefined;
+  if (a?.location) loc = a.location;
+  else if (a?.entry?.uri) loc = { uri: a.entry.uri, range: { start: { line: a.entry.line ?? 0, character: 0 }, end: { line: a.entry.line ?? 0, character: 0 } } };
+  else if (typeof a?.uri === 'string' && a.range) loc = { uri: a.uri, range: a.range };
+  else if (typeof a?.uri === 'string') loc = { uri: a.uri, range: { start: { line: a.line ?? 0, character: 0 }, end: { line: a.line ?? 0, character: 0 } } };
+  if (!loc) {
+    void vscode.window.showInformationMessage('Edge Policy: this item has no source in the workspace.');
+    return;
+  }
+  const r = loc.range;
+  const range = new vscode.Range(r.start.line, r.start.character, r.end.line, r.end.character);
+  try {
+    const doc = await vscode.workspace.openTextDocument(vscode.Uri.parse(loc.uri));
+    await vscode.window.showTextDocument(doc, { selection: range, preview: true });
+  } catch (e) {
+    void vscode.window.showErrorMessage(`Edge Policy: cannot open ${loc.uri}: ${(e as Error).message}`);
+  }
+}
+
+export async function activate(context: vscode.ExtensionContext): Promise<EdgePolicyApi> {
+  const output = vscode.window.createOutputChannel('Edge Policy', { log: true });
+  context.subscriptions.push(output);
+  output.info(`[client] Edge Policy ${context.extension.packageJSON?.version ?? ''} activating (VS Code ${vscode.version}, workspace ${vscode.workspace.isTrusted ? 'trusted' : 'untrusted'})`);
+
+  // ---- views
+  const routesProvider = new RoutesTreeProvider();
+  const driftProvider = new DriftTreeProvider();
+  routesProvider.setSeverity(severitySetting());
+  const routesView = vscode.window.createTreeView('edgepolicy.routes', { treeDataProvider: routesProvider, showCollapseAll: true });
+  const driftView = vscode.window.createTreeView('edgepolicy.drift', { treeDataProvider: driftProvider, showCollapseAll: true });
+  context.subscriptions.push(routesProvider, driftProvider, routesView, driftView);
+  void vscode.commands.executeCommand('setContext', 'edgepolicy.routesState', 'loading');
+  void vscode.commands.executeCommand('setContext', 'edgepolicy.diffActive', false);
+  void vscode.commands.executeCommand('setContext', 'edgepolicy.routesFiltered', false);
+
+  // ---- language server
+  let client: LanguageClient | undefined;
+  try {
+    handle = createLanguageClient(context, output);
+    client = handle.client;
+    context.subscriptions.push(handle);
+  } catch (e) {
+    output.error(`[client] cannot create the language client: ${(e as Error).message}`);
+  }
+
+  const docs: DiffDocumentProvider = new DiffDocumentProvider((key, side) => diff.fetchDocument(key, side));
+  const diff: DiffSession = new DiffSession(() => client, driftProvider, docs, routesProvider, output);
+  context.subscriptions.push(docs, diff, vscode.workspace.registerTextDocumentContentProvider(DIFF_SCHEME, docs));
+
+  // ---- status bar
+  const status = vscode.window.createStatusBarItem('edgepolicy.status', vscode.StatusBarAlignment.Left, 10);
+  status.name = 'Edge Policy';
+  context.subscriptions.push(status);
+  const updateStatus = (): void => {
+    const state: ServerState = handle?.state ?? 'crashed';
+    const s = driftProvider.summary;
+    status.backgroundColor = undefined;
+    if (s && diff.active) {
+      const t = driftStatusText(s);
+      status.text = t.text;
+      status.tooltip = t.tooltip;
+      status.command = 'edgepolicy.drift.focus';
+      if (s.status === 'error') status.backgroundColor = new vscode.ThemeColor('statusBarItem.errorBackground');
+      else if (driftedCount(s) > 0) status.backgroundColor = new vscode.ThemeColor('statusBarItem.warningBackground');
+    } else {
+      const icon = { starting: '$(sync~spin)', restarting: '$(sync~spin)', running: '$(check)', stopped: '$(circle-slash)', crashed: '$(error)' }[state];
+      status.text = `${icon} Edge Policy`;
+      status.tooltip = `Edge Policy language server: ${state}. Click to show its output.`;
+      status.command = 'edgepolicy.showOutput';
+      if (state === 'crashed') status.backgroundColor = new vscode.ThemeColor('statusBarItem.errorBackground');
+    }
+    status.show();
+  };
+  updateStatus();
+
+  // ---- routes: fetch on start and on every routesChanged (debounced)
+  let refreshTimer: NodeJS.Timeout | undefined;
+  let inflight: Promise<void> | undefined;
+  let again = false;
+  const fetchRoutes = async (): Promise<void> => {
+    if (!client?.isRunning()) return;
+    if (inflight) {
+      again = true;
+      return inflight;
+    }
+    inflight = (async () => {
+      do {
+        again = false;
+        try {
+          const table = await client.sendRequest<RouteTable>(RoutesRequest, {});
+          routesProvider.setTable(table ?? { hosts: [], groups: [], tcp: [] });
+        } catch (e) {
+          const msg = (e as Error).message;
+          output.error(`[routes] ${msg}`);
+          routesProvider.setError(msg);
+        }
+      } while (again);
+    })().finally(() => (inflight = undefined));
+    return inflight;
+  };
+  const scheduleRoutes = (): void => {
+    if (refreshTimer) clearTimeout(refreshTimer);
+    refreshTimer = setTimeout(() => void fetchRoutes(), 100);
+  };
+  context.subscriptions.push({ dispose: () => refreshTimer && clearTimeout(refreshTimer) });
+  const updateRoutesView = (): void => {
+    routesView.description = routesProvider.viewDescription();
+    routesView.message = routesProvider.state === 'error' && routesProvider.lastError ? `Could not load routes: ${routesProvider.lastError}` : undefined;
+  };
+  context.subscriptions.push(routesProvider.onDidUpdate(updateRoutesView));
+
+  // drift view badge/description + status bar
+  context.subscriptions.push(
+    diff.onDidChangeSummary((s: DriftSummary | undefined) => {
+      const n = driftedCount(s);
+      driftView.badge = s && n ? { value: n, tooltip: `${n} resources differ from ${s.context}` } : undefined;
+      driftView.description = s ? `${s.context}${s.status !== 'live' ? ` · ${s.status}` : ''}` : undefined;
+      updateStatus();
+    }),
+  );
+
+  // ---- readiness
+  let readyResolve!: () => void;
+  const ready = new Promise<void>((r) => (readyResolve = r));
+  let wasRestarting = false;
+  if (handle) {
+    context.subscriptions.push(
+      handle.onDidChangeState((s) => {
+        updateStatus();
+        if (s === 'running') {
+          void fetchRoutes().finally(readyResolve);
+          if (wasRestarting) void diff.resume();
+          wasRestarting = false;
+        } else if (s === 'restarting') wasRestarting = true;
+        else if (s === 'crashed' || s === 'stopped') {
+          if (s === 'crashed') routesProvider.setError('the language server crashed');
+          readyResolve();
+        }
+      }),
+    );
+  }
+  if (client) {
+    diff.attach(client);
+    context.subscriptions.push(client.onNotification(RoutesChangedNotification, () => scheduleRoutes()));
+    client.start().catch((e: Error) => {
+      output.error(`[client] the language server failed to start: ${e.message}`);
+      routesProvider.setError(`the language server failed to start: ${e.message}`);
+      updateStatus();
+      readyResolve();
+    });
+  } else {
+    routesProvider.setError('the language client could not be created');
+    readyResolve();
+  }
+
+  // ---- settings
+  context.subscriptions.push(
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      if (e.affectsConfiguration('edgepolicy.severity')) routesProvider.setSeverity(severitySetting());
+    }),
+  );
+
+  // ---- commands
+  const reg = (id: string, fn: (...args: any[]) => unknown): void => {
+    context.subscriptions.push(vscode.commands.registerCommand(id, fn));
+  };
+  reg('edgepolicy.showOutput', () => output.show(true));
+  reg('edgepolicy.restartServer', async () => {
+    if (!client) return;
+    output.info('[client] restarting the language server on request');
+    try {
+      if (client.isRunning()) await client.restart();
+      else await client.start();
+    } catch (e) {
+      void vscode.window.showErrorMessage(`Edge Policy: the language server did not restart: ${(e as Error).message}`, 'Open Output').then((c) => c && output.show(true));
+    }
+  });
+  reg('edgepolicy.refreshRoutes', () => fetchRoutes());
+  reg('edgepolicy.filterRoutes', async (text?: string) => {
+    const value =
+      typeof text === 'string'
+        ? text
+        : await vscode.window.showInputBox({
+            title: 'Edge Policy: Filter Routes',
+            prompt: 'Show routes whose host, path, headers, Mapping or service contain all of these words',
+            value: routesProvider.filter,
+            placeHolder: 'e.g. api.example.com /orders',
+          });
+    if (value === undefined) return;
+    routesProvider.setFilter(value);
+  });
+  reg('edgepolicy.clearRoutesFilter', () => routesProvider.setFilter(''));
+  reg('edgepolicy.goToSource', (arg: unknown) => goToSource(arg));
+  reg('edgepolicy.diffAgainstCluster', (args?: DiffCommandArgs) => diff.run(args && typeof args === 'object' && 'context' in args ? args : undefined));
+  reg('edgepolicy.stopDiff', () => diff.stop());
+  reg('edgepolicy.refreshDiff', () => diff.refresh());
+  reg('edgepolicy.openDiff', async (arg: ViewNode | DriftEntry | string) => {
+    const entry = typeof arg === 'string' ? driftProvider.entry(arg) : 'entry' in arg && arg.entry ? arg.entry : 'key' in arg ? (arg as DriftEntry) : undefined;
+    if (!entry) return;
+    await diff.openDiff(entry);
+  });
+  reg('edgepolicy.openExample', async () => {
+    const doc = await vscode.workspace.openTextDocument({ language: 'yaml', content: EXAMPLE_YAML });
+    await vscode.window.showTextDocument(doc);
+  });
+
+  const api: EdgePolicyApi = {
+    routesProvider,
+    driftProvider,
+    diff,
+    client,
+    serverState: () => handle?.state ?? 'crashed',
+    whenReady: () => ready,
+    waitForRoutes: (pred: (m: RoutesModel) => boolean, timeoutMs = 15000) =>
+      waitFor(() => routesProvider.current, routesProvider.onDidUpdate, (m) => routesProvider.routeTable !== undefined && pred(m), timeoutMs, 'routes'),
+    waitForDrift: (pred: (s: DriftSummary | undefined) => boolean, timeoutMs = 15000) =>
+      waitFor(() => driftProvider.summary, driftProvider.onDidUpdate, pred, timeoutMs, 'drift summary'),
+    refreshRoutes: () => fetchRoutes(),
+  };
+  return api;
+}
+
+export async function deactivate(): Promise<void> {
+  const c = handle?.client;
+  handle = undefined;
+  if (c?.isRunning()) {
+    try {
+      await c.stop(2000);
+    } catch {
+      // the server is going away anyway
+    }
+  }
+}

@@ -1,0 +1,225 @@
+import * as assert from 'node:assert/strict';
+import type { RouteGroup, RouteMember, RouteTable } from '../../server/src/engine/model';
+import type { DriftEntry } from '../../server/src/lsp/protocol';
+import { buildRoutesModel, driftedResources, groupDescription, memberDescription } from '../../client/src/routesModel';
+import { walk, type ViewNode } from '../../client/src/viewNode';
+
+const loc = (file: string, line: number) => ({
+  uri: `file:///ws/${file}`,
+  range: { start: { line, character: 2 }, end: { line, character: 20 } },
+});
+
+function member(name: string, ns: string, service: string, weight: number, extra: Partial<RouteMember> = {}): RouteMember {
+  return { kind: 'Mapping', name, namespace: ns, service, weight, location: loc(`${name}.yaml`, 4), ...extra };
+}
+
+function group(id: string, prefix: string, members: RouteMember[], extra: Partial<RouteGroup> = {}): RouteGroup {
+  return {
+    groupId: id,
+    key: `HTTP-GET${prefix}`,
+    name: members[0]?.name ?? 'none',
+    host: '*',
+    hosts: [],
+    prefix,
+    headers: [],
+    queryParameters: [],
+    precedence: 0,
+    members,
+    problems: [],
+    ...extra,
+  };
+}
+
+function table(): RouteTable {
+  const orders = group('aaa111', '/orders/', [member('orders', 'shop', 'orders:8080', 50), member('orders-b', 'team-b', 'orders-b:8080', 50)], {
+    host: 'api.example.com',
+    hosts: ['default/api'],
+    problems: ['EP200'],
+    method: 'POST',
+    headers: [{ name: 'x-team', value: 'b', regex: false }],
+    precedence: 5,
+  });
+  const users = group('bbb222', '/users/', [member('users', 'shop', 'users', 100)], { host: 'api.example.com', hosts: ['default/api'] });
+  const loose = group('ccc333', '/health', [member('health', 'ops', 'health', 100)]);
+  const bad = group('ddd444', '^/re(', [member('re', 'ops', 're-svc', 100)], { prefixRegex: true, problems: ['EP231'], host: 'other.example.com' });
+  const rejected = group('eee555', '/heavy/', [member('h1', 'ops', 'h1', 0, { rawWeight: 80 }), member('h2', 'ops', 'h2', 0, { rawWeight: 80 })], {
+    rejected: 'weights total 160',
+    problems: ['EP201'],
+  });
+  return {
+    hosts: [
+      { name: 'api', namespace: 'default', hostname: 'api.example.com', location: loc('hosts.yaml', 0), groupIds: ['aaa111', 'bbb222'] },
+      { name: 'idle', namespace: 'default', hostname: 'idle.example.com', location: loc('hosts.yaml', 9), groupIds: [] },
+    ],
+    groups: [orders, users, loose, bad, rejected],
+    tcp: [{ port: 5432, host: 'db.example.com', members: [member('pg', 'data', 'postgres:5432', 100)], problems: [] }],
+  };
+}
+
+const find = (nodes: ViewNode[], pred: (n: ViewNode) => boolean): ViewNode | undefined => [...walk(nodes)].find(pred);
+
+describe('client routes model', () => {
+  it('nests Host -> group -> members in table order', () => {
+    const m = buildRoutesModel(table());
+    assert.deepEqual(
+      m.nodes.map((n) => [n.kind, n.label]),
+      [
+        ['host', 'api.example.com'],
+        ['host', 'idle.example.com'],
+        ['hostBucket', '(no host)'],
+        ['hostBucket', 'other.example.com'],
+        ['tcp', 'TCP'],
+      ],
+    );
+    const api = m.nodes[0];
+    assert.deepEqual(api.children?.map((c) => c.label), ['/orders/', '/users/']);
+    assert.deepEqual(api.children?.[0].children?.map((c) => c.label), ['shop/orders', 'team-b/orders-b']);
+    assert.match(api.description ?? '', /Host default\/api · 2 routes · 1 with problems/);
+    assert.equal(m.nodes[1].children?.length, 0);
+    assert.match(m.nodes[1].description ?? '', /no routes/);
+    assert.equal(m.shownGroups, 5);
+    assert.equal(m.totalGroups, 5);
+    assert.equal(m.empty, false);
+  });
+
+  it('labels groups with method, headers and precedence, and explains problems in the tooltip', () => {
+    const m = buildRoutesModel(table());
+    const orders = find(m.nodes, (n) => n.groupId === 'aaa111')!;
+    assert.equal(orders.description, 'POST · x-team=b · precedence 5 · 2 members');
+    assert.deepEqual(orders.icon, { id: 'warning', color: 'problemsWarningIcon.foreground' });
+    assert.equal(orders.contextValue, 'routeGroup.problem');
+    assert.match(orders.tooltip ?? '', /aaa111/);
+    assert.match(orders.tooltip ?? '', /Key: `HTTP-GET\/orders\/`/);
+    assert.match(orders.tooltip ?? '', /\*\*EP200\*\* \(warning\): Accidental traffic split/);
+    const users = find(m.nodes, (n) => n.groupId === 'bbb222')!;
+    assert.deepEqual(users.icon, { id: 'arrow-right' });
+    assert.equal(users.contextValue, 'routeGroup');
+  });
+
+  it('marks rejected groups and regex errors as errors', () => {
+    const m = buildRoutesModel(table());
+    const heavy = find(m.nodes, (n) => n.groupId === 'eee555')!;
+    assert.equal(heavy.icon?.id, 'error');
+    assert.match(heavy.description ?? '', /^rejected · 2 members/);
+    assert.match(heavy.tooltip ?? '', /Rejected by Emissary/);
+    const re = find(m.nodes, (n) => n.groupId === 'ddd444')!;
+    assert.deepEqual(re.icon, { id: 'error', color: 'problemsErrorIcon.foreground' });
+    assert.equal(re.description, 'regex');
+  });
+
+  it('describes members with service, share, raw weight and marks', () => {
+    assert.equal(memberDescription(member('a', 'n', 'svc', 30, { rawWeight: 20 })), 'svc · 30% (weight 20)');
+    assert.equal(memberDescription(member('a', 'n', 'svc', 100)), 'svc · 100%');
+    assert.equal(memberDescription(member('a', 'n', 'svc', 0, { dropped: 'mismatched method' })), 'svc · dropped');
+    assert.equal(memberDescription(member('a', 'n', 'svc', 33.333, { shadow: true })), 'svc · 33.3% · shadow');
+    assert.equal(memberDescription(member('a', 'n', 'svc', 100, { redirect: true })), 'svc · 100% · redirect');
+    const dropped = buildRoutesModel({
+      hosts: [],
+      groups: [group('f', '/x', [member('a', 'n', 's', 100), member('b', 'n', 's2', 0, { dropped: 'mismatched method' })])],
+      tcp: [],
+    });
+    const b = find(dropped.nodes, (n) => n.label === 'n/b')!;
+    assert.equal(b.icon?.id, 'circle-slash');
+    assert.match(b.tooltip ?? '', /Dropped by Emissary:\*\* mismatched method/);
+  });
+
+  it('members carry their source location for reveal', () => {
+    const m = buildRoutesModel(table());
+    const n = find(m.nodes, (x) => x.kind === 'member' && x.label === 'team-b/orders-b')!;
+    assert.deepEqual(n.location, loc('orders-b.yaml', 4));
+    assert.equal(n.contextValue, 'routeMember');
+    assert.match(n.tooltip ?? '', /orders-b\.yaml:5/);
+  });
+
+  it('keeps node ids unique and stable', () => {
+    const a = [...walk(buildRoutesModel(table()).nodes)].map((n) => n.id);
+    const b = [...walk(buildRoutesModel(table()).nodes)].map((n) => n.id);
+    assert.equal(new Set(a).size, a.length);
+    assert.deepEqual(a, b);
+  });
+
+  it('puts groups of a table without Hosts under their own host glob', () => {
+    const t = table();
+    t.hosts = [];
+    const m = buildRoutesModel(t);
+    const labels = m.nodes.map((n) => n.label);
+    assert.deepEqual(labels, ['api.example.com', '(no host)', 'other.example.com', 'TCP']);
+    assert.match(m.nodes[0].description ?? '', /default Host/);
+  });
+
+  it('lists TCPMappings by port', () => {
+    const tcp = buildRoutesModel(table()).nodes.find((n) => n.kind === 'tcp')!;
+    assert.equal(tcp.children?.[0].label, 'port 5432');
+    assert.equal(tcp.children?.[0].description, 'db.example.com');
+    assert.equal(tcp.children?.[0].children?.[0].label, 'data/pg');
+  });
+
+  it('filters by every term over host, group and member text', () => {
+    const byHost = buildRoutesModel(table(), { filter: 'API.example' });
+    assert.deepEqual(byHost.nodes.map((n) => n.label), ['api.example.com']);
+    assert.equal(byHost.nodes[0].children?.length, 2);
+
+    const byMember = buildRoutesModel(table(), { filter: 'team-b' });
+    assert.deepEqual(byMember.nodes.map((n) => n.label), ['api.example.com']);
+    const orders = byMember.nodes[0].children!;
+    assert.deepEqual(orders.map((g) => g.label), ['/orders/']);
+    assert.deepEqual(orders[0].children?.map((c) => c.label), ['team-b/orders-b']);
+    assert.equal(byMember.shownGroups, 1);
+
+    const both = buildRoutesModel(table(), { filter: 'api.example.com users' });
+    assert.deepEqual(both.nodes[0].children?.map((g) => g.label), ['/users/']);
+
+    const tcp = buildRoutesModel(table(), { filter: 'postgres' });
+    assert.deepEqual(tcp.nodes.map((n) => n.label), ['TCP']);
+
+    const byCode = buildRoutesModel(table(), { filter: 'ep231' });
+    assert.deepEqual(byCode.nodes.map((n) => n.label), ['other.example.com']);
+  });
+
+  it('shows a message node when the filter matches nothing, and nothing for an empty table', () => {
+    const none = buildRoutesModel(table(), { filter: 'nothing-like-this' });
+    assert.equal(none.nodes.length, 1);
+    assert.equal(none.nodes[0].kind, 'message');
+    assert.match(none.nodes[0].label, /No routes match “nothing-like-this”/);
+    const empty = buildRoutesModel({ hosts: [], groups: [], tcp: [] });
+    assert.deepEqual(empty.nodes, []);
+    assert.equal(empty.empty, true);
+    assert.equal(buildRoutesModel(undefined).empty, true);
+  });
+
+  it('marks groups and members whose Mappings drifted', () => {
+    const drift: DriftEntry[] = [
+      { key: 'getambassador.io/v3alpha1/Mapping/team-b/orders-b', kind: 'Mapping', namespace: 'team-b', name: 'orders-b', state: 'changed', changes: ['/spec/service'] },
+      { key: 'getambassador.io/v3alpha1/Mapping/shop/users', kind: 'Mapping', namespace: 'shop', name: 'users', state: 'in-sync', changes: [] },
+      { key: 'getambassador.io/v3alpha1/TCPMapping/data/pg', kind: 'TCPMapping', namespace: 'data', name: 'pg', state: 'cluster-only', changes: [] },
+    ];
+    assert.deepEqual([...driftedResources(drift)].sort(), ['Mapping/team-b/orders-b', 'TCPMapping/data/pg']);
+    const m = buildRoutesModel(table(), { drift });
+    const orders = find(m.nodes, (n) => n.groupId === 'aaa111')!;
+    assert.equal(orders.drifted, true);
+    assert.match(orders.description ?? '', /· drifted$/);
+    assert.equal(orders.children?.[1].drifted, true);
+    assert.equal(orders.children?.[0].drifted, undefined);
+    const users = find(m.nodes, (n) => n.groupId === 'bbb222')!;
+    assert.equal(users.drifted, undefined);
+    const tcp = find(m.nodes, (n) => n.kind === 'tcpRoute')!;
+    assert.equal(tcp.drifted, true);
+  });
+
+  it('honours severity overrides for icons', () => {
+    const t = table();
+    const m = buildRoutesModel(t, { severity: { EP200: 'info' } });
+    assert.equal(find(m.nodes, (n) => n.groupId === 'aaa111')?.icon?.id, 'info');
+    const off = buildRoutesModel(t, { severity: { EP200: 'off' } });
+    assert.equal(find(off.nodes, (n) => n.groupId === 'aaa111')?.icon?.id, 'git-merge');
+  });
+
+  it('describes header regexes and query parameters', () => {
+    const g = group('x', '/q', [member('a', 'n', 's', 100)], {
+      prefixExact: true,
+      headers: [{ name: 'x-v', value: '^v[0-9]$', regex: true }],
+      queryParameters: [{ name: 'debug', value: '1', regex: false }],
+    });
+    assert.equal(groupDescription(g), 'exact · x-v~^v[0-9]$ · ?debug=1');
+  });
+});
