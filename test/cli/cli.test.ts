@@ -61,7 +61,9 @@ describe('edgepolicy CLI (child process; needs dist/cli.js)', function () {
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'edgepolicy-cli-'));
   });
 
-  after(() => fs.rmSync(tmp, { recursive: true, force: true }));
+  after(() => {
+    if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+  });
 
   describe('help, version and usage errors', () => {
     it('prints the tool help and each command help, exit 0', () => {

@@ -319,13 +319,15 @@ describe('cli arguments', () => {
     assert.equal(JSON.parse(io.out).runs[0].results.length, 1);
   });
 
-  it('reports diff as not available while the cluster module is absent', async () => {
-    const io = captureIo(CWD);
-    const code = await run(['diff'], io);
-    if (code === 3 && /not available yet/.test(io.err)) return;
-    // Once the cluster helper's module is wired in, `diff` must at least answer --help.
-    const io2 = captureIo(CWD);
-    assert.equal(await run(['diff', '--help'], io2), 0);
-    assert.match(io2.out, /diff/);
+  it('dispatches diff to the cluster command (help and usage errors)', async () => {
+    let io = captureIo(CWD);
+    assert.equal(await run(['diff', '--help'], io), 0);
+    assert.match(io.out, /^Usage: edgepolicy diff/);
+    io = captureIo(CWD);
+    assert.equal(await run(['help', 'diff'], io), 0);
+    assert.match(io.out, /^Usage: edgepolicy diff/);
+    io = captureIo(CWD);
+    assert.equal(await run(['diff', '--bogus'], io), 3);
+    assert.match(io.err, /unknown option --bogus/);
   });
 });

@@ -2,6 +2,7 @@
 
 import { version as packageVersion } from '../../../package.json';
 import { CHECK_HELP, ROUTES_HELP, runCheck, runRoutes, type Loader } from './commands';
+import { runDiff } from './diff';
 import { EXIT_OK, EXIT_USAGE, UsageError, processIo, type CliIo } from './io';
 
 export const VERSION: string = packageVersion;
@@ -13,7 +14,7 @@ Checks and previews Ambassador / Emissary-ingress edge policies kept as YAML.
 Commands:
   check [paths...]    report problems in the resources (text, JSON or SARIF)
   routes [paths...]   print the route table Emissary would build
-  diff [options]      compare the workspace with a cluster (read-only)
+  diff [paths...]     compare the resources with a cluster (read-only)
   help [command]      show help for a command
 
 Options:
@@ -21,12 +22,6 @@ Options:
   -V, --version       print the version
 
 Run \`edgepolicy <command> --help\` for the options of a command.
-`;
-
-const DIFF_HELP_FALLBACK = `Usage: edgepolicy diff [options]
-
-Compares the workspace with the resources in a Kubernetes cluster (read-only).
-This command is not available in this build yet.
 `;
 
 export interface RunDeps {
@@ -38,24 +33,6 @@ const defaultLoader: Loader = async (paths, opts, io) => {
   const { loadWorkspace } = await import('./load');
   return loadWorkspace(paths, opts, io);
 };
-
-type DiffRunner = (argv: string[], io: CliIo) => Promise<number>;
-
-/** The cluster diff lives in ./diff (runDiff); until it is part of the build, say so. */
-async function diffRunner(): Promise<DiffRunner | undefined> {
-  return undefined;
-}
-
-async function runDiffCommand(argv: string[], io: CliIo): Promise<number> {
-  const runDiff = await diffRunner();
-  if (runDiff) return runDiff(argv, io);
-  if (argv.includes('--help') || argv.includes('-h')) {
-    io.stdout(DIFF_HELP_FALLBACK);
-    return EXIT_OK;
-  }
-  io.stderr('edgepolicy diff: not available yet\n');
-  return EXIT_USAGE;
-}
 
 async function helpFor(command: string | undefined, io: CliIo): Promise<number> {
   switch (command) {
@@ -69,7 +46,7 @@ async function helpFor(command: string | undefined, io: CliIo): Promise<number> 
       io.stdout(ROUTES_HELP);
       return EXIT_OK;
     case 'diff':
-      return runDiffCommand(['--help'], io);
+      return runDiff(['--help'], io);
     case 'help':
       io.stdout(TOOL_HELP);
       return EXIT_OK;
@@ -100,7 +77,7 @@ async function dispatch(argv: string[], io: CliIo, deps: RunDeps): Promise<numbe
     case 'routes':
       return runRoutes(rest, io, load);
     case 'diff':
-      return runDiffCommand(rest, io);
+      return runDiff(rest, io);
     default:
       if (first.startsWith('-')) {
         throw new UsageError(`unknown option ${first}`, 'run `edgepolicy --help` for usage');
