@@ -88,6 +88,7 @@ export class DiffSession {
   }
 
   setIgnoreRules(rules: IgnoreRule[]): void {
+    if (rules === this.ignore) return;
     this.ignore = rules;
     if (!this.index) return;
     this.index.setIgnoreRules(rules);

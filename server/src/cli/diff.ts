@@ -1,0 +1,185 @@
+// `edgepolicy diff`: compare the workspace's Ambassador resources with a cluster (read-only: get/list only).
+// Exit codes: 0 in sync, 2 drift, 3 error (bad usage, no kubeconfig, unreachable cluster, ...).
+import * as fs from 'node:fs';
+import path from 'node:path';
+import type { DriftEntry, DriftSummary } from '../lsp/protocol';
+import { desiredFromResource, type DesiredItem } from '../engine/diff';
+import { parseIgnoreConfig, type IgnoreRule } from '../engine/ignore';
+import { diffOnce } from '../cluster/session';
+import { parseCommandArgs, oneOf } from './args';
+import { UsageError, type CliIo } from './io';
+import { displayPath, fileUri } from './paths';
+
+export const EXIT_IN_SYNC = 0;
+export const EXIT_DRIFT = 2;
+export const EXIT_ERROR = 3;
+
+export const DIFF_HELP = `Usage: edgepolicy diff [paths...] [options]
+
+Compares the Ambassador / Emissary-ingress resources in the given files and folders (default: .)
+with the live objects in a Kubernetes cluster. Read-only: only get and list requests are sent.
+
+Options:
+      --context <name>        kubeconfig context to compare with (default: the current context)
+      --kubeconfig <file>     kubeconfig file (default: $KUBECONFIG, else ~/.kube/config)
+  -n, --namespace <ns>        compare only this namespace (repeatable; default: all namespaces)
+      --format <fmt>          text (default) or json
+      --exclude <glob>        skip files and folders matching the glob (repeatable)
+      --request-timeout <s>   seconds to wait for the API server (default: 10)
+  -h, --help                  show this help
+
+Each resource is in one state: in-sync, changed (with the changed fields as JSON pointers),
+workspace-only or cluster-only. Server-managed metadata, status and Emissary's v2 conversion
+fields are ignored; so is whatever .edgepolicy.yaml lists under diff.ignore. Secret values are
+never printed.
+
+Exit status: 0 everything in sync, 2 drift found, 3 error.
+`;
+
+/** Loads the desired side. Replaceable for tests. */
+export type DesiredLoader = (paths: string[], exclude: string[], io: CliIo) => Promise<DesiredItem[]>;
+
+const defaultLoader: DesiredLoader = async (paths, exclude, io) => {
+  const { scanPaths } = await import('../node/scan');
+  const { Workspace } = await import('../engine/workspace');
+  const absolute = paths.map((p) => path.resolve(io.cwd, p));
+  const scan = await scanPaths(absolute, { exclude, cwd: io.cwd });
+  if (scan.errors.length > 0) {
+    const first = scan.errors[0]!;
+    throw new UsageError(`cannot read '${displayPath(first.path, io.cwd)}': ${first.message}`);
+  }
+  const ws = new Workspace();
+  for (const f of scan.files) ws.setFile(fileUri(f.path), f.text);
+  return ws.resources().map(desiredFromResource);
+};
+
+/** Find `.edgepolicy.yaml` in `dir` or its parents (stopping at a Git root). */
+export function findIgnoreFile(dir: string): string | undefined {
+  let d = path.resolve(dir);
+  for (;;) {
+    const f = path.join(d, '.edgepolicy.yaml');
+    if (fs.existsSync(f)) return f;
+    if (fs.existsSync(path.join(d, '.git'))) return undefined;
+    const up = path.dirname(d);
+    if (up === d) return undefined;
+    d = up;
+  }
+}
+
+export async function runDiff(argv: string[], io: CliIo, deps: { load?: DesiredLoader } = {}): Promise<number> {
+  let format: 'text' | 'json' = 'text';
+  try {
+    const { values, positionals } = parseCommandArgs('diff', argv, {
+      context: { type: 'string' },
+      kubeconfig: { type: 'string' },
+      namespace: { type: 'string', short: 'n', multiple: true },
+      format: { type: 'string' },
+      exclude: { type: 'string', multiple: true },
+      'request-timeout': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    });
+    if (values.help) {
+      io.stdout(DIFF_HELP);
+      return EXIT_IN_SYNC;
+    }
+    format = oneOf('diff', 'format', values.format, ['text', 'json'] as const, 'text');
+    let timeoutMs = 10_000;
+    if (values['request-timeout'] !== undefined) {
+      const s = Number(values['request-timeout']);
+      if (!Number.isFinite(s) || s <= 0) throw new UsageError(`invalid value '${String(values['request-timeout'])}' for --request-timeout (expected seconds > 0)`);
+      timeoutMs = s * 1000;
+    }
+    const namespaces = [...new Set((values.namespace as string[] | undefined) ?? [])];
+    for (const ns of namespaces) if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(ns)) throw new UsageError(`invalid namespace '${ns}'`);
+
+    let ignore: IgnoreRule[] = [];
+    const ignoreFile = findIgnoreFile(io.cwd);
+    if (ignoreFile) {
+      const cfg = parseIgnoreConfig(fs.readFileSync(ignoreFile, 'utf8'), displayPath(ignoreFile, io.cwd));
+      for (const e of cfg.errors) io.stderr(`edgepolicy: warning: ${e}\n`);
+      ignore = cfg.rules;
+    }
+
+    const load = deps.load ?? defaultLoader;
+    const desired = await load(positionals.length ? positionals : ['.'], (values.exclude as string[] | undefined) ?? [], io);
+    const { summary } = await diffOnce(
+      {
+        allowExec: true,
+        kubeconfig: values.kubeconfig as string | undefined,
+        env: io.env,
+        cwd: io.cwd,
+        ignore,
+        client: { timeoutMs },
+      },
+      (values.context as string | undefined) ?? '',
+      namespaces,
+      desired,
+    );
+    if (summary.status === 'error') return fail(summary.message ?? 'unknown error', format, io, summary.context);
+    if (summary.message) io.stderr(`edgepolicy: note: ${summary.message}\n`);
+    const drift = summary.entries.some((e) => e.state !== 'in-sync');
+    if (format === 'json') io.stdout(JSON.stringify(toJson(summary, io.cwd), null, 2) + '\n');
+    else io.stdout(toText(summary, io.cwd));
+    return drift ? EXIT_DRIFT : EXIT_IN_SYNC;
+  } catch (e) {
+    if (e instanceof UsageError) {
+      io.stderr(`edgepolicy: ${e.message}\n`);
+      if (e.hint) io.stderr(`${e.hint}\n`);
+      return EXIT_ERROR;
+    }
+    return fail(e instanceof Error ? e.message.split('\n')[0]! : String(e), format, io, '');
+  }
+}
+
+function fail(message: string, format: 'text' | 'json', io: CliIo, context: string): number {
+  io.stderr(`edgepolicy diff: ${message}\n`);
+  if (format === 'json') io.stdout(JSON.stringify({ context, error: message, resources: [] }, null, 2) + '\n');
+  return EXIT_ERROR;
+}
+
+export interface DiffJsonResource {
+  kind: string;
+  namespace: string;
+  name: string;
+  state: DriftEntry['state'];
+  changes: string[];
+  file: string | null;
+  line: number | null;
+}
+
+export function toJson(summary: DriftSummary, cwd: string): { context: string; resources: DiffJsonResource[] } {
+  return {
+    context: summary.context,
+    resources: summary.entries.map((e) => ({
+      kind: e.kind,
+      namespace: e.namespace,
+      name: e.name,
+      state: e.state,
+      changes: e.changes,
+      file: e.uri ? displayPath(e.uri, cwd) : null,
+      line: e.line !== undefined ? e.line + 1 : null,
+    })),
+  };
+}
+
+export function toText(summary: DriftSummary, cwd: string): string {
+  const out: string[] = [];
+  out.push(`Context ${summary.context}, ${summary.namespaces.length ? `namespaces ${summary.namespaces.join(', ')}` : 'all namespaces'}`);
+  const drifted = summary.entries.filter((e) => e.state !== 'in-sync');
+  const width = Math.max(0, ...drifted.map((e) => `${e.kind} ${e.namespace}/${e.name}`.length));
+  for (const e of drifted) {
+    const what = `${e.kind} ${e.namespace}/${e.name}`.padEnd(width);
+    const where = e.uri ? `  ${displayPath(e.uri, cwd)}${e.line !== undefined ? `:${e.line + 1}` : ''}` : '';
+    out.push(`  ${e.state.padEnd(14)}  ${what}${where}`);
+    for (const c of e.changes) out.push(`      ${c}`);
+  }
+  const count = (s: DriftEntry['state']): number => summary.entries.filter((e) => e.state === s).length;
+  const inSync = count('in-sync');
+  if (!summary.entries.length) out.push('No Ambassador resources in the workspace or the cluster.');
+  else if (!drifted.length) out.push(`In sync: ${inSync} resource(s) match the cluster.`);
+  else
+    out.push(
+      `Drift: ${drifted.length} of ${summary.entries.length} resource(s) (${count('changed')} changed, ${count('workspace-only')} workspace-only, ${count('cluster-only')} cluster-only); ${inSync} in sync.`,
+    );
+  return out.join('\n') + '\n';
+}
