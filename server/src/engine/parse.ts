@@ -1,0 +1,237 @@
+// Parses one YAML file into documents, Ambassador resources and EP001 findings. Pure: no I/O, never throws.
+//
+// Design (speed first, positions later):
+// - The file is split into documents at `---` / `...` markers in column 0 by a line scan (locate.ts), so each
+//   document gets exact offsets/lines and one bad document does not hide the others.
+// - Each document's value is read with js-yaml `load` (CORE schema + `<<` merge keys; no timestamps, no custom
+//   types). Syntax errors become EP001 findings at js-yaml's mark.
+// - Duplicate keys: kubectl rejects them, so they are an EP001 *error* on the document, but the value is still
+//   read (last key wins) so that the resource keeps taking part in the other checks. Inside an annotation they
+//   are a *warning* (Emissary's PyYAML silently keeps the last one).
+// - Positions are computed lazily: Resource.locate() parses the document's text with the `yaml` package on
+//   first use (cached per document) and maps offsets through the file's line table.
+// - Hostile input: binary content and oversized files are skipped with a reason; nesting is capped by js-yaml's
+//   maxDepth; alias bombs and recursive aliases are rejected per document (see loadYaml).
+// - Templates: a file that contains Helm/Go/Jinja template syntax (`{{ ... }}`, `{% ... %}`) and does not parse
+//   as YAML is skipped as a whole with one reason (no EP001 noise, no half-read resources). A template file that
+//   happens to be valid YAML is read normally.
+
+import type { Finding, JsonPath, Range } from './model';
+import { AMBASSADOR_GROUP } from './model';
+import { ANNOTATION_KEY, readAnnotation, stringMap, tokenEnd } from './annotations';
+import { DocLocator, DocumentResourceLocator, LineIndex, SourceResource, loadYaml, splitDocuments } from './locate';
+import type { Resource } from './model';
+
+export interface ParsedDocument {
+  /** 0-based index of the document in the file. */
+  index: number;
+  /** Offsets in the file text: [startOffset, endOffset). */
+  startOffset: number;
+  endOffset: number;
+  /** 0-based, inclusive. */
+  startLine: number;
+  endLine: number;
+  /** The js-yaml value; undefined when the document could not be read (see the file's findings). */
+  value: unknown;
+  /** Ambassador resources defined by this document (CRD objects, List items, annotation documents). */
+  resources: Resource[];
+  /** Set when the document could not be read: the reason (also reported as an EP001 finding). */
+  error?: string;
+}
+
+export interface ParsedFile {
+  uri: string;
+  text: string;
+  documents: ParsedDocument[];
+  resources: Resource[];
+  findings: Finding[];
+  /** Set when the file was not analysed at all (binary, too large, template): why. */
+  skipped?: string;
+}
+
+export interface ParseOptions {
+  /** Files larger than this (UTF-8 bytes) are skipped. Default 5 MB. */
+  maxFileBytes?: number;
+}
+
+export const DEFAULT_MAX_FILE_BYTES = 5 * 1024 * 1024;
+
+const TEMPLATE_RE = /\{\{-?\s*[^\s}]|\{%-?\s*\w/;
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+function optString(v: unknown): string | undefined {
+  if (v === null || v === undefined || typeof v === 'object') return undefined;
+  return String(v);
+}
+
+/** UTF-8 byte length, counting only as far as needed to compare with `limit`. */
+function utf8Exceeds(text: string, limit: number): boolean {
+  if (text.length > limit) return true;
+  if (text.length * 3 <= limit) return false;
+  let bytes = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x80) bytes += 1;
+    else if (c < 0x800) bytes += 2;
+    else if (c >= 0xd800 && c <= 0xdbff) {
+      bytes += 4;
+      i++;
+    } else bytes += 3;
+    if (bytes > limit) return true;
+  }
+  return false;
+}
+
+function skippedFile(uri: string, text: string, reason: string): ParsedFile {
+  return { uri, text, documents: [], resources: [], findings: [], skipped: reason };
+}
+
+/** Whether a Kubernetes object can carry a getambassador.io/config annotation Emissary reads. */
+function isAnnotationOwner(apiVersion: string | undefined, kind: string | undefined): boolean {
+  if (kind === 'Service') return apiVersion === 'v1';
+  if (kind === 'Ingress') return !!apiVersion && (apiVersion.startsWith('networking.k8s.io/') || apiVersion.startsWith('extensions/'));
+  return false;
+}
+
+interface Ctx {
+  uri: string;
+  lines: LineIndex;
+  findings: Finding[];
+}
+
+/** Collects the Ambassador resources of one value found at `basePath` of a document. */
+function collect(ctx: Ctx, doc: DocLocator, docIndex: number, value: unknown, basePath: JsonPath, out: Resource[], depth: number): void {
+  if (!isObject(value)) return;
+  const apiVersion = optString(value.apiVersion);
+  const kind = optString(value.kind);
+  // kind: List (and FooList) with items: each item is a manifest of its own.
+  if (depth === 0 && kind && kind.endsWith('List') && Array.isArray(value.items)) {
+    value.items.forEach((item, i) => collect(ctx, doc, docIndex, item, [...basePath, 'items', i], out, depth + 1));
+    return;
+  }
+  const meta = isObject(value.metadata) ? value.metadata : undefined;
+  const fallback = (): Range => {
+    const s = doc.locate(basePath, 'key');
+    return ctx.lines.range(s.start, s.end);
+  };
+  if (apiVersion !== undefined && apiVersion.startsWith(AMBASSADOR_GROUP + '/')) {
+    out.push(
+      new SourceResource(
+        {
+          apiVersion,
+          version: apiVersion.slice(AMBASSADOR_GROUP.length + 1),
+          kind: kind ?? '',
+          name: optString(meta?.name) ?? '',
+          namespace: optString(meta?.namespace),
+          labels: stringMap(meta?.labels),
+          spec: isObject(value.spec) ? value.spec : {},
+          object: value,
+          origin: { uri: ctx.uri, docIndex },
+        },
+        new DocumentResourceLocator(doc, ctx.lines, basePath),
+        fallback,
+      ),
+    );
+    return;
+  }
+  if (meta && isObject(meta.annotations) && meta.annotations[ANNOTATION_KEY] !== undefined && isAnnotationOwner(apiVersion, kind)) {
+    const r = readAnnotation(
+      {
+        uri: ctx.uri,
+        docIndex,
+        kind: kind ?? '',
+        name: optString(meta.name) ?? '',
+        namespace: optString(meta.namespace),
+        labels: stringMap(meta.labels),
+        doc,
+        lines: ctx.lines,
+        path: [...basePath, 'metadata', 'annotations', ANNOTATION_KEY],
+      },
+      meta.annotations[ANNOTATION_KEY],
+    );
+    for (const res of r.resources) out.push(res);
+    for (const f of r.findings) ctx.findings.push(f);
+  }
+}
+
+/** Parses one file. Never throws. */
+export function parseFile(uri: string, text: string, options: ParseOptions = {}): ParsedFile {
+  try {
+    return parseUnsafe(uri, text, options);
+  } catch (e) {
+    // Defensive: a bug in this module must not take the server down.
+    return skippedFile(uri, text, `internal error while parsing: ${e instanceof Error ? e.message : String(e)}`);
+  }
+}
+
+function parseUnsafe(uri: string, text: string, options: ParseOptions): ParsedFile {
+  const limit = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
+  if (utf8Exceeds(text, limit)) return skippedFile(uri, text, `file is larger than ${limit} bytes; not analysed`);
+  const nul = text.indexOf('\u0000');
+  if (nul !== -1) return skippedFile(uri, text, `binary content (NUL byte at offset ${nul}); not analysed`);
+  const bad = text.indexOf('\uFFFD');
+  if (bad !== -1) return skippedFile(uri, text, `not valid UTF-8 (replacement character at offset ${bad}); not analysed`);
+
+  const lines = LineIndex.build(text);
+  const from = text.charCodeAt(0) === 0xfeff ? 1 : 0;
+  const slices = splitDocuments(text, lines, from);
+  const ctx: Ctx = { uri, lines, findings: [] };
+  const documents: ParsedDocument[] = [];
+  const resources: Resource[] = [];
+  let syntaxError = false;
+  for (let i = 0; i < slices.length; i++) {
+    const s = slices[i];
+    const loaded = loadYaml(text, s.start, s.end);
+    const doc: ParsedDocument = {
+      index: i,
+      startOffset: s.start,
+      endOffset: s.end,
+      startLine: s.startLine,
+      endLine: s.endLine,
+      value: loaded.value,
+      resources: [],
+    };
+    if (loaded.error) {
+      syntaxError = true;
+      doc.error = loaded.error.reason;
+      ctx.findings.push({
+        code: 'EP001',
+        severity: 'error',
+        message: `YAML syntax error: ${loaded.error.reason}`,
+        uri,
+        range: lines.range(loaded.error.offset, tokenEnd(text, loaded.error.offset)),
+      });
+    }
+    if (loaded.duplicate) {
+      ctx.findings.push({
+        code: 'EP001',
+        severity: 'error',
+        message: `YAML error: ${loaded.duplicate.reason} (kubectl rejects duplicate keys; the last one is used here)`,
+        uri,
+        range: lines.range(loaded.duplicate.offset, tokenEnd(text, loaded.duplicate.offset)),
+      });
+    }
+    if (isObject(loaded.value)) {
+      collect(ctx, new DocLocator(text, s.start, s.end), i, loaded.value, [], doc.resources, 0);
+      for (const r of doc.resources) resources.push(r);
+    }
+    documents.push(doc);
+  }
+  if (syntaxError && TEMPLATE_RE.test(text)) {
+    const m = TEMPLATE_RE.exec(text);
+    const line = m ? lines.lineOf(m.index) + 1 : 1;
+    for (const d of documents) d.resources = [];
+    return {
+      uri,
+      text,
+      documents,
+      resources: [],
+      findings: [],
+      skipped: `template syntax ({{ … }} or {% … %}, first at line ${line}) and not valid YAML: looks like a Helm/Jinja template; not analysed`,
+    };
+  }
+  return { uri, text, documents, resources, findings: ctx.findings };
+}
