@@ -1,0 +1,892 @@
+// The route table Emissary builds from Mappings, Hosts and TCPMappings (docs/emissary-semantics.md):
+// route groups keyed by the SHA-1 of Emissary's group key string, members in `name.namespace` order,
+// core-key agreement, one shadow, name-prefix shadowing, weight normalisation, Host association and
+// Emissary's route order. Pure: no I/O (node:crypto's SHA-1 is a computation, not I/O).
+import { createHash } from 'node:crypto';
+import type {
+  JsonPath,
+  Location,
+  Resource,
+  RouteGroup,
+  RouteHeader,
+  RouteHost,
+  RouteMember,
+  RouteTable,
+  TcpRoute,
+} from './model';
+import { hostGlobsIntersect, matchLabelsOf, selectorMatches } from './hostglob';
+
+export interface RouteOptions {
+  /** Namespace for resources that do not name one (default `default`). */
+  defaultNamespace?: string;
+  /**
+   * The AMBASSADOR_ID of the Emissary installation to model (default `default`). Resources whose
+   * `spec.ambassador_id` does not include it are ignored, as that installation would ignore them.
+   * `*` keeps every resource.
+   */
+  ambassadorId?: string;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Internal model (exported for checks.ts; not a shared contract)
+
+export interface MatchEntry {
+  name: string;
+  /** undefined = presence match (`true` in the YAML). */
+  value?: string;
+  regex: boolean;
+  /** Where the value is written, for diagnostics. */
+  path: JsonPath;
+}
+
+export interface EffectiveHost {
+  value: string;
+  regex: boolean;
+  /** Which field the host came from; `default` = a v1/v2 Mapping without host (behaves as `*`). */
+  source: 'hostname' | 'host' | 'authority' | 'default';
+  path: JsonPath;
+}
+
+export interface MappingEntry {
+  resource: Resource;
+  name: string;
+  namespace: string;
+  prefix: string;
+  prefixRegex: boolean;
+  prefixExact: boolean;
+  /** Header matchers in Emissary's key order (headers w/o exact :authority, regex_headers, :authority, :method). */
+  headers: MatchEntry[];
+  queryParameters: MatchEntry[];
+  host?: EffectiveHost;
+  method?: string;
+  methodRegex: boolean;
+  precedence: number;
+  rawWeight?: number;
+  shadow: boolean;
+  hostRedirect: boolean;
+  service: string;
+  labels: Record<string, string>;
+  /** Host `matchLabels` that went into the key (only for Mappings without a non-regex host). */
+  selectorLabels: [string, string][];
+  key: string;
+  groupId: string;
+  routeWeight: (string | number)[];
+}
+
+export type DropKind = 'core-key' | 'name-prefix' | 'shadow' | 'redirect';
+
+export interface MemberDetail {
+  mapping: MappingEntry;
+  member: RouteMember;
+  drop?: {
+    kind: DropKind;
+    /** The core key that disagrees (for core-key / redirect drops). */
+    key?: string;
+    /** The member it conflicts with (first member, earlier same-prefix member, earlier shadow). */
+    other: MappingEntry;
+    /** Human-readable values, mine vs. theirs, for core-key drops. */
+    mine?: string;
+    theirs?: string;
+    /** Path of the field in the dropped Mapping that causes the drop. */
+    path: JsonPath;
+    /** Path of the corresponding field in the other Mapping. */
+    otherPath: JsonPath;
+  };
+  /** Normalised share (percent) when accepted and not a shadow. */
+  share?: number;
+}
+
+export interface GroupDetail {
+  group: RouteGroup;
+  /** Members in Emissary's processing order (`name.namespace`). */
+  members: MemberDetail[];
+  /** Accepted, non-shadow members in Emissary's normalised order (weighted first). */
+  routing: MemberDetail[];
+  /** Why the group is rejected (weights), with the members involved. */
+  rejection?: { kind: 'weight-over-100'; member: MemberDetail } | { kind: 'total-over-100'; total: number };
+  /** Labels of the accepted members merged (used for Host selection). */
+  labels: Record<string, string>;
+  hostEntries: HostEntry[];
+}
+
+export interface HostEntry {
+  resource: Resource;
+  name: string;
+  namespace: string;
+  hostname: string;
+  /** `mappingSelector` (or its older alias `selector`) matchLabels; undefined when there is no selector. */
+  matchLabels?: Record<string, string>;
+  route: RouteHost;
+}
+
+export interface TcpMappingEntry {
+  resource: Resource;
+  name: string;
+  namespace: string;
+  port: number;
+  address?: string;
+  host?: string;
+  rawWeight?: number;
+  service: string;
+  groupId: string;
+}
+
+export interface TcpGroupDetail {
+  route: TcpRoute;
+  members: { mapping: TcpMappingEntry; member: RouteMember }[];
+  rejection?: { kind: 'weight-over-100'; mapping: TcpMappingEntry } | { kind: 'total-over-100'; total: number };
+}
+
+export interface RouteModel {
+  table: RouteTable;
+  groups: GroupDetail[];
+  tcpGroups: TcpGroupDetail[];
+  hosts: HostEntry[];
+  /** Resources that the modelled Emissary sees (ambassador_id filter applied, later duplicates win). */
+  active: Resource[];
+  /** Every resource passing the ambassador_id filter (duplicates included), in file order. */
+  inScope: Resource[];
+  defaultNamespace: string;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Small helpers
+
+export const RESOLVER_KINDS = ['ConsulResolver', 'KubernetesEndpointResolver', 'KubernetesServiceResolver'];
+
+/** The name space a kind's names live in: the three resolver kinds share one. */
+export function nameSpaceKind(kind: string): string {
+  return RESOLVER_KINDS.includes(kind) ? 'Resolver' : kind;
+}
+
+export function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+export function specOf(r: Resource): Record<string, unknown> {
+  return isRecord(r.spec) ? r.spec : {};
+}
+
+function str(v: unknown): string | undefined {
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
+  return undefined;
+}
+
+function num(v: unknown): number | undefined {
+  return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
+}
+
+/** Code-point order, like Python's string comparison. */
+export function compareStrings(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Sort key Emissary uses when it processes resources: `name.namespace`. */
+export function sortKey(name: string, namespace: string): string {
+  return `${name}.${namespace}`;
+}
+
+/** Python's round(): halves go to the even neighbour. */
+export function pyRound(x: number): number {
+  const floor = Math.floor(x);
+  const diff = x - floor;
+  if (diff > 0.5) return floor + 1;
+  if (diff < 0.5) return floor;
+  return floor % 2 === 0 ? floor : floor + 1;
+}
+
+/** Python's len(): code points, not UTF-16 units. */
+function pyLen(s: string): number {
+  let n = 0;
+  for (const _ of s) n++;
+  return n;
+}
+
+/** File order: uri, document index, annotation document index. */
+export function compareOrigin(a: Resource, b: Resource): number {
+  return (
+    compareStrings(a.origin.uri, b.origin.uri) ||
+    a.origin.docIndex - b.origin.docIndex ||
+    (a.origin.annotation?.innerIndex ?? -1) - (b.origin.annotation?.innerIndex ?? -1)
+  );
+}
+
+/** The AMBASSADOR_IDs a resource claims (`default` when it names none). */
+export function ambassadorIdsOf(r: Resource): string[] {
+  const raw = specOf(r).ambassador_id;
+  const ids = (Array.isArray(raw) ? raw : raw === undefined || raw === null ? [] : [raw])
+    .map((v) => str(v))
+    .filter((v): v is string => v !== undefined)
+    // v3alpha1 objects stored through the v2 storage version carry this marker; Emissary strips it.
+    .map((v) => v.replace(/^--apiVersion-v3alpha1-only--/, ''));
+  return ids.length === 0 ? ['default'] : ids;
+}
+
+export function inAmbassadorScope(r: Resource, ambassadorId: string): boolean {
+  return ambassadorId === '*' || ambassadorIdsOf(r).includes(ambassadorId);
+}
+
+export function memberLocation(r: Resource): Location {
+  return { uri: r.origin.uri, range: r.locate(['metadata', 'name'], 'value') };
+}
+
+/** Groups items by key, keeping first-seen key order and item order. */
+export function groupBy<T>(items: T[], keyOf: (item: T) => string): Map<string, T[]> {
+  const out = new Map<string, T[]>();
+  for (const item of items) {
+    const key = keyOf(item);
+    const list = out.get(key);
+    if (list) list.push(item);
+    else out.set(key, [item]);
+  }
+  return out;
+}
+
+function sha1(text: string): string {
+  return createHash('sha1').update(text, 'utf8').digest('hex');
+}
+
+/** Entries of a string map, alphabetical when the object comes from a CRD (the API server sorts map keys). */
+function mapEntries(r: Resource, v: unknown): [string, unknown][] {
+  if (!isRecord(v)) return [];
+  const entries = Object.entries(v);
+  if (!r.origin.annotation) entries.sort((a, b) => compareStrings(a[0], b[0]));
+  return entries;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Mapping analysis
+
+function effectiveHost(r: Resource, spec: Record<string, unknown>): EffectiveHost | undefined {
+  const hostname = str(spec.hostname);
+  if (hostname !== undefined && hostname !== '') {
+    return { value: hostname, regex: false, source: 'hostname', path: ['spec', 'hostname'] };
+  }
+  const host = str(spec.host);
+  if (host !== undefined && host !== '') {
+    return { value: host, regex: spec.host_regex === true, source: 'host', path: ['spec', 'host'] };
+  }
+  if (isRecord(spec.headers)) {
+    for (const [name, value] of Object.entries(spec.headers)) {
+      if (name.toLowerCase() === ':authority' && typeof value === 'string') {
+        return { value, regex: false, source: 'authority', path: ['spec', 'headers', name] };
+      }
+    }
+  }
+  if (r.version === 'v1' || r.version === 'v2') {
+    return { value: '*', regex: false, source: 'default', path: ['spec'] };
+  }
+  return undefined;
+}
+
+function matchEntries(r: Resource, field: string, regex: boolean, skipExactAuthority: boolean): MatchEntry[] {
+  const spec = specOf(r);
+  const out: MatchEntry[] = [];
+  for (const [name, raw] of mapEntries(r, spec[field])) {
+    if (skipExactAuthority && name.toLowerCase() === ':authority' && raw !== true) continue;
+    const value = raw === true ? undefined : str(raw) ?? (raw === null ? undefined : JSON.stringify(raw));
+    out.push({ name, value, regex, path: ['spec', field, name] });
+  }
+  return out;
+}
+
+function headerLength(h: MatchEntry): number {
+  return pyLen(h.name) + pyLen(h.value || '*') + (h.regex ? 1 : 0);
+}
+
+function headerKey(h: MatchEntry): string {
+  return `${h.name}-${h.value || '*'}`;
+}
+
+function analyzeMapping(r: Resource, hosts: HostEntry[], defaultNamespace: string): MappingEntry | undefined {
+  const spec = specOf(r);
+  const prefix = str(spec.prefix);
+  if (prefix === undefined) return undefined; // schema validation reports the missing prefix
+  const namespace = r.namespace ?? defaultNamespace;
+  const host = effectiveHost(r, spec);
+  const method = str(spec.method);
+  const headers = [
+    ...matchEntries(r, 'headers', false, true),
+    ...matchEntries(r, 'regex_headers', true, false),
+  ];
+  if (host) headers.push({ name: ':authority', value: host.value, regex: host.regex, path: host.path });
+  if (method !== undefined) {
+    headers.push({ name: ':method', value: method, regex: spec.method_regex === true, path: ['spec', 'method'] });
+  }
+  const queryParameters = [
+    ...matchEntries(r, 'query_parameters', false, false),
+    ...matchEntries(r, 'regex_query_parameters', true, false),
+  ];
+  const precedence = num(spec.precedence) ?? 0;
+  const labels: Record<string, string> = {};
+  for (const [k, v] of Object.entries(r.labels ?? {})) labels[k] = String(v);
+
+  // Host matchLabels go into the key only when the Mapping has no non-regex host.
+  const selectorLabels: [string, string][] = [];
+  if (!host || host.regex) {
+    for (const h of hosts) {
+      if (h.matchLabels && selectorMatches(h.matchLabels, labels)) {
+        for (const [k, v] of Object.entries(h.matchLabels)) selectorLabels.push([k, v]);
+      }
+    }
+  }
+
+  let key = 'HTTP-GET' + prefix;
+  for (const h of headers) key += h.name + (h.value ?? '');
+  for (const q of queryParameters) key += q.name + (q.value ?? '');
+  for (const [k, v] of selectorLabels) key += k + v;
+  if (precedence !== 0) key += String(precedence);
+
+  const routeWeight: (string | number)[] = [
+    precedence,
+    pyLen(prefix),
+    headers.reduce((s, h) => s + headerLength(h), 0),
+    queryParameters.reduce((s, q) => s + headerLength(q), 0),
+    prefix,
+    method ?? 'GET',
+    ...headers.map(headerKey),
+    ...queryParameters.map(headerKey),
+  ];
+
+  return {
+    resource: r,
+    name: r.name,
+    namespace,
+    prefix,
+    prefixRegex: spec.prefix_regex === true,
+    prefixExact: spec.prefix_exact === true,
+    headers,
+    queryParameters,
+    host,
+    method,
+    methodRegex: spec.method_regex === true,
+    precedence,
+    rawWeight: num(spec.weight),
+    shadow: spec.shadow === true,
+    hostRedirect: spec.host_redirect === true,
+    service: str(spec.service) ?? '',
+    labels,
+    selectorLabels,
+    key,
+    groupId: sha1(key),
+    routeWeight,
+  };
+}
+
+/** Lexicographic comparison of route weights, like Python list comparison. */
+function compareRouteWeight(a: (string | number)[], b: (string | number)[]): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a[i];
+    const y = b[i];
+    if (typeof x === 'number' && typeof y === 'number') {
+      if (x !== y) return x < y ? -1 : 1;
+    } else {
+      const c = compareStrings(String(x), String(y));
+      if (c !== 0) return c;
+    }
+  }
+  return a.length - b.length;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Core keys (ir/irhttpmappinggroup.py): a later member that sets one differently is dropped.
+
+const ONE_SIDED_CORE_KEYS = [
+  'bypass_auth',
+  'bypass_error_response_overrides',
+  'cluster_idle_timeout_ms',
+  'cluster_max_connection_lifetime_ms',
+  'cluster_timeout_ms',
+  'connect_timeout_ms',
+  'keepalive',
+  'labels',
+  'load_balancer',
+  'prefix_exact',
+  'prefix_regex',
+];
+const BOOLEAN_CORE_KEYS = new Set(['bypass_auth', 'bypass_error_response_overrides', 'prefix_exact', 'prefix_regex']);
+
+function present(r: Resource, key: string): boolean {
+  const v = specOf(r)[key];
+  if (v === undefined || v === null) return false;
+  // CRDs come back from the API server without `false` booleans (omitempty); annotations keep them.
+  if (v === false && BOOLEAN_CORE_KEYS.has(key) && !r.origin.annotation) return false;
+  return true;
+}
+
+export function deepEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((x, i) => deepEqual(x, b[i]));
+  if (isRecord(a) && isRecord(b)) {
+    const ka = Object.keys(a);
+    const kb = Object.keys(b);
+    return ka.length === kb.length && ka.every((k) => k in b && deepEqual(a[k], b[k]));
+  }
+  return false;
+}
+
+function show(v: unknown): string {
+  if (v === undefined) return 'unset';
+  return typeof v === 'string' ? JSON.stringify(v) : JSON.stringify(v);
+}
+
+/** Finds the first core key on which `newcomer` disagrees with the group's first member. */
+function coreKeyMismatch(
+  first: MappingEntry,
+  newcomer: MappingEntry,
+  moduleCircuitBreakers: unknown,
+): NonNullable<MemberDetail['drop']> | undefined {
+  const a = first.resource;
+  const b = newcomer.resource;
+  // headers: always compared (the group id already matches names and values, so only regex flags differ).
+  for (let i = 0; i < newcomer.headers.length; i++) {
+    const h = newcomer.headers[i];
+    const g = first.headers[i];
+    if (g && g.regex !== h.regex) {
+      const what = (x: MatchEntry) => `${x.name} ${x.regex ? 'as a regex' : 'as an exact match'}`;
+      return {
+        kind: 'core-key',
+        key: 'headers',
+        other: first,
+        mine: what(h),
+        theirs: what(g),
+        path: h.path,
+        otherPath: g.path,
+      };
+    }
+  }
+  // circuit_breakers: always present after setup (the Module's default fills it in).
+  const cbA = specOf(a).circuit_breakers ?? moduleCircuitBreakers;
+  const cbB = specOf(b).circuit_breakers ?? moduleCircuitBreakers;
+  if (!deepEqual(cbA ?? null, cbB ?? null)) {
+    return {
+      kind: 'core-key',
+      key: 'circuit_breakers',
+      other: first,
+      mine: show(specOf(b).circuit_breakers),
+      theirs: show(specOf(a).circuit_breakers),
+      path: ['spec', 'circuit_breakers'],
+      otherPath: ['spec', 'circuit_breakers'],
+    };
+  }
+  for (const key of ONE_SIDED_CORE_KEYS) {
+    if (!present(b, key)) continue;
+    const mine = specOf(b)[key];
+    const theirs = present(a, key) ? specOf(a)[key] : undefined;
+    if (theirs === undefined || !deepEqual(mine, theirs)) {
+      return {
+        kind: 'core-key',
+        key,
+        other: first,
+        mine: show(mine),
+        theirs: show(theirs),
+        path: ['spec', key],
+        otherPath: present(a, key) ? ['spec', key] : ['metadata', 'name'],
+      };
+    }
+  }
+  return undefined;
+}
+
+/** The part of a name before its first dot (Emissary's Mapping cache key uses only that). */
+function namePrefix(name: string): string {
+  const dot = name.indexOf('.');
+  return dot < 0 ? name : name.slice(0, dot);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Weights (ir/irbasemappinggroup.py)
+
+export type WeightResult =
+  | { ok: true; shares: number[]; order: number[] }
+  | { ok: false; overIndex: number }
+  | { ok: false; total: number };
+
+/**
+ * Emissary's weight normalisation. `weights[i]` is the raw weight of member i (undefined = none).
+ * Returns the share (percent) of every member and the order Emissary routes them in (weighted first).
+ */
+export function normalizeWeights(weights: (number | undefined)[]): WeightResult {
+  if (weights.length === 0) return { ok: true, shares: [], order: [] };
+  if (weights.length === 1) return { ok: true, shares: [100], order: [0] };
+  const cumulative = new Array<number>(weights.length).fill(0);
+  const weighted: number[] = [];
+  const weightless: number[] = [];
+  let current = 0;
+  for (let i = 0; i < weights.length; i++) {
+    const w = weights[i];
+    if (w !== undefined) {
+      if (w > 100) return { ok: false, overIndex: i };
+      current += pyRound(w);
+      cumulative[i] = current;
+      weighted.push(i);
+    } else {
+      weightless.push(i);
+    }
+  }
+  if (current > 100) return { ok: false, total: current };
+  if (weightless.length > 0) {
+    const per = pyRound((100 - current) / weightless.length);
+    weightless.forEach((idx, n) => {
+      current = n === weightless.length - 1 ? 100 : current + per;
+      cumulative[idx] = current;
+    });
+  }
+  const order = [...weighted, ...weightless];
+  const shares = new Array<number>(weights.length).fill(0);
+  let previous = 0;
+  for (const idx of order) {
+    shares[idx] = Math.max(0, cumulative[idx] - previous);
+    previous = Math.max(previous, cumulative[idx]);
+  }
+  return { ok: true, shares, order };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Hosts
+
+function analyzeHost(r: Resource, defaultNamespace: string): HostEntry {
+  const spec = specOf(r);
+  const hostname = str(spec.hostname) || '*';
+  const sel = isRecord(spec.mappingSelector) && Object.keys(spec.mappingSelector).length > 0 ? spec.mappingSelector : spec.selector;
+  const matchLabels = isRecord(sel) && Object.keys(sel).length > 0 ? matchLabelsOf(sel) : undefined;
+  const namespace = r.namespace ?? defaultNamespace;
+  return {
+    resource: r,
+    name: r.name,
+    namespace,
+    hostname,
+    matchLabels,
+    route: { name: r.name, namespace, hostname, location: memberLocation(r), groupIds: [] },
+  };
+}
+
+/** Host.matches_httpgroup with strict label selectors (Emissary 3.2+). */
+export function hostMatchesGroup(host: HostEntry, groupHost: EffectiveHost | undefined, labels: Record<string, string>): boolean {
+  let hostMatch = false;
+  const hasHost = groupHost !== undefined;
+  if (groupHost?.regex) hostMatch = true;
+  else if (groupHost) hostMatch = hostGlobsIntersect(host.hostname, groupHost.value);
+  if (host.matchLabels !== undefined) {
+    const selMatch = selectorMatches(host.matchLabels, labels);
+    return hasHost ? hostMatch && selMatch : selMatch;
+  }
+  return hostMatch;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Resource scope: ambassador_id, duplicates
+
+export function resourcesInScope(resources: Resource[], ambassadorId: string): Resource[] {
+  return resources.filter((r) => inAmbassadorScope(r, ambassadorId)).sort(compareOrigin);
+}
+
+/** Later definitions (file order) of the same kind/namespace/name win. */
+export function resolveDuplicates(inScope: Resource[], defaultNamespace: string): Resource[] {
+  const last = new Map<string, Resource>();
+  for (const r of inScope) last.set(`${nameSpaceKind(r.kind)}\u0000${r.namespace ?? defaultNamespace}\u0000${r.name}`, r);
+  const keep = new Set(last.values());
+  return inScope.filter((r) => keep.has(r));
+}
+
+function moduleConfig(active: Resource[]): Record<string, unknown> {
+  const mod = active.filter((r) => r.kind === 'Module' && r.name === 'ambassador').pop();
+  if (!mod) return {};
+  const spec = specOf(mod);
+  return isRecord(spec.config) ? spec.config : spec;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The build
+
+export function buildRouteModel(resources: Resource[], opts: RouteOptions = {}): RouteModel {
+  const defaultNamespace = opts.defaultNamespace ?? 'default';
+  const inScope = resourcesInScope(resources, opts.ambassadorId ?? 'default');
+  const active = resolveDuplicates(inScope, defaultNamespace);
+  const module = moduleConfig(active);
+
+  const hosts = active
+    .filter((r) => r.kind === 'Host')
+    .map((r) => analyzeHost(r, defaultNamespace))
+    .sort((a, b) => compareStrings(sortKey(a.name, a.namespace), sortKey(b.name, b.namespace)));
+
+  const mappings = active
+    .filter((r) => r.kind === 'Mapping')
+    .map((r) => analyzeMapping(r, hosts, defaultNamespace))
+    .filter((m): m is MappingEntry => m !== undefined)
+    .sort((a, b) => compareStrings(sortKey(a.name, a.namespace), sortKey(b.name, b.namespace)));
+
+  // Group in processing order.
+  const groups: GroupDetail[] = [];
+  for (const [groupId, list] of groupBy(mappings, (m) => m.groupId)) {
+    groups.push(buildGroup(groupId, list, module.circuit_breakers));
+  }
+
+  // Host association (uses the merged labels of accepted members and the first member's host).
+  for (const g of groups) {
+    const first = g.members[0].mapping;
+    for (const h of hosts) {
+      if (hostMatchesGroup(h, first.host, g.labels)) g.hostEntries.push(h);
+    }
+    g.group.hosts = g.hostEntries.map((h) => `${h.namespace}/${h.name}`);
+  }
+
+  // Emissary's route order: reversed(sorted(groups, key=group_weight)); ties keep reversed creation order.
+  const weightOf = (g: GroupDetail) =>
+    g.members
+      .filter((m) => !m.drop)
+      .map((m) => m.mapping.routeWeight)
+      .reduce((best, w) => (compareRouteWeight(w, best) > 0 ? w : best));
+  const ordered = groups
+    .map((g, i) => ({ g, i, w: weightOf(g) }))
+    .sort((a, b) => compareRouteWeight(a.w, b.w) || a.i - b.i)
+    .reverse()
+    .map((x) => x.g);
+
+  for (const g of ordered) for (const h of g.hostEntries) h.route.groupIds.push(g.group.groupId);
+
+  const tcpGroups = buildTcp(active, defaultNamespace);
+
+  const model: RouteModel = {
+    table: { hosts: hosts.map((h) => h.route), groups: ordered.map((g) => g.group), tcp: tcpGroups.map((t) => t.route) },
+    groups: ordered,
+    tcpGroups,
+    hosts,
+    active,
+    inScope,
+    defaultNamespace,
+  };
+  for (const g of ordered) g.group.problems = intrinsicGroupProblems(g, hosts.length > 0);
+  for (const t of tcpGroups) t.route.problems = intrinsicTcpProblems(t);
+  return model;
+}
+
+function makeMember(m: MappingEntry): RouteMember {
+  const member: RouteMember = {
+    kind: 'Mapping',
+    name: m.name,
+    namespace: m.namespace,
+    service: m.service,
+    weight: 0,
+    location: memberLocation(m.resource),
+  };
+  if (m.rawWeight !== undefined) member.rawWeight = m.rawWeight;
+  if (m.shadow) member.shadow = true;
+  if (m.hostRedirect) member.redirect = true;
+  return member;
+}
+
+function buildGroup(groupId: string, list: MappingEntry[], moduleCircuitBreakers: unknown): GroupDetail {
+  const first = list[0];
+  const members: MemberDetail[] = list.map((m) => ({ mapping: m, member: makeMember(m) }));
+  const accepted: MemberDetail[] = [members[0]];
+  let shadowSeen: MappingEntry | undefined = first.shadow ? first : undefined;
+
+  for (const d of members.slice(1)) {
+    const m = d.mapping;
+    const samePrefix = accepted.find(
+      (a) => a.mapping.namespace === m.namespace && namePrefix(a.mapping.name) === namePrefix(m.name),
+    );
+    if (samePrefix) {
+      d.drop = { kind: 'name-prefix', other: samePrefix.mapping, path: ['metadata', 'name'], otherPath: ['metadata', 'name'] };
+    } else if (m.hostRedirect !== first.hostRedirect) {
+      d.drop = {
+        kind: 'redirect',
+        key: 'host_redirect',
+        other: first,
+        mine: m.hostRedirect ? 'true' : 'unset',
+        theirs: first.hostRedirect ? 'true' : 'unset',
+        path: m.hostRedirect ? ['spec', 'host_redirect'] : ['metadata', 'name'],
+        otherPath: first.hostRedirect ? ['spec', 'host_redirect'] : ['metadata', 'name'],
+      };
+    } else {
+      const mismatch = coreKeyMismatch(first, m, moduleCircuitBreakers);
+      if (mismatch) d.drop = mismatch;
+      else if (m.shadow && shadowSeen) {
+        d.drop = { kind: 'shadow', other: shadowSeen, path: ['spec', 'shadow'], otherPath: ['spec', 'shadow'] };
+      }
+    }
+    if (d.drop) {
+      d.member.dropped = dropReason(d);
+      continue;
+    }
+    if (m.shadow) shadowSeen = m;
+    accepted.push(d);
+  }
+
+  const routing0 = accepted.filter((d) => !d.mapping.shadow);
+  const weights = normalizeWeights(routing0.map((d) => d.mapping.rawWeight));
+  let routing = routing0;
+  let rejection: GroupDetail['rejection'];
+  if (weights.ok) {
+    routing = weights.order.map((i) => routing0[i]);
+    weights.shares.forEach((s, i) => {
+      routing0[i].share = s;
+      routing0[i].member.weight = s;
+    });
+  } else if ('overIndex' in weights) {
+    rejection = { kind: 'weight-over-100', member: routing0[weights.overIndex] };
+  } else {
+    rejection = { kind: 'total-over-100', total: weights.total };
+  }
+  for (const d of accepted) {
+    if (d.mapping.shadow) d.member.weight = pyRound(Math.min(100, Math.max(0, d.mapping.rawWeight ?? 100)));
+  }
+
+  const labels: Record<string, string> = {};
+  for (const d of accepted) Object.assign(labels, d.mapping.labels);
+
+  const userHeaders: RouteHeader[] = first.headers
+    .filter((h) => h.name !== ':authority' && h.name !== ':method')
+    .map((h) => ({ name: h.name, value: h.value ?? '', regex: h.regex }));
+  const queryParameters: RouteHeader[] = first.queryParameters.map((q) => ({ name: q.name, value: q.value ?? '', regex: q.regex }));
+
+  const ordered = [
+    ...routing,
+    ...accepted.filter((d) => d.mapping.shadow),
+    ...members.filter((d) => d.drop),
+  ];
+  const group: RouteGroup = {
+    groupId,
+    key: first.key,
+    name: first.name,
+    host: first.host?.value ?? '*',
+    hosts: [],
+    prefix: first.prefix,
+    headers: userHeaders,
+    queryParameters,
+    precedence: first.precedence,
+    members: ordered.map((d) => d.member),
+    problems: [],
+  };
+  if (first.host?.regex) group.hostRegex = true;
+  if (first.prefixRegex) group.prefixRegex = true;
+  if (first.prefixExact) group.prefixExact = true;
+  if (first.method !== undefined) group.method = first.method;
+  if (rejection) {
+    group.rejected =
+      rejection.kind === 'weight-over-100'
+        ? `Mapping ${rejection.member.mapping.namespace}/${rejection.member.mapping.name} has weight ${rejection.member.mapping.rawWeight}, over 100`
+        : `the weights total ${rejection.total}, over 100`;
+    for (const d of members) if (!d.mapping.shadow) d.member.weight = 0;
+  }
+
+  return { group, members, routing, rejection, labels, hostEntries: [] };
+}
+
+function dropReason(d: MemberDetail): string {
+  const drop = d.drop!;
+  const other = `${drop.other.namespace}/${drop.other.name}`;
+  switch (drop.kind) {
+    case 'name-prefix':
+      return `skipped: its name shares the part before the first dot with ${other} in the same namespace`;
+    case 'shadow':
+      return `dropped: the group already has a shadow Mapping (${other}); only one is used`;
+    case 'redirect':
+      return `dropped: host_redirect Mappings cannot share a group with normal Mappings (first member ${other})`;
+    case 'core-key':
+    default:
+      return `dropped: ${drop.key} (${drop.mine}) differs from the first member ${other} (${drop.theirs})`;
+  }
+}
+
+/** Problem codes Emissary's own grouping implies for a group (checks.ts adds per-resource codes). */
+export function intrinsicGroupProblems(g: GroupDetail, workspaceHasHosts: boolean): string[] {
+  const codes = new Set<string>();
+  if (isAccidentalSplit(g)) codes.add('EP200');
+  if (g.rejection) codes.add('EP201');
+  if (g.members.some((d) => d.drop && (d.drop.kind === 'core-key' || d.drop.kind === 'redirect'))) codes.add('EP202');
+  if (zeroShareMembers(g).length > 0) codes.add('EP203');
+  if (g.members.some((d) => d.drop?.kind === 'name-prefix')) codes.add('EP204');
+  if (workspaceHasHosts && g.hostEntries.length === 0) codes.add('EP220');
+  return [...codes].sort();
+}
+
+/** Two or more members share traffic and none of them says how much. */
+export function isAccidentalSplit(g: GroupDetail): boolean {
+  return !g.rejection && g.routing.length >= 2 && g.routing.every((d) => d.mapping.rawWeight === undefined);
+}
+
+/** Unweighted members that end up with 0% because the weighted ones already take 100%. */
+export function zeroShareMembers(g: GroupDetail): MemberDetail[] {
+  if (g.rejection || g.routing.length < 2) return [];
+  return g.routing.filter((d) => d.mapping.rawWeight === undefined && d.share === 0);
+}
+
+// ---------------------------------------------------------------------------------------------
+// TCPMappings: grouped by address, port and host (ir/irtcpmapping.py)
+
+function buildTcp(active: Resource[], defaultNamespace: string): TcpGroupDetail[] {
+  const entries: TcpMappingEntry[] = [];
+  for (const r of active) {
+    if (r.kind !== 'TCPMapping') continue;
+    const spec = specOf(r);
+    const port = num(spec.port);
+    if (port === undefined) continue;
+    const address = str(spec.address);
+    const host = str(spec.host);
+    const namespace = r.namespace ?? defaultNamespace;
+    const key = 'TCP-' + (address || '*') + String(port) + (host || '*');
+    entries.push({
+      resource: r,
+      name: r.name,
+      namespace,
+      port,
+      address: address || undefined,
+      host: host || undefined,
+      rawWeight: num(spec.weight),
+      service: str(spec.service) ?? '',
+      groupId: sha1(key),
+    });
+  }
+  entries.sort((a, b) => compareStrings(sortKey(a.name, a.namespace), sortKey(b.name, b.namespace)));
+  const out: TcpGroupDetail[] = [];
+  for (const list of groupBy(entries, (e) => e.groupId).values()) {
+    const members = list.map((mapping) => {
+      const member: RouteMember = {
+        kind: 'Mapping',
+        name: mapping.name,
+        namespace: mapping.namespace,
+        service: mapping.service,
+        weight: 0,
+        location: memberLocation(mapping.resource),
+      };
+      if (mapping.rawWeight !== undefined) member.rawWeight = mapping.rawWeight;
+      return { mapping, member };
+    });
+    const weights = normalizeWeights(list.map((m) => m.rawWeight));
+    let rejection: TcpGroupDetail['rejection'];
+    let orderedMembers = members;
+    if (weights.ok) {
+      weights.shares.forEach((s, i) => (members[i].member.weight = s));
+      orderedMembers = weights.order.map((i) => members[i]);
+    } else if ('overIndex' in weights) {
+      rejection = { kind: 'weight-over-100', mapping: list[weights.overIndex] };
+    } else {
+      rejection = { kind: 'total-over-100', total: weights.total };
+    }
+    const route: TcpRoute = { port: list[0].port, members: orderedMembers.map((m) => m.member), problems: [] };
+    if (list[0].host) route.host = list[0].host;
+    out.push({ route, members, rejection });
+  }
+  out.sort((a, b) => a.route.port - b.route.port || compareStrings(a.route.host ?? '', b.route.host ?? ''));
+  return out;
+}
+
+export function isAccidentalTcpSplit(t: TcpGroupDetail): boolean {
+  return !t.rejection && t.members.length >= 2 && t.members.every((m) => m.mapping.rawWeight === undefined);
+}
+
+export function intrinsicTcpProblems(t: TcpGroupDetail): string[] {
+  const codes: string[] = [];
+  if (isAccidentalTcpSplit(t)) codes.push('EP200');
+  if (t.rejection) codes.push('EP201');
+  return codes;
+}
+
+/** Emissary's route table for the given resources. */
+export function buildRouteTable(resources: Resource[], opts: RouteOptions = {}): RouteTable {
+  return buildRouteModel(resources, opts).table;
+}
