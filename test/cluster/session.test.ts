@@ -8,6 +8,8 @@ import * as net from 'node:net';
 import { listContexts, loadKubeconfig, resolveContext, userRunsProgram } from '../../server/src/cluster/kubeconfig';
 import { DiffSession } from '../../server/src/cluster/session';
 import { isClusterError } from '../../server/src/cluster/errors';
+import { registerDiffHandlers } from '../../server/src/lsp/diffHandlers';
+import * as P from '../../server/src/lsp/protocol';
 
 function kubeconfig(opts: {
   current?: string;
@@ -181,5 +183,75 @@ describe('cluster: DiffSession without a reachable server', () => {
     assert.match(sum.message!, new RegExp(`Cannot reach the cluster of context "x" \\(https://127\\.0\\.0\\.1:${port}\\): connection refused`));
     assert.doesNotMatch(sum.message!, /tok-should-not-leak/);
     await s.stop();
+  });
+});
+
+describe('lsp: diff handlers (no server needed)', () => {
+  let dir: string;
+  before(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'edgepolicy-h-'));
+    fs.writeFileSync(
+      path.join(dir, 'kc.yaml'),
+      kubeconfig({
+        current: 'two',
+        clusters: [['c', 'https://127.0.0.1:1']],
+        users: [
+          ['u', { token: 't' }],
+          ['x', { exec: { apiVersion: 'client.authentication.k8s.io/v1', command: 'false' } }],
+        ],
+        contexts: [
+          ['one', 'c', 'u'],
+          ['two', 'c', 'u', 'edge'],
+          ['plugin', 'c', 'x'],
+        ],
+      }),
+    );
+  });
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  function fakeConnection() {
+    const handlers = new Map<string, (p: unknown) => unknown>();
+    const notes: { method: string; params: unknown }[] = [];
+    const conn = {
+      onRequest: (method: string, h: (p: unknown) => unknown) => void handlers.set(method, h),
+      sendNotification: async (method: string, params: unknown) => void notes.push({ method, params }),
+    };
+    return { conn, handlers, notes, call: async (m: string, p: unknown) => handlers.get(m)!(p) };
+  }
+
+  it('registers every diff request and answers listContexts / errors clearly', async () => {
+    const f = fakeConnection();
+    let changed: (() => void) | undefined;
+    const h = registerDiffHandlers(
+      f.conn as never,
+      () => ({ resources: () => [] }) as never,
+      (cb) => (changed = cb),
+      { env: { KUBECONFIG: path.join(dir, 'kc.yaml') } },
+    );
+    for (const m of [P.ListContextsRequest, P.ListNamespacesRequest, P.DiffStartRequest, P.DiffStopRequest, P.DiffDocumentRequest]) assert.ok(f.handlers.has(m), m);
+    const ctxs = (await f.call(P.ListContextsRequest, { allowExec: false })) as { contexts: { name: string; current: boolean }[] };
+    assert.deepEqual(
+      ctxs.contexts.map((c) => [c.name, c.current]),
+      [
+        ['two', true],
+        ['one', false],
+        ['plugin', false],
+      ],
+    );
+    const missing = (await f.call(P.ListContextsRequest, { allowExec: false, kubeconfig: path.join(dir, 'nope.yaml') })) as { contexts: unknown[]; error: string };
+    assert.deepEqual(missing.contexts, []);
+    assert.match(missing.error, /Kubeconfig file not found/);
+    const ns = (await f.call(P.ListNamespacesRequest, { allowExec: false, context: 'plugin' })) as { namespaces: string[]; error: string };
+    assert.deepEqual(ns.namespaces, []);
+    assert.match(ns.error, /credential plugin/);
+    const sum = (await f.call(P.DiffStartRequest, { allowExec: false, context: 'nope', namespaces: [] })) as { status: string; message: string };
+    assert.equal(sum.status, 'error');
+    assert.match(sum.message, /Context "nope" not found/);
+    const doc = (await f.call(P.DiffDocumentRequest, { key: 'getambassador.io/v3alpha1/Mapping/default/x', side: 'cluster' })) as { text: string };
+    assert.match(doc.text, /not part of the current diff/);
+    changed!();
+    assert.equal(await f.call(P.DiffStopRequest, null), null);
+    assert.equal(h.session(), undefined);
+    await h.dispose();
   });
 });

@@ -42,8 +42,16 @@ function listingId(kind: string, version: string, ns?: string): string {
 /** Run tasks with at most `n` at a time. */
 async function pool<T>(items: T[], n: number, fn: (t: T) => Promise<void>): Promise<void> {
   let i = 0;
+  let failed = false;
   const workers = Array.from({ length: Math.min(n, items.length) }, async () => {
-    while (i < items.length) await fn(items[i++]!);
+    while (i < items.length && !failed) {
+      try {
+        await fn(items[i++]!);
+      } catch (e) {
+        failed = true;
+        throw e;
+      }
+    }
   });
   await Promise.all(workers);
 }
