@@ -1,0 +1,256 @@
+// Disk scanning for the language server and the CLI (the engine itself does no I/O).
+//
+// scanPaths walks files and folders for *.yaml / *.yml, skipping node_modules and VCS folders and whatever the
+// exclude globs match, follows symbolic links without looping (a set of real paths), reads each file once
+// (two links to one file give one entry), and turns every problem into data: binary or non-UTF-8 content,
+// files over the size limit, files that vanish while being read. It never throws.
+
+import { promises as fsp } from 'node:fs';
+import type { Dirent, Stats } from 'node:fs';
+import path from 'node:path';
+import { minimatch } from 'minimatch';
+import { URI } from 'vscode-uri';
+
+export interface ScanOptions {
+  /** Glob patterns (minimatch, `dot: true`) matched against paths relative to each root, to `cwd`, and absolute. */
+  exclude?: string[];
+  /** Base for relative exclude patterns besides the roots (the CLI passes its working directory). */
+  cwd?: string;
+  /** Files larger than this are skipped. Default 5 MB. */
+  maxFileBytes?: number;
+  /** File name endings to pick up while walking folders (explicitly named files are always read). */
+  extensions?: string[];
+  /** Folder names never entered. Default node_modules, .git, .hg, .svn. */
+  skipDirs?: string[];
+  /** Parallel reads. Default 16. */
+  concurrency?: number;
+}
+
+export interface ScannedFile {
+  /** Absolute path as found (through links, not resolved). */
+  path: string;
+  /** `file:` URI of `path`, as VS Code spells it. */
+  uri: string;
+  /** UTF-8 text without a leading BOM. */
+  text: string;
+}
+
+export interface SkippedFile {
+  path: string;
+  reason: string;
+}
+
+export interface ScanError {
+  /** A path given to scanPaths that could not be read at all. */
+  path: string;
+  message: string;
+}
+
+export interface ScanResult {
+  /** Sorted by path. */
+  files: ScannedFile[];
+  skipped: SkippedFile[];
+  errors: ScanError[];
+}
+
+export const DEFAULT_SKIP_DIRS = ['node_modules', '.git', '.hg', '.svn'];
+export const DEFAULT_EXTENSIONS = ['.yaml', '.yml'];
+export const DEFAULT_MAX_FILE_BYTES = 5 * 1024 * 1024;
+
+function errorCode(e: unknown): string | undefined {
+  return (e as NodeJS.ErrnoException | null)?.code;
+}
+
+function describe(e: unknown): string {
+  const code = errorCode(e);
+  switch (code) {
+    case 'ENOENT':
+      return 'no such file or directory';
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied';
+    case 'ELOOP':
+      return 'too many levels of symbolic links';
+    case 'EISDIR':
+      return 'is a directory';
+    default:
+      return e instanceof Error ? e.message : String(e);
+  }
+}
+
+function toPosix(p: string): string {
+  return p.split(path.sep).join('/');
+}
+
+/** Reads one file as text, or says why not. Never throws. */
+export async function readTextFile(file: string, maxFileBytes = DEFAULT_MAX_FILE_BYTES): Promise<{ text: string } | { reason: string; missing?: boolean }> {
+  let st: Stats;
+  try {
+    st = await fsp.stat(file);
+  } catch (e) {
+    return { reason: describe(e), missing: errorCode(e) === 'ENOENT' };
+  }
+  if (st.isDirectory()) return { reason: 'is a directory' };
+  if (!st.isFile()) return { reason: 'not a regular file' };
+  if (st.size > maxFileBytes) return { reason: `file is larger than ${maxFileBytes} bytes (${st.size}); not analysed` };
+  let buf: Buffer;
+  try {
+    buf = await fsp.readFile(file);
+  } catch (e) {
+    if (errorCode(e) === 'ENOENT') return { reason: 'deleted while being read', missing: true };
+    return { reason: describe(e) };
+  }
+  if (buf.length > maxFileBytes) return { reason: `file is larger than ${maxFileBytes} bytes (${buf.length}); not analysed` };
+  const nul = buf.indexOf(0);
+  if (nul !== -1) return { reason: `binary content (NUL byte at offset ${nul}); not analysed` };
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(buf);
+  } catch {
+    return { reason: 'not valid UTF-8; not analysed' };
+  }
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  return { text };
+}
+
+class Excluder {
+  private readonly patterns: string[];
+  constructor(
+    patterns: string[],
+    private readonly cwd: string | undefined,
+  ) {
+    this.patterns = patterns.filter((p) => p.trim() !== '');
+  }
+
+  excluded(abs: string, root: string, isDir: boolean): boolean {
+    if (this.patterns.length === 0) return false;
+    const candidates = new Set<string>([toPosix(abs)]);
+    const rel = path.relative(root, abs);
+    if (rel && !rel.startsWith('..')) candidates.add(toPosix(rel));
+    if (this.cwd) {
+      const relCwd = path.relative(this.cwd, abs);
+      if (relCwd && !relCwd.startsWith('..') && !path.isAbsolute(relCwd)) candidates.add(toPosix(relCwd));
+    }
+    for (const c of candidates) {
+      for (const p of this.patterns) {
+        if (minimatch(c, p, { dot: true })) return true;
+        // `dir/**` should also prune the folder itself.
+        if (isDir && minimatch(c + '/', p, { dot: true })) return true;
+      }
+    }
+    return false;
+  }
+}
+
+async function runLimited<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      await fn(items[i]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+}
+
+/** Scans files and folders. Named files are read whatever their extension; folders are walked. Never throws. */
+export async function scanPaths(paths: string[], options: ScanOptions = {}): Promise<ScanResult> {
+  const result: ScanResult = { files: [], skipped: [], errors: [] };
+  const exts = (options.extensions ?? DEFAULT_EXTENSIONS).map((e) => e.toLowerCase());
+  const skipDirs = new Set(options.skipDirs ?? DEFAULT_SKIP_DIRS);
+  const max = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
+  const excluder = new Excluder(options.exclude ?? [], options.cwd);
+  const seenDirs = new Set<string>();
+  const seenFiles = new Set<string>();
+  const toRead: { file: string; explicit: boolean }[] = [];
+
+  const addFile = async (file: string, explicit: boolean) => {
+    let real: string;
+    try {
+      real = await fsp.realpath(file);
+    } catch (e) {
+      if (explicit) result.errors.push({ path: file, message: describe(e) });
+      else result.skipped.push({ path: file, reason: errorCode(e) === 'ENOENT' ? 'broken symbolic link or deleted while scanning' : describe(e) });
+      return;
+    }
+    if (seenFiles.has(real)) return;
+    seenFiles.add(real);
+    toRead.push({ file, explicit });
+  };
+
+  const walk = async (dir: string, root: string): Promise<void> => {
+    let real: string;
+    try {
+      real = await fsp.realpath(dir);
+    } catch (e) {
+      result.skipped.push({ path: dir, reason: describe(e) });
+      return;
+    }
+    if (seenDirs.has(real)) return; // symlink loop or a folder reached twice
+    seenDirs.add(real);
+    let entries: Dirent[];
+    try {
+      entries = await fsp.readdir(dir, { withFileTypes: true });
+    } catch (e) {
+      if (errorCode(e) !== 'ENOENT') result.skipped.push({ path: dir, reason: describe(e) });
+      return;
+    }
+    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const ent of entries) {
+      const full = path.join(dir, ent.name);
+      let isDir = ent.isDirectory();
+      let isFile = ent.isFile();
+      if (ent.isSymbolicLink()) {
+        try {
+          const st = await fsp.stat(full);
+          isDir = st.isDirectory();
+          isFile = st.isFile();
+        } catch (e) {
+          const lower = ent.name.toLowerCase();
+          if (exts.some((x) => lower.endsWith(x))) {
+            result.skipped.push({ path: full, reason: errorCode(e) === 'ELOOP' ? 'symbolic link loop' : 'broken symbolic link' });
+          }
+          continue;
+        }
+      }
+      if (isDir) {
+        if (skipDirs.has(ent.name)) continue;
+        if (excluder.excluded(full, root, true)) continue;
+        await walk(full, root);
+      } else if (isFile) {
+        const lower = ent.name.toLowerCase();
+        if (!exts.some((x) => lower.endsWith(x))) continue;
+        if (excluder.excluded(full, root, false)) continue;
+        await addFile(full, false);
+      }
+    }
+  };
+
+  for (const p of paths) {
+    const abs = path.resolve(options.cwd ?? process.cwd(), p);
+    let st: Stats;
+    try {
+      st = await fsp.stat(abs);
+    } catch (e) {
+      result.errors.push({ path: abs, message: describe(e) });
+      continue;
+    }
+    try {
+      if (st.isDirectory()) await walk(abs, abs);
+      else await addFile(abs, true);
+    } catch (e) {
+      result.errors.push({ path: abs, message: describe(e) });
+    }
+  }
+
+  await runLimited(toRead, options.concurrency ?? 16, async ({ file, explicit }) => {
+    const r = await readTextFile(file, max);
+    if ('text' in r) result.files.push({ path: file, uri: URI.file(file).toString(), text: r.text });
+    else if (explicit && r.missing) result.errors.push({ path: file, message: r.reason });
+    else result.skipped.push({ path: file, reason: r.reason });
+  });
+  const byPath = (a: { path: string }, b: { path: string }) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
+  result.files.sort(byPath);
+  result.skipped.sort(byPath);
+  return result;
+}
