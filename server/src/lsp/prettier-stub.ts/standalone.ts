@@ -1,0 +1,2 @@
+// `prettier/standalone` stand-in: see index.ts.
+export { format } from './index';

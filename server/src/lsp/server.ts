@@ -1,0 +1,411 @@
+// The edgepolicy language server: feeds open documents and workspace files to the engine's Workspace, publishes
+// its findings (for every file, open or not), and serves completion/hover (YamlAssist), quick fixes and the
+// custom edgepolicy/* messages. All analysis lives in the engine; this file only wires LSP to it.
+import * as path from 'path';
+import {
+  CodeAction,
+  CompletionList,
+  Connection,
+  DidChangeConfigurationNotification,
+  DidChangeWatchedFilesNotification,
+  FileChangeType,
+  Hover,
+  InitializeParams,
+  InitializeResult,
+  TextDocumentSyncKind,
+  TextDocuments,
+  WatchKind,
+} from 'vscode-languageserver/node';
+import { TextDocument } from 'vscode-languageserver-textdocument';
+import { URI } from 'vscode-uri';
+import type { Severity } from '../engine/model';
+import { Workspace } from '../engine/workspace';
+import { YamlAssist } from './assist';
+import { quickFixes, SeverityOverrides, toDiagnostics } from './diagnostics';
+import { excludeGlobs, isExcluded, isYamlPath } from './exclude';
+import { readWorkspaceFile, scanWorkspaceFolders } from './files';
+import { RoutesChangedNotification, RoutesRequest } from './protocol';
+
+/** Debounce between a keystroke and re-analysis. Short: diagnostics should feel immediate. */
+const EDIT_DEBOUNCE_MS = 60;
+
+interface Settings {
+  exclude: string[];
+  severity: SeverityOverrides;
+}
+
+function errorText(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+function toPath(uri: string): string | undefined {
+  try {
+    const u = URI.parse(uri);
+    return u.scheme === 'file' ? u.fsPath : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function toUri(p: string): string {
+  return URI.file(p).toString();
+}
+
+export class EdgepolicyServer {
+  readonly documents = new TextDocuments(TextDocument);
+  readonly workspace = new Workspace();
+  private assist: YamlAssist | undefined;
+  private folders: string[] = [];
+  private settings: Settings = { exclude: excludeGlobs(undefined, undefined), severity: {} };
+  private canPullConfig = false;
+  private canWatchDynamically = false;
+  /** URIs whose diagnostics we last published non-empty. */
+  private readonly published = new Set<string>();
+  /** Open documents whose latest text is not in the Workspace yet. */
+  private readonly pending = new Set<string>();
+  private timer: NodeJS.Timeout | undefined;
+  private indexing: Promise<void> = Promise.resolve();
+  private indexGeneration = 0;
+
+  constructor(readonly connection: Connection) {}
+
+  start(): void {
+    const c = this.connection;
+    c.onInitialize((p) => this.initialize(p));
+    c.onInitialized(() => void this.initialized());
+    c.onShutdown(() => {
+      if (this.timer) clearTimeout(this.timer);
+    });
+
+    this.documents.onDidOpen((e) => this.guard('open', () => this.setOpen(e.document)));
+    this.documents.onDidChangeContent((e) => this.guard('change', () => this.schedule(e.document.uri)));
+    this.documents.onDidClose((e) => void this.guardAsync('close', () => this.closed(e.document.uri)));
+
+    c.onCompletion((p) => this.guardAsync<CompletionList>('completion', async () => {
+      const doc = this.documents.get(p.textDocument.uri);
+      if (!doc) return { isIncomplete: false, items: [] };
+      return this.getAssist().complete(doc.getText(), p.position);
+    }, { isIncomplete: false, items: [] }));
+    c.onHover((p) => this.guardAsync<Hover | null>('hover', async () => {
+      const doc = this.documents.get(p.textDocument.uri);
+      if (!doc) return null;
+      return this.getAssist().hover(doc.getText(), p.position);
+    }, null));
+    c.onCodeAction((p) => this.guardAsync<CodeAction[]>('codeAction', async () => {
+      this.flush();
+      return quickFixes(this.workspace.findingsFor(p.textDocument.uri), p.range);
+    }, []));
+
+    c.onDidChangeWatchedFiles((p) => void this.guardAsync('watchedFiles', async () => {
+      for (const change of p.changes) {
+        if (change.type === FileChangeType.Deleted) this.fileDeleted(change.uri);
+        else await this.fileOnDisk(change.uri);
+      }
+      this.afterChange();
+    }));
+    c.workspace.onDidCreateFiles((p) => void this.guardAsync('didCreateFiles', async () => {
+      for (const f of p.files) await this.fileOnDisk(f.uri);
+      this.afterChange();
+    }));
+    c.workspace.onDidDeleteFiles((p) => void this.guardAsync('didDeleteFiles', async () => {
+      for (const f of p.files) this.fileDeleted(f.uri);
+      this.afterChange();
+    }));
+    c.workspace.onDidRenameFiles((p) => void this.guardAsync('didRenameFiles', async () => {
+      for (const f of p.files) {
+        const moved = this.fileDeleted(f.oldUri);
+        if (moved.length === 0) await this.fileOnDisk(f.newUri);
+        for (const old of moved) await this.fileOnDisk(f.newUri + old.slice(f.oldUri.length));
+      }
+      this.afterChange();
+    }));
+    c.onDidChangeConfiguration(() => void this.guardAsync('configuration', async () => {
+      const before = JSON.stringify(this.settings.exclude);
+      await this.loadSettings();
+      if (JSON.stringify(this.settings.exclude) !== before) await this.reindex('exclude settings changed');
+      else this.afterChange();
+    }));
+
+    c.onRequest(RoutesRequest, () => {
+      try {
+        this.flush();
+        return this.workspace.routeTable();
+      } catch (e) {
+        this.log(`routes request failed: ${errorText(e)}`);
+        return { hosts: [], groups: [], tcp: [] };
+      }
+    });
+
+    this.registerOptionalHandlers();
+    this.documents.listen(c);
+    c.listen();
+  }
+
+  /** The diff-session handlers live in the cluster layer (diffHandlers.ts); wired here when present. */
+  private registerOptionalHandlers(): void {
+    // Cluster diff session (edgepolicy/listContexts, ...): see diffHandlers.ts.
+  }
+
+  private getAssist(): YamlAssist {
+    this.assist ??= new YamlAssist();
+    return this.assist;
+  }
+
+  private initialize(p: InitializeParams): InitializeResult {
+    const caps = p.capabilities;
+    this.canPullConfig = !!caps.workspace?.configuration;
+    this.canWatchDynamically = !!caps.workspace?.didChangeWatchedFiles?.dynamicRegistration;
+    const folders = p.workspaceFolders?.map((f) => f.uri) ?? (p.rootUri ? [p.rootUri] : p.rootPath ? [toUri(p.rootPath)] : []);
+    this.folders = folders.map(toPath).filter((x): x is string => !!x);
+    const yamlFiles = { filters: [{ scheme: 'file', pattern: { glob: '**/*.{yaml,yml}', matches: 'file' as const } }, { scheme: 'file', pattern: { glob: '**/*', matches: 'folder' as const } }] };
+    return {
+      capabilities: {
+        textDocumentSync: TextDocumentSyncKind.Incremental,
+        completionProvider: { resolveProvider: false },
+        hoverProvider: true,
+        codeActionProvider: { codeActionKinds: ['quickfix'] },
+        workspace: {
+          workspaceFolders: { supported: true, changeNotifications: true },
+          fileOperations: { didCreate: yamlFiles, didDelete: yamlFiles, didRename: yamlFiles },
+        },
+      },
+      serverInfo: { name: 'edgepolicy' },
+    };
+  }
+
+  private async initialized(): Promise<void> {
+    const c = this.connection;
+    if (this.canWatchDynamically) {
+      await c.client
+        .register(DidChangeWatchedFilesNotification.type, {
+          watchers: [{ globPattern: '**/*.{yaml,yml}', kind: WatchKind.Create | WatchKind.Change | WatchKind.Delete }],
+        })
+        .catch((e) => this.log(`could not register file watchers: ${errorText(e)}`));
+    }
+    if (this.canPullConfig) {
+      await c.client.register(DidChangeConfigurationNotification.type, { section: ['edgepolicy', 'files'] }).catch(() => undefined);
+    }
+    try {
+      c.workspace.onDidChangeWorkspaceFolders((e) => void this.guardAsync('workspaceFolders', async () => {
+        const removed = new Set(e.removed.map((f) => toPath(f.uri)));
+        this.folders = this.folders.filter((f) => !removed.has(f));
+        for (const f of e.added) {
+          const p = toPath(f.uri);
+          if (p && !this.folders.includes(p)) this.folders.push(p);
+        }
+        await this.reindex('workspace folders changed');
+      }));
+    } catch {
+      // The client does not support workspace folder notifications.
+    }
+    await this.loadSettings();
+    await this.reindex('startup');
+  }
+
+  private async loadSettings(): Promise<void> {
+    if (!this.canPullConfig) return;
+    try {
+      const [ep, files] = (await this.connection.workspace.getConfiguration([{ section: 'edgepolicy' }, { section: 'files' }])) as unknown[];
+      const epObj = (ep && typeof ep === 'object' ? ep : {}) as Record<string, unknown>;
+      const filesObj = (files && typeof files === 'object' ? files : {}) as Record<string, unknown>;
+      const severity: SeverityOverrides = {};
+      if (epObj.severity && typeof epObj.severity === 'object') {
+        for (const [k, v] of Object.entries(epObj.severity as Record<string, unknown>)) if (typeof v === 'string') severity[k] = v;
+      }
+      this.settings = { exclude: excludeGlobs(epObj.exclude, filesObj.exclude), severity };
+      this.applySeverity();
+    } catch (e) {
+      this.log(`could not read settings: ${errorText(e)}`);
+    }
+  }
+
+  /** `edgepolicy.severity`: a severity per code, or `off` to drop the code. Applied by the engine. */
+  private applySeverity(): void {
+    const severity: Record<string, Severity> = {};
+    const disabled: string[] = [];
+    for (const [code, v] of Object.entries(this.settings.severity)) {
+      if (v === 'off' || v === 'none') disabled.push(code);
+      else if (v === 'error' || v === 'warning' || v === 'info' || v === 'hint') severity[code] = v;
+    }
+    const key = JSON.stringify([severity, disabled]);
+    if (key === this.appliedSeverity) return;
+    this.appliedSeverity = key;
+    this.collect(this.workspace.configure({ severity, disabled }));
+  }
+
+  private appliedSeverity = JSON.stringify([{}, []]);
+
+  /** Scans every workspace folder again and rebuilds the index (open documents keep their editor text). */
+  private async reindex(reason: string): Promise<void> {
+    const generation = ++this.indexGeneration;
+    const run = async () => {
+      const started = Date.now();
+      const result = await scanWorkspaceFolders(this.folders, this.settings.exclude);
+      if (generation !== this.indexGeneration) return;
+      const seen = new Set<string>();
+      for (const f of result.files) {
+        const uri = toUri(f.path);
+        seen.add(uri);
+        if (this.documents.get(uri)) continue;
+        this.workspace.setFile(uri, f.text);
+      }
+      for (const uri of this.workspace.uris()) {
+        if (!seen.has(uri) && !this.documents.get(uri)) this.workspace.removeFile(uri);
+      }
+      for (const d of this.documents.all()) this.setOpen(d, false);
+      // Settle the engine's change tracking: everything is published below in one go.
+      for (const _ of this.workspace.setFiles([])) void _;
+      const ms = Date.now() - started;
+      this.log(
+        `indexed ${result.files.length} YAML file(s) in ${this.folders.length} folder(s): ` +
+          `${this.workspace.resources().length} Ambassador resource(s), ${ms} ms (${reason})`,
+      );
+      for (const s of result.skipped) this.log(`skipped ${s.path}: ${s.reason}`);
+      for (const f of result.files) {
+        const why = this.workspace.parsed(toUri(f.path))?.skipped;
+        if (why) this.log(`skipped ${f.path}: ${why}`);
+      }
+      this.publishAll();
+      this.notifyRoutesChanged();
+    };
+    this.indexing = this.indexing.then(run, run).catch((e) => this.log(`indexing failed: ${errorText(e)}`));
+    await this.indexing;
+  }
+
+  private isOurs(doc: TextDocument): boolean {
+    return doc.languageId === 'yaml' || isYamlPath(doc.uri.replace(/[?#].*$/, ''));
+  }
+
+  private setOpen(doc: TextDocument, publish = true): void {
+    if (!this.isOurs(doc)) return;
+    this.pending.delete(doc.uri);
+    const changed = this.workspace.setFile(doc.uri, doc.getText());
+    if (publish) this.afterChange(changed);
+  }
+
+  private schedule(uri: string): void {
+    const doc = this.documents.get(uri);
+    if (!doc || !this.isOurs(doc)) return;
+    this.pending.add(uri);
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.guard('flush', () => this.flush()), EDIT_DEBOUNCE_MS);
+  }
+
+  /** Applies pending edits to the Workspace and publishes what changed. */
+  private flush(): void {
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+    if (this.pending.size === 0) return;
+    const changed = new Set<string>();
+    for (const uri of [...this.pending]) {
+      this.pending.delete(uri);
+      const doc = this.documents.get(uri);
+      if (!doc) continue;
+      for (const u of this.workspace.setFile(uri, doc.getText())) changed.add(u);
+    }
+    this.afterChange(changed);
+  }
+
+  private async closed(uri: string): Promise<void> {
+    this.pending.delete(uri);
+    const file = toPath(uri);
+    const onDisk = file && this.inFolders(file) && !isExcluded(file, this.folders, this.settings.exclude) ? await readWorkspaceFile(file) : undefined;
+    if (onDisk && 'text' in onDisk) this.afterChange(this.workspace.setFile(uri, onDisk.text));
+    else if (this.workspace.has(uri)) this.afterChange(this.workspace.removeFile(uri));
+  }
+
+  private inFolders(file: string): boolean {
+    return this.folders.some((f) => {
+      const rel = path.relative(f, file);
+      return !!rel && !rel.startsWith('..') && !path.isAbsolute(rel);
+    });
+  }
+
+  /** A YAML file appeared or changed on disk. Open documents keep their editor text. */
+  private async fileOnDisk(uri: string): Promise<void> {
+    const file = toPath(uri);
+    if (!file || !isYamlPath(file) || this.documents.get(uri)) return;
+    if (!this.inFolders(file) || isExcluded(file, this.folders, this.settings.exclude)) return;
+    const r = await readWorkspaceFile(file);
+    if ('text' in r) this.collect(this.workspace.setFile(uri, r.text));
+    else {
+      if (this.workspace.has(uri)) this.collect(this.workspace.removeFile(uri));
+      if (r.reason) this.log(`skipped ${file}: ${r.reason}`);
+    }
+  }
+
+  /** A file or folder went away on disk. Returns the indexed URIs it removed. */
+  private fileDeleted(uri: string): string[] {
+    const gone: string[] = [];
+    const prefix = uri.endsWith('/') ? uri : uri + '/';
+    for (const u of this.workspace.uris()) {
+      if (u === uri || u.startsWith(prefix)) gone.push(u);
+    }
+    for (const u of gone) {
+      if (this.documents.get(u)) continue;
+      this.collect(this.workspace.removeFile(u));
+    }
+    return gone;
+  }
+
+  private readonly collected = new Set<string>();
+
+  private collect(changed: Iterable<string>): void {
+    for (const u of changed) this.collected.add(u);
+  }
+
+  /** Publishes diagnostics of every URI whose findings changed, then tells the client the routes may have moved. */
+  private afterChange(changed: Iterable<string> = []): void {
+    for (const u of changed) this.collected.add(u);
+    const uris = [...this.collected];
+    this.collected.clear();
+    for (const uri of uris) this.publish(uri);
+    this.notifyRoutesChanged();
+  }
+
+  private publish(uri: string): void {
+    const diagnostics = this.workspace.has(uri) ? toDiagnostics(this.workspace.findingsFor(uri)) : [];
+    if (diagnostics.length === 0 && !this.published.has(uri)) return;
+    if (diagnostics.length) this.published.add(uri);
+    else this.published.delete(uri);
+    void this.connection.sendDiagnostics({ uri, diagnostics }).catch(() => undefined);
+  }
+
+  private publishAll(): void {
+    const uris = new Set<string>([...this.published, ...this.workspace.allFindings().keys()]);
+    for (const uri of uris) this.publish(uri);
+  }
+
+  private notifyRoutesChanged(): void {
+    void this.connection.sendNotification(RoutesChangedNotification).catch(() => undefined);
+  }
+
+  private log(message: string): void {
+    this.connection.console.info(message);
+  }
+
+  private guard(what: string, fn: () => void): void {
+    try {
+      fn();
+    } catch (e) {
+      this.log(`${what} failed: ${errorText(e)}`);
+    }
+  }
+
+  private async guardAsync<T>(what: string, fn: () => Promise<T>, fallback?: T): Promise<T> {
+    try {
+      return await fn();
+    } catch (e) {
+      this.log(`${what} failed: ${errorText(e)}`);
+      return fallback as T;
+    }
+  }
+}
+
+export function startServer(connection: Connection): EdgepolicyServer {
+  const server = new EdgepolicyServer(connection);
+  server.start();
+  return server;
+}
