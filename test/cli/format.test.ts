@@ -230,7 +230,8 @@ describe('cli formats: routes', () => {
     assert.match(text, /^ {4}shadow: svc-d /m);
     assert.match(text, /^tcp:\/\/db\.example\.com:8443$/m);
     assert.match(text, /^ {4}default\/main +api\.example\.com +1 +hosts\.yaml:2$/m);
-    assert.equal(groupUrl(table().groups[1]!), 'http://{regex ^.*\\.example\\.com$}/x');
+    assert.equal(groupUrl(table().groups[1]!), 'http://^.*\\.example\\.com$/x');
+    assert.match(text, /^http:\/\/\^\.\*\\\.example\\\.com\$\/x {2}\(host regex\) {2}\[group ff\]$/m);
   });
 });
 

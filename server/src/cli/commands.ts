@@ -3,7 +3,7 @@
 import type { Finding, RouteTable } from '../engine/model';
 import { oneOf, parseCommandArgs } from './args';
 import { failsAt, formatJson, formatSarif, formatText } from './check-format';
-import { EXIT_FINDINGS, EXIT_OK, type CliIo } from './io';
+import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, type CliIo } from './io';
 import { formatRoutesJson, formatRoutesText } from './routes-format';
 
 /** What the subcommands need from a loaded workspace. */
@@ -14,6 +14,20 @@ export interface LoadedWorkspace {
   resources: number;
   findings(): Finding[];
   routeTable(): RouteTable;
+  /**
+   * Failures inside the engine (a checker or the route builder threw) noticed while answering findings() or
+   * routeTable(): the output is then incomplete and the command exits 3.
+   */
+  internalErrors?: string[];
+}
+
+/** After the output is written: an engine failure turns the exit code into 3, with a line to report it. */
+function engineFailure(ws: LoadedWorkspace, io: CliIo): boolean {
+  const errors = ws.internalErrors ?? [];
+  if (errors.length === 0) return false;
+  io.stderr(`edgepolicy: internal error: ${errors[0]}${errors.length > 1 ? ` (and ${errors.length - 1} more)` : ''}\n`);
+  io.stderr('The results above are incomplete. This is a bug in edgepolicy; please report it with the input files.\n');
+  return true;
 }
 
 export interface LoadOptions {
@@ -86,6 +100,7 @@ export async function runCheck(argv: string[], io: CliIo, load: Loader, toolVers
   if (format === 'json') io.stdout(formatJson(report));
   else if (format === 'sarif') io.stdout(formatSarif(report, toolVersion));
   else io.stdout(formatText(report));
+  if (engineFailure(ws, io)) return EXIT_USAGE;
   return failsAt(findings, failOn) ? EXIT_FINDINGS : EXIT_OK;
 }
 
@@ -104,5 +119,5 @@ export async function runRoutes(argv: string[], io: CliIo, load: Loader): Promis
   const ws = await load(positionals.length > 0 ? positionals : ['.'], { exclude }, io);
   const table = ws.routeTable();
   io.stdout(format === 'json' ? formatRoutesJson(table, io.cwd) : formatRoutesText(table, io.cwd));
-  return EXIT_OK;
+  return engineFailure(ws, io) ? EXIT_USAGE : EXIT_OK;
 }

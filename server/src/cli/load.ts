@@ -6,7 +6,7 @@ import { Workspace } from '../engine/workspace';
 import type { Finding } from '../engine/model';
 import type { LoadedWorkspace, LoadOptions } from './commands';
 import { UsageError, type CliIo } from './io';
-import { displayPath, fileUri } from './paths';
+import { displayPath } from './paths';
 
 export async function loadWorkspace(paths: string[], opts: LoadOptions, io: CliIo): Promise<LoadedWorkspace> {
   const absolute = paths.map((p) => path.resolve(io.cwd, p));
@@ -17,9 +17,20 @@ export async function loadWorkspace(paths: string[], opts: LoadOptions, io: CliI
     throw new UsageError(`cannot read '${displayPath(first.path, io.cwd)}': ${first.message}${more}`);
   }
   for (const s of scan.skipped) io.stderr(`edgepolicy: skipped ${displayPath(s.path, io.cwd)}: ${s.reason}\n`);
-  const ws = new Workspace();
-  for (const f of scan.files) ws.setFile(fileUri(f.path), f.text);
+  const internalErrors: string[] = [];
+  const ws = new Workspace({
+    onError: (where, error) => {
+      const message = error instanceof Error ? error.message : String(error);
+      internalErrors.push(`${where}: ${message.split('\n')[0]}`);
+    },
+  });
+  for (const f of scan.files) {
+    ws.setFile(f.uri, f.text);
+    const skipped = ws.parsed(f.uri)?.skipped;
+    if (skipped) io.stderr(`edgepolicy: skipped ${displayPath(f.path, io.cwd)}: ${skipped}\n`);
+  }
   return {
+    internalErrors,
     files: scan.files.length,
     resources: ws.resources().length,
     findings: () => {

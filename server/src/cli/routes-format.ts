@@ -107,11 +107,18 @@ function table(rows: string[][], indent: string): string[] {
   );
 }
 
-/** Emissary-style URL of a group: scheme://host/prefix, with the match kind spelled out when not a plain prefix. */
+/** Emissary-style URL of a group: scheme://host/prefix (regexes are flagged next to it, see groupFlags). */
 export function groupUrl(g: RouteGroup): string {
-  const host = g.hostRegex ? `{regex ${g.host}}` : g.host || '*';
-  const prefix = g.prefixRegex ? `{regex ${g.prefix}}` : g.prefix;
-  return `http://${host}${prefix}`;
+  return `http://${g.host || '*'}${g.prefix}`;
+}
+
+function groupFlags(g: RouteGroup): string[] {
+  const flags: string[] = [];
+  if (g.hostRegex) flags.push('host regex');
+  if (g.prefixRegex) flags.push('prefix regex');
+  if (g.prefixExact) flags.push('exact prefix');
+  if (g.precedence !== 0) flags.push(`precedence ${g.precedence}`);
+  return flags;
 }
 
 function serviceLabel(m: RouteMember): string {
@@ -147,9 +154,7 @@ export function formatRoutesText(t: RouteTable, cwd: string): string {
   );
   for (const g of t.groups) {
     out.push('');
-    const flags: string[] = [];
-    if (g.prefixExact) flags.push('exact');
-    if (g.precedence !== 0) flags.push(`precedence ${g.precedence}`);
+    const flags = groupFlags(g);
     out.push(`${groupUrl(g)}${flags.length ? `  (${flags.join(', ')})` : ''}  [group ${g.groupId.slice(0, 8)}]`);
     if (g.method) out.push(`    method ${g.method}`);
     for (const h of g.headers) out.push(`    ${headerLine('header', h)}`);
