@@ -3,8 +3,8 @@
 // - setFile re-parses and re-validates only that file;
 // - cross-resource checks and the route table are recomputed lazily, and only after a change that touched
 //   Ambassador resources (a file with none before and after does not invalidate them);
-// - every update returns the set of URIs whose findings changed since they were last reported, so the
-//   language server republishes only those. The set is computed when first read (iterated, .has, .size): a
+// - every update returns the set of URIs whose findings changed since they were last reported (in a change
+//   set, or read through findingsFor/allFindings), so the language server republishes only those. The set is computed when first read (iterated, .has, .size): a
 //   caller that loads thousands of files and ignores the results pays for the cross-resource checks once.
 
 import type { Finding, Resource, RouteTable, Severity } from './model';
@@ -152,6 +152,7 @@ export class Workspace {
   private cross: Map<string, Finding[]> | undefined;
   private table: RouteTable | undefined;
   private readonly merged = new Map<string, Finding[]>();
+  private readonly signatures = new Map<string, string>();
 
   // Change reporting
   private readonly reported = new Map<string, string>();
@@ -196,6 +197,15 @@ export class Workspace {
 
   /** Findings of one file (parse, schema and cross-resource), after severity overrides and disabled codes. */
   findingsFor(uri: string): Finding[] {
+    const list = this.current(uri);
+    // What a caller has read counts as reported: later change sets compare against it.
+    const sig = this.signatures.get(uri) ?? '';
+    if (sig) this.reported.set(uri, sig);
+    else this.reported.delete(uri);
+    return list;
+  }
+
+  private current(uri: string): Finding[] {
     const state = this.files.get(uri);
     if (!state) return [];
     let list = this.merged.get(uri);
@@ -206,6 +216,7 @@ export class Workspace {
       for (const f of cross) this.applyPolicy(f, list);
       list.sort(compareFindings);
       this.merged.set(uri, list);
+      this.signatures.set(uri, list.length ? JSON.stringify(list) : '');
     }
     return list;
   }
@@ -336,9 +347,12 @@ export class Workspace {
   }
 
   private signature(uri: string): string {
-    if (!this.files.has(uri)) return '';
-    const list = this.findingsFor(uri);
-    return list.length ? JSON.stringify(list) : '';
+    if (!this.files.has(uri)) {
+      this.signatures.delete(uri);
+      return '';
+    }
+    this.current(uri);
+    return this.signatures.get(uri) ?? '';
   }
 
   /** A ChangeSet that, when read, lists URIs whose findings differ from what was last reported. */
