@@ -1,6 +1,6 @@
 // The Cluster drift tree, status-bar text and the virtual-document URIs of the diff editor. Pure.
 import type { DriftEntry, DriftState, DriftSummary } from '../../server/src/lsp/protocol';
-import { md, shortLocation, type IconSpec, type ViewNode } from './viewNode';
+import { lineLocation, md, shortLocation, type IconSpec, type ViewNode } from './viewNode';
 
 export const DIFF_SCHEME = 'edgepolicy-diff';
 export type DiffSide = 'workspace' | 'cluster';
@@ -78,7 +78,7 @@ export function entryTooltip(e: DriftEntry, context: string): string {
   else lines.push(`Same in the workspace and in ${md(context)}.`);
   if (e.uri) {
     lines.push('');
-    lines.push(`Source: ${md(shortLocation({ uri: e.uri, range: { start: { line: e.line ?? 0, character: 0 }, end: { line: e.line ?? 0, character: 0 } } }))}`);
+    lines.push(`Source: ${md(shortLocation(lineLocation(e.uri, e.line)))}`);
   }
   return lines.join('\n');
 }
@@ -167,9 +167,7 @@ export function buildDriftNodes(s: DriftSummary | undefined): ViewNode[] {
         icon: info.icon,
         contextValue: e.uri ? 'driftEntry.source' : 'driftEntry',
         entry: e,
-        location: e.uri
-          ? { uri: e.uri, range: { start: { line: e.line ?? 0, character: 0 }, end: { line: e.line ?? 0, character: 0 } } }
-          : undefined,
+        location: e.uri ? lineLocation(e.uri, e.line) : undefined,
       })),
     });
   }

@@ -1,7 +1,7 @@
 // Entry point of the VS Code extension (bundled to dist/client.js).
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
-import type { Location, RouteTable } from '../../server/src/engine/model';
+import type { RouteTable } from '../../server/src/engine/model';
 import { RoutesChangedNotification, RoutesRequest, type DriftEntry, type DriftSummary } from '../../server/src/lsp/protocol';
 import type { EdgePolicyApi } from './api';
 import { DiffSession, type DiffCommandArgs } from './diffSession';
@@ -12,7 +12,7 @@ import { createLanguageClient, type ServerHandle, type ServerState } from './lan
 import type { SeverityOverrides } from './problems';
 import type { RoutesModel } from './routesModel';
 import { RoutesTreeProvider } from './routesView';
-import type { ViewNode } from './viewNode';
+import { locationOf, type ViewNode } from './viewNode';
 
 let handle: ServerHandle | undefined;
 
@@ -43,12 +43,7 @@ function waitFor<T>(current: () => T, event: vscode.Event<unknown>, predicate: (
 
 /** A Location, a tree node with one, or a drift entry -> open the file and select the range. */
 async function goToSource(arg: unknown): Promise<void> {
-  let loc: Location | undefined;
-  const a = arg as Partial<ViewNode & Location & DriftEntry> | undefined;
-  if (a?.location) loc = a.location;
-  else if (a?.entry?.uri) loc = { uri: a.entry.uri, range: { start: { line: a.entry.line ?? 0, character: 0 }, end: { line: a.entry.line ?? 0, character: 0 } } };
-  else if (typeof a?.uri === 'string' && a.range) loc = { uri: a.uri, range: a.range };
-  else if (typeof a?.uri === 'string') loc = { uri: a.uri, range: { start: { line: a.line ?? 0, character: 0 }, end: { line: a.line ?? 0, character: 0 } } };
+  const loc = locationOf(arg);
   if (!loc) {
     void vscode.window.showInformationMessage('Edge Policy: this item has no source in the workspace.');
     return;

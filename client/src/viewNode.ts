@@ -74,3 +74,21 @@ function decodeURIComponentSafe(s: string): string {
 export function md(text: string): string {
   return text.replace(/[\\`*_[\]<>|~]/g, (c) => `\\${c}`);
 }
+
+export function lineLocation(uri: string, line = 0): Location {
+  return { uri, range: { start: { line, character: 0 }, end: { line, character: 0 } } };
+}
+
+/**
+ * The source to reveal for a command argument: a tree node with a location, a node carrying a drift entry,
+ * a Location, or a drift entry (`uri` + `line`). Undefined when there is none.
+ */
+export function locationOf(arg: unknown): Location | undefined {
+  if (!arg || typeof arg !== 'object') return undefined;
+  const a = arg as Partial<ViewNode & Location & DriftEntry>;
+  if (a.location) return a.location;
+  if (a.entry?.uri) return lineLocation(a.entry.uri, a.entry.line);
+  if (typeof a.uri === 'string' && a.range) return { uri: a.uri, range: a.range };
+  if (typeof a.uri === 'string') return lineLocation(a.uri, a.line);
+  return undefined;
+}

@@ -14,6 +14,7 @@ import {
   parseDiffQuery,
   pointerToPath,
 } from '../../client/src/driftModel';
+import { locationOf } from '../../client/src/viewNode';
 
 const e = (kind: string, ns: string, name: string, state: DriftEntry['state'], changes: string[] = [], uri?: string): DriftEntry => ({
   key: `getambassador.io/v3alpha1/${kind}/${ns}/${name}`,
@@ -122,5 +123,18 @@ describe('client drift model', () => {
 
   it('titles the diff editor', () => {
     assert.equal(diffTitle(e('Mapping', 'shop', 'orders', 'changed'), 'kind-dev'), 'Mapping shop/orders (workspace ↔ kind-dev)');
+  });
+});
+
+describe('client reveal targets', () => {
+  it('finds the location of nodes, drift entries and plain locations', () => {
+    const range = { start: { line: 3, character: 2 }, end: { line: 3, character: 9 } };
+    assert.deepEqual(locationOf({ id: 'x', kind: 'member', label: 'a', location: { uri: 'file:///a.yaml', range } }), { uri: 'file:///a.yaml', range });
+    assert.deepEqual(locationOf({ uri: 'file:///b.yaml', range }), { uri: 'file:///b.yaml', range });
+    assert.deepEqual(locationOf(e('Mapping', 'n', 'm', 'changed', [], 'file:///c.yaml'))?.range.start, { line: 7, character: 0 });
+    assert.deepEqual(locationOf({ id: 'y', kind: 'driftEntry', label: 'b', entry: e('Host', 'n', 'h', 'changed', [], 'file:///d.yaml') })?.uri, 'file:///d.yaml');
+    assert.equal(locationOf({ id: 'z', kind: 'driftEntry', label: 'c', entry: e('Host', 'n', 'h', 'cluster-only') }), undefined);
+    assert.equal(locationOf(undefined), undefined);
+    assert.equal(locationOf('file:///x'), undefined);
   });
 });
