@@ -269,6 +269,29 @@ describe('language server over stdio (dist/server.js)', function () {
     });
   });
 
+  it('offers the engine quick fixes as code actions', async () => {
+    const u = uri('fixme.yaml');
+    const text =
+      'apiVersion: getambassador.io/v3alpha1\nkind: Mapping\nmetadata:\n  name: fixme\nspec:\n' +
+      '  host: fixme.example.com\n  prefix: /fixme/\n  service: fixme:80\n  timeout_msx: 10\n';
+    client.open(u, text);
+    const diags = await client.diagnosticsFor(u, (d) => codesOf(d).includes('EP103'), 'EP103');
+    const ep103 = diags.find((d) => d.code === 'EP103')!;
+    assert.deepStrictEqual(ep103.range, { start: { line: 5, character: 2 }, end: { line: 5, character: 6 } });
+    const actions = await client.codeActions(u, ep103.range, [ep103]);
+    const rename = actions.find((a) => /hostname/.test(a.title))!;
+    assert.ok(rename, `a rename action among ${actions.map((a) => a.title).join(', ')}`);
+    assert.strictEqual(rename.kind, 'quickfix');
+    assert.deepStrictEqual(rename.edit!.changes![u], [{ range: ep103.range, newText: 'hostname' }]);
+    assert.strictEqual(rename.diagnostics?.[0]?.code, 'EP103');
+    const unknown = await client.codeActions(u, { start: { line: 8, character: 2 }, end: { line: 8, character: 2 } });
+    const typo = unknown.find((a) => /timeout_ms\b/.test(a.title));
+    assert.ok(typo, `a fix for the misspelt field among ${unknown.map((a) => a.title).join(', ')}`);
+    assert.deepStrictEqual(await client.codeActions(u, { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }), []);
+    client.close(u);
+    await client.diagnosticsFor(u, (d) => d.length === 0, 'cleared after closing a file that is not on disk');
+  });
+
   it('survives hostile input and odd requests', async () => {
     const u = uri('hostile.yaml');
     client.open(u, 'apiVersion: getambassador.io/v3alpha1\nkind: Mapping\nspec: [\n\t- {{ x }}\n\u0000\u0001 : : :\n');

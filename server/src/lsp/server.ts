@@ -21,6 +21,7 @@ import { URI } from 'vscode-uri';
 import type { Severity } from '../engine/model';
 import { Workspace } from '../engine/workspace';
 import { YamlAssist } from './assist';
+import { DiffHandlers, registerDiffHandlers } from './diffHandlers';
 import { quickFixes, SeverityOverrides, toDiagnostics } from './diagnostics';
 import { excludeGlobs, isExcluded, isYamlPath } from './exclude';
 import { readWorkspaceFile, scanWorkspaceFolders } from './files';
@@ -73,8 +74,9 @@ export class EdgepolicyServer {
     const c = this.connection;
     c.onInitialize((p) => this.initialize(p));
     c.onInitialized(() => void this.initialized());
-    c.onShutdown(() => {
+    c.onShutdown(async () => {
       if (this.timer) clearTimeout(this.timer);
+      await this.diff?.dispose().catch(() => undefined);
     });
 
     this.documents.onDidOpen((e) => this.guard('open', () => this.setOpen(e.document)));
@@ -141,10 +143,17 @@ export class EdgepolicyServer {
     c.listen();
   }
 
-  /** The diff-session handlers live in the cluster layer (diffHandlers.ts); wired here when present. */
+  /** The live cluster diff (edgepolicy/listContexts, diffStart, ...) is the cluster layer's: diffHandlers.ts. */
   private registerOptionalHandlers(): void {
-    // Cluster diff session (edgepolicy/listContexts, ...): see diffHandlers.ts.
+    this.diff = registerDiffHandlers(this.connection, () => this.workspace, (cb) => this.workspaceListeners.push(cb), {
+      folders: () => [...this.folders],
+      log: (m) => this.log(m),
+    });
   }
+
+  private diff: DiffHandlers | undefined;
+  /** Called after every change to the Workspace's content (edits, disk changes, re-index). */
+  private readonly workspaceListeners: (() => void)[] = [];
 
   private getAssist(): YamlAssist {
     this.assist ??= new YamlAssist();
@@ -231,6 +240,7 @@ export class EdgepolicyServer {
     if (key === this.appliedSeverity) return;
     this.appliedSeverity = key;
     this.collect(this.workspace.configure({ severity, disabled }));
+    this.lastResources = undefined;
   }
 
   private appliedSeverity = JSON.stringify([{}, []]);
@@ -266,7 +276,7 @@ export class EdgepolicyServer {
         if (why) this.log(`skipped ${f.path}: ${why}`);
       }
       this.publishAll();
-      this.notifyRoutesChanged();
+      this.notifyRoutesChanged(true);
     };
     this.indexing = this.indexing.then(run, run).catch((e) => this.log(`indexing failed: ${errorText(e)}`));
     await this.indexing;
@@ -378,7 +388,15 @@ export class EdgepolicyServer {
     for (const uri of uris) this.publish(uri);
   }
 
-  private notifyRoutesChanged(): void {
+  private lastResources: unknown;
+
+  /** Tells the client (and the diff session) when the set of resources changed; `force` after a re-index. */
+  private notifyRoutesChanged(force = false): void {
+    // Workspace.resources() returns the same array until a change touches Ambassador resources.
+    const now = this.workspace.resources();
+    if (!force && now === this.lastResources) return;
+    this.lastResources = now;
+    for (const cb of this.workspaceListeners) this.guard('workspace listener', cb);
     void this.connection.sendNotification(RoutesChangedNotification).catch(() => undefined);
   }
 
