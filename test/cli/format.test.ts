@@ -301,6 +301,17 @@ describe('cli arguments', () => {
     assert.doesNotMatch(io.err, /\n\s+at /);
   });
 
+  it('prints what it has but exits 3 when an engine check failed inside the workspace', async () => {
+    for (const cmd of ['check', 'routes']) {
+      const io = captureIo(CWD);
+      const load = fakeLoader({ internalErrors: ['checks: boom', 'routes: bang'] });
+      assert.equal(await run([cmd, '-f', 'json'], io, { load }), 3, cmd);
+      assert.doesNotThrow(() => JSON.parse(io.out));
+      assert.match(io.err, /^edgepolicy: internal error: checks: boom \(and 1 more\)\n/);
+      assert.match(io.err, /incomplete.*please report/);
+    }
+  });
+
   it('passes paths (default .) and repeated --exclude to the loader, and honours --fail-on', async () => {
     const seen: { paths?: string[]; exclude?: string[] } = {};
     const warn = [finding(CWD, 'a.yaml', 'EP200', 'warning', 0, 0)];
