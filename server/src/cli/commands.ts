@@ -51,8 +51,9 @@ Options:
       --fail-on <error|warning>   lowest severity that makes the exit code 1
                                   (default: error)
       --exclude <glob>            skip files and folders matching the glob
-                                  (repeatable; matched against paths relative
-                                  to the current folder)
+                                  (repeatable; matched against the path relative
+                                  to the current folder, to each given folder,
+                                  and the absolute path)
   -h, --help                      show this help
 
 Folders are searched for *.yaml and *.yml files; node_modules and .git are skipped.
