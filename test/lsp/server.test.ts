@@ -81,10 +81,16 @@ describe('language server over stdio (dist/server.js)', function () {
     assert.match(String(diags.find((d) => d.range.start.line === 27)!.message), /timeout_msx/);
   });
 
-  it('skips node_modules and files excluded by edgepolicy.exclude', () => {
+  it('skips node_modules and files excluded by edgepolicy.exclude, even when opened', async () => {
     assert.strictEqual(client.diagnostics.get(uri('node_modules/pkg/broken.yaml')), undefined);
     assert.strictEqual(client.diagnostics.get(uri('generated/skip-me.yaml')), undefined);
     assert.strictEqual(client.diagnostics.get(uri('payments.yaml')), undefined, 'a clean file gets no diagnostics');
+    const excluded = uri('generated/skip-me.yaml');
+    client.open(excluded, read('generated/skip-me.yaml'));
+    // The server handles messages in order: once this answer is back, an open-time publish would have arrived.
+    await client.completion(excluded, { line: 0, character: 0 });
+    assert.strictEqual(client.diagnostics.get(excluded), undefined);
+    client.close(excluded);
   });
 
   describe('completion', () => {

@@ -121,9 +121,14 @@ export class EdgepolicyServer {
       }
       this.afterChange();
     }));
-    c.onDidChangeConfiguration(() => void this.guardAsync('configuration', async () => {
+    c.onDidChangeConfiguration((p) => void this.guardAsync('configuration', async () => {
       const before = JSON.stringify(this.settings.exclude);
-      await this.loadSettings();
+      if (this.canPullConfig) await this.loadSettings();
+      else {
+        // Clients without workspace/configuration push their settings with the notification.
+        const pushed = (p?.settings ?? {}) as Record<string, unknown>;
+        this.applySettings(pushed.edgepolicy, pushed.files);
+      }
       if (JSON.stringify(this.settings.exclude) !== before) await this.reindex('exclude settings changed');
       else this.afterChange();
     }));
@@ -209,23 +214,30 @@ export class EdgepolicyServer {
     }
     await this.loadSettings();
     await this.reindex('startup');
+    // Build the completion service now, so the first completion request does not pay for it.
+    setTimeout(() => this.guard('warm-up', () => void this.getAssist()), 0);
   }
 
   private async loadSettings(): Promise<void> {
     if (!this.canPullConfig) return;
     try {
       const [ep, files] = (await this.connection.workspace.getConfiguration([{ section: 'edgepolicy' }, { section: 'files' }])) as unknown[];
-      const epObj = (ep && typeof ep === 'object' ? ep : {}) as Record<string, unknown>;
-      const filesObj = (files && typeof files === 'object' ? files : {}) as Record<string, unknown>;
-      const severity: SeverityOverrides = {};
-      if (epObj.severity && typeof epObj.severity === 'object') {
-        for (const [k, v] of Object.entries(epObj.severity as Record<string, unknown>)) if (typeof v === 'string') severity[k] = v;
-      }
-      this.settings = { exclude: excludeGlobs(epObj.exclude, filesObj.exclude), severity };
-      this.applySeverity();
+      this.applySettings(ep, files);
     } catch (e) {
       this.log(`could not read settings: ${errorText(e)}`);
     }
+  }
+
+  /** Settings read: `edgepolicy.exclude`, `edgepolicy.severity` and `files.exclude`. */
+  private applySettings(ep: unknown, files: unknown): void {
+    const epObj = (ep && typeof ep === 'object' ? ep : {}) as Record<string, unknown>;
+    const filesObj = (files && typeof files === 'object' ? files : {}) as Record<string, unknown>;
+    const severity: SeverityOverrides = {};
+    if (epObj.severity && typeof epObj.severity === 'object') {
+      for (const [k, v] of Object.entries(epObj.severity as Record<string, unknown>)) if (typeof v === 'string') severity[k] = v;
+    }
+    this.settings = { exclude: excludeGlobs(epObj.exclude, filesObj.exclude), severity };
+    this.applySeverity();
   }
 
   /** `edgepolicy.severity`: a severity per code, or `off` to drop the code. Applied by the engine. */
@@ -256,11 +268,13 @@ export class EdgepolicyServer {
       for (const f of result.files) {
         const uri = toUri(f.path);
         seen.add(uri);
-        if (this.documents.get(uri)) continue;
+        const open = this.documents.get(uri);
+        if (open && this.isOurs(open)) continue;
         this.workspace.setFile(uri, f.text);
       }
       for (const uri of this.workspace.uris()) {
-        if (!seen.has(uri) && !this.documents.get(uri)) this.workspace.removeFile(uri);
+        const open = this.documents.get(uri);
+        if (!seen.has(uri) && !(open && this.isOurs(open))) this.workspace.removeFile(uri);
       }
       for (const d of this.documents.all()) this.setOpen(d, false);
       // Settle the engine's change tracking: everything is published below in one go.
@@ -282,8 +296,11 @@ export class EdgepolicyServer {
     await this.indexing;
   }
 
+  /** YAML documents, except files in a workspace folder that the settings exclude from the index. */
   private isOurs(doc: TextDocument): boolean {
-    return doc.languageId === 'yaml' || isYamlPath(doc.uri.replace(/[?#].*$/, ''));
+    if (doc.languageId !== 'yaml' && !isYamlPath(doc.uri.replace(/[?#].*$/, ''))) return false;
+    const file = toPath(doc.uri);
+    return !(file && this.inFolders(file) && isExcluded(file, this.folders, this.settings.exclude));
   }
 
   private setOpen(doc: TextDocument, publish = true): void {
