@@ -92,7 +92,8 @@ describe('language server: multi-root workspace, renames and settings (dist/serv
     client.change(u, text.replace('/shared/', '/team-b/'));
     await client.diagnosticsFor(fileUri(path.join(a(), 'routes.yaml')), (d) => d.length === 0, 'collision resolved by the edit');
     const ms = Date.now() - started;
-    assert.ok(ms < 1500, `keystroke to diagnostics took ${ms} ms`);
+    // The debounce is 60 ms; the bound is generous so a loaded CI machine does not make this flaky.
+    assert.ok(ms < 3000, `keystroke to diagnostics took ${ms} ms`);
     // Disk changes of an open file do not override the editor text.
     client.watched([{ uri: u, type: 2 }]);
     const table = (await client.conn.sendRequest('edgepolicy/routes')) as { groups: { prefix: string }[] };

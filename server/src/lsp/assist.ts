@@ -162,6 +162,13 @@ export class YamlAssist {
     return TextDocument.create(`${SYNTHETIC_ROOT}${id}.yaml`, 'yaml', this.version, f.lines.join('\n'));
   }
 
+  /** Resolves the most used schemas ahead of the first request. */
+  async warmUp(): Promise<void> {
+    const text = 'apiVersion: getambassador.io/v3alpha1\nkind: Mapping\nspec:\n  \n';
+    await this.complete(text, { line: 3, character: 2 });
+    await this.hover(text, { line: 2, character: 1 });
+  }
+
   async complete(text: string, position: Position): Promise<CompletionList> {
     const empty: CompletionList = { isIncomplete: false, items: [] };
     const f = this.frameAt(text, position);

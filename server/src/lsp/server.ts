@@ -83,16 +83,16 @@ export class EdgepolicyServer {
     this.documents.onDidChangeContent((e) => this.guard('change', () => this.schedule(e.document.uri)));
     this.documents.onDidClose((e) => void this.guardAsync('close', () => this.closed(e.document.uri)));
 
-    c.onCompletion((p) => this.guardAsync<CompletionList>('completion', async () => {
+    c.onCompletion((p) => this.interactive(() => this.guardAsync<CompletionList>('completion', async () => {
       const doc = this.documents.get(p.textDocument.uri);
       if (!doc) return { isIncomplete: false, items: [] };
       return this.getAssist().complete(doc.getText(), p.position);
-    }, { isIncomplete: false, items: [] }));
-    c.onHover((p) => this.guardAsync<Hover | null>('hover', async () => {
+    }, { isIncomplete: false, items: [] })));
+    c.onHover((p) => this.interactive(() => this.guardAsync<Hover | null>('hover', async () => {
       const doc = this.documents.get(p.textDocument.uri);
       if (!doc) return null;
       return this.getAssist().hover(doc.getText(), p.position);
-    }, null));
+    }, null)));
     c.onCodeAction((p) => this.guardAsync<CodeAction[]>('codeAction', async () => {
       this.flush();
       return quickFixes(this.workspace.findingsFor(p.textDocument.uri), p.range);
@@ -215,7 +215,7 @@ export class EdgepolicyServer {
     await this.loadSettings();
     await this.reindex('startup');
     // Build the completion service now, so the first completion request does not pay for it.
-    setTimeout(() => this.guard('warm-up', () => void this.getAssist()), 0);
+    setTimeout(() => void this.guardAsync('warm-up', () => this.getAssist().warmUp()), 0);
   }
 
   private async loadSettings(): Promise<void> {
@@ -314,8 +314,29 @@ export class EdgepolicyServer {
     const doc = this.documents.get(uri);
     if (!doc || !this.isOurs(doc)) return;
     this.pending.add(uri);
+    this.armTimer(EDIT_DEBOUNCE_MS);
+  }
+
+  private armTimer(ms: number): void {
     if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => this.guard('flush', () => this.flush()), EDIT_DEBOUNCE_MS);
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      // Completion/hover in flight: let them answer first, analysis follows right after.
+      if (this.inFlight > 0) this.armTimer(10);
+      else this.guard('flush', () => this.flush());
+    }, ms);
+  }
+
+  private inFlight = 0;
+
+  /** Runs a completion/hover request; a due re-analysis waits until it has answered. */
+  private async interactive<T>(fn: () => Promise<T>): Promise<T> {
+    this.inFlight++;
+    try {
+      return await fn();
+    } finally {
+      this.inFlight--;
+    }
   }
 
   /** Applies pending edits to the Workspace and publishes what changed. */
