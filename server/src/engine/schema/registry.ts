@@ -1,0 +1,80 @@
+// The bundled JSON Schemas and their compiled Ajv validators. No file I/O: the schemas come in through the static
+// imports of schemas/index.ts (generated), so esbuild embeds them.
+
+import Ajv from 'ajv';
+import type { ValidateFunction } from 'ajv';
+import addFormats from 'ajv-formats';
+import { SCHEMAS } from '../../../../schemas/index';
+import { AMBASSADOR_KINDS, versionsOf } from '../model';
+
+/** A JSON Schema node as we generate them (draft-07 plus editor annotations). */
+export interface SchemaNode {
+  type?: string | string[];
+  description?: string;
+  markdownDescription?: string;
+  enum?: unknown[];
+  const?: unknown;
+  required?: string[];
+  properties?: Record<string, SchemaNode>;
+  additionalProperties?: boolean | SchemaNode;
+  items?: SchemaNode;
+  oneOf?: SchemaNode[];
+  anyOf?: SchemaNode[];
+  doNotSuggest?: boolean;
+  deprecated?: boolean;
+  format?: string;
+  pattern?: string;
+  minimum?: number;
+  maximum?: number;
+  default?: unknown;
+  [k: string]: unknown;
+}
+
+/** Keywords our schemas carry for editors; Ajv must know them to stay in strict mode. */
+export const ANNOTATION_KEYWORDS = ['markdownDescription', 'doNotSuggest', 'deprecationMessage'];
+
+export function createAjv(): Ajv {
+  const ajv = new Ajv({
+    allErrors: true,
+    verbose: true,
+    strict: true,
+    strictTypes: false,
+    strictTuples: false,
+    strictRequired: false,
+    allowUnionTypes: true,
+    validateSchema: false,
+  });
+  addFormats(ajv);
+  for (const keyword of ANNOTATION_KEYWORDS) ajv.addKeyword({ keyword, schemaType: ['string', 'boolean'] });
+  ajv.addFormat('int32', { type: 'number', validate: (n: number) => Number.isInteger(n) && n >= -2147483648 && n <= 2147483647 });
+  ajv.addFormat('int64', { type: 'number', validate: (n: number) => Number.isInteger(n) });
+  return ajv;
+}
+
+/** The JSON Schema for a kind at a version (e.g. 'Mapping', 'v3alpha1'), or undefined when not served. */
+export function schemaFor(kind: string, version: string): SchemaNode | undefined {
+  return SCHEMAS[`${version}/${kind}`] as SchemaNode | undefined;
+}
+
+/** Every (kind, version) pair with a schema. */
+export function servedPairs(): { kind: string; version: string }[] {
+  const out: { kind: string; version: string }[] = [];
+  for (const kind of AMBASSADOR_KINDS) for (const version of versionsOf(kind)) if (schemaFor(kind, version)) out.push({ kind, version });
+  return out;
+}
+
+let sharedAjv: Ajv | undefined;
+const validators = new Map<string, ValidateFunction>();
+
+/** Compiled validator for a kind/version, compiled on first use and cached. */
+export function validatorFor(kind: string, version: string): ValidateFunction | undefined {
+  const key = `${version}/${kind}`;
+  const hit = validators.get(key);
+  if (hit) return hit;
+  const schema = schemaFor(kind, version);
+  if (!schema) return undefined;
+  sharedAjv ??= createAjv();
+  const fn = sharedAjv.compile(schema);
+  validators.set(key, fn);
+  return fn;
+}
