@@ -3,7 +3,7 @@
 // get/list/watch; the kubeconfig's current context is never changed.
 import * as os from 'node:os';
 import * as vscode from 'vscode';
-import type { LanguageClient } from 'vscode-languageclient/node';
+import { State, type LanguageClient } from 'vscode-languageclient/node';
 import {
   DiffChangedNotification,
   DiffDocumentRequest,
@@ -85,16 +85,28 @@ export class DiffSession implements vscode.Disposable {
     return kubeconfigParams(setting, vscode.workspace.isTrusted, os.homedir(), folder?.scheme === 'file' ? folder.fsPath : undefined);
   }
 
-  private requireClient(): LanguageClient {
+  /** The running client; waits (up to 30 s) while the server is still starting. */
+  private async requireClient(): Promise<LanguageClient> {
     const c = this.getClient();
+    if (c && !c.isRunning() && c.state === State.Starting) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(done, 30000);
+        const sub = c.onDidChangeState((e) => e.newState !== State.Starting && done());
+        function done(): void {
+          clearTimeout(timer);
+          sub.dispose();
+          resolve();
+        }
+      });
+    }
     if (!c || !c.isRunning()) throw new Error('The Edge Policy language server is not running. See the "Edge Policy" output.');
     return c;
   }
 
   /** The running client, or undefined after telling the user why not. */
-  private clientOrError(): LanguageClient | undefined {
+  private async clientOrError(): Promise<LanguageClient | undefined> {
     try {
-      return this.requireClient();
+      return await this.requireClient();
     } catch (e) {
       this.showError((e as Error).message);
       return undefined;
@@ -103,13 +115,13 @@ export class DiffSession implements vscode.Disposable {
 
   async fetchDocument(key: string, side: 'workspace' | 'cluster'): Promise<string> {
     const params: DiffDocumentParams = { key, side };
-    const r = await this.requireClient().sendRequest<DiffDocumentResult>(DiffDocumentRequest, params);
+    const r = await (await this.requireClient()).sendRequest<DiffDocumentResult>(DiffDocumentRequest, params);
     return r?.text ?? '';
   }
 
   /** The command: pickers (unless args are given), then start the session. Returns the first summary. */
   async run(args?: DiffCommandArgs): Promise<DriftSummary | undefined> {
-    const client = this.clientOrError();
+    const client = await this.clientOrError();
     if (!client) return undefined;
     const kube = this.kubeconfig();
     if (!vscode.workspace.isTrusted) this.output.info('[diff] untrusted workspace: the edgepolicy.kubeconfig setting and exec credential plugins are not used');
@@ -152,45 +164,72 @@ export class DiffSession implements vscode.Disposable {
     return picked?.item?.value;
   }
 
+  /**
+   * The namespace multi-pick. It opens at once (busy while the cluster's namespaces are listed) with "All
+   * namespaces" selected, so accepting early takes the default. If listing is not allowed, the user types names.
+   */
   private async pickNamespaces(client: LanguageClient, kube: KubeconfigParams, context: string): Promise<string[] | undefined> {
     const wsNs = workspaceNamespaces(this.routes.routeTable);
-    const p: ListNamespacesParams = { ...kube, context };
-    let res: ListNamespacesResult;
-    try {
-      res = await vscode.window.withProgress(
-        { location: vscode.ProgressLocation.Notification, title: `Edge Policy: listing namespaces of ${context}…` },
-        () => client.sendRequest<ListNamespacesResult>(ListNamespacesRequest, p),
-      );
-    } catch (e) {
-      res = { namespaces: [], error: (e as Error).message };
-    }
-    if (res.error && res.namespaces.length === 0) {
-      // Listing is forbidden (or failed): let the user type the names.
-      this.output.warn(`[diff] listing namespaces of ${context}: ${res.error}`);
-      const typed = await vscode.window.showInputBox({
-        title: 'Edge Policy: Diff against cluster (2/2)',
-        prompt: `Cannot list namespaces of ${context} (${res.error}). Type the namespaces to compare, separated by commas.`,
-        value: wsNs.join(', '),
-        placeHolder: 'e.g. default, ambassador',
-        ignoreFocusOut: true,
-        validateInput: (v) => parseNamespaceInput(v).error ?? (v.trim() ? undefined : 'Type at least one namespace.'),
+    const qp = vscode.window.createQuickPick<QuickPickEntry>();
+    qp.title = 'Edge Policy: Diff against cluster (2/2)';
+    qp.placeholder = `Listing the namespaces of ${context}…`;
+    qp.canSelectMany = true;
+    qp.ignoreFocusOut = true;
+    qp.busy = true;
+    const setItems = (items: PickItem[]): void => {
+      const keep = new Set(qp.selectedItems.map((i) => i.item?.value));
+      const entries = toQuickPick(items);
+      qp.items = entries;
+      qp.selectedItems = entries.filter((e) => e.item && (keep.size ? keep.has(e.item.value) : e.item.picked));
+    };
+    setItems(namespaceItems([], wsNs));
+    let forbidden: string | undefined;
+    const chosen = new Promise<string[] | undefined>((resolve) => {
+      qp.onDidAccept(() => {
+        resolve(namespacesFromPick(qp.selectedItems.map((p) => p.item).filter((i): i is PickItem => !!i)));
+        qp.hide();
       });
-      if (typed === undefined) return undefined;
-      return parseNamespaceInput(typed).namespaces;
-    }
-    const picked = await vscode.window.showQuickPick(toQuickPick(namespaceItems(res.namespaces, wsNs)), {
-      title: 'Edge Policy: Diff against cluster (2/2)',
-      placeHolder: 'Namespaces to compare',
-      canPickMany: true,
-      ignoreFocusOut: true,
+      qp.onDidHide(() => resolve(undefined));
     });
-    if (!picked) return undefined;
-    return namespacesFromPick(picked.map((p) => p.item).filter((i): i is PickItem => !!i));
+    qp.show();
+    const p: ListNamespacesParams = { ...kube, context };
+    void client.sendRequest<ListNamespacesResult>(ListNamespacesRequest, p).then(
+      (res) => {
+        if (res.error && res.namespaces.length === 0) {
+          forbidden = res.error;
+          qp.hide();
+          return;
+        }
+        if (res.error) this.output.warn(`[diff] listing namespaces of ${context}: ${res.error}`);
+        setItems(namespaceItems(res.namespaces, wsNs));
+        qp.placeholder = 'Namespaces to compare';
+        qp.busy = false;
+      },
+      (e: Error) => {
+        forbidden = e.message;
+        qp.hide();
+      },
+    );
+    const picked = await chosen;
+    qp.dispose();
+    if (picked !== undefined || forbidden === undefined) return picked;
+    // Listing is forbidden (or failed): let the user type the names.
+    this.output.warn(`[diff] listing namespaces of ${context}: ${forbidden}`);
+    const typed = await vscode.window.showInputBox({
+      title: 'Edge Policy: Diff against cluster (2/2)',
+      prompt: `Cannot list the namespaces of ${context} (${forbidden}). Type the namespaces to compare, separated by commas.`,
+      value: wsNs.join(', '),
+      placeHolder: 'e.g. default, ambassador',
+      ignoreFocusOut: true,
+      validateInput: (v) => parseNamespaceInput(v).error ?? (v.trim() ? undefined : 'Type at least one namespace.'),
+    });
+    if (typed === undefined) return undefined;
+    return parseNamespaceInput(typed).namespaces;
   }
 
   /** Start (or restart) the live session and wait, with a progress notification, for the first complete result. */
   async start(params: DiffStartParams): Promise<DriftSummary | undefined> {
-    const client = this.clientOrError();
+    const client = await this.clientOrError();
     if (!client) return undefined;
     this.params = params;
     this.lastShownError = undefined;
