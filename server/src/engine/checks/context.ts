@@ -1,0 +1,148 @@
+// Shared plumbing for the EP2xx policy checks: options, finding construction, descriptions.
+import type { Finding, JsonPath, QuickFix, RelatedInfo, Resource, Severity } from '../model';
+import type { GroupDetail, RouteModel, RouteOptions } from '../routes';
+
+export type SeveritySetting = Severity | 'off';
+
+export interface CheckOptions extends RouteOptions {
+  /** Per-code severity overrides, e.g. `{ EP221: 'warning', EP220: 'off' }`. */
+  severity?: Partial<Record<string, SeveritySetting>>;
+  /**
+   * Severity of EP221 for Secret references (Host tlsSecret, TLSContext secret, ...). Secrets are rarely kept in
+   * Git, so this is separate from the other references. Default: the EP221 severity.
+   */
+  secretReferenceSeverity?: SeveritySetting;
+  /** Secrets known to exist (e.g. `kind: Secret` documents in the workspace); namespace defaults to `default`. */
+  secrets?: { name: string; namespace?: string }[];
+  /**
+   * The text of a file, when the caller has it. Used to make quick fixes safe (e.g. only insert a
+   * `weight:` line when the Mapping is written in block style). Without it fixes assume block style.
+   */
+  textOf?: (uri: string) => string | undefined;
+}
+
+export const DEFAULT_SEVERITY: Record<string, Severity> = {
+  EP200: 'warning',
+  EP201: 'error',
+  EP202: 'error',
+  EP203: 'warning',
+  EP204: 'warning',
+  EP210: 'error',
+  EP211: 'warning',
+  EP212: 'error',
+  EP213: 'error',
+  EP220: 'warning',
+  EP221: 'info',
+  EP230: 'error',
+  EP231: 'error',
+};
+
+/** What each check works from: one route model plus the options. */
+export interface CheckContext {
+  model: RouteModel;
+  opts: CheckOptions;
+  /** Adds a finding about `subject` (skipped when its code is switched off). */
+  report(spec: FindingSpec): void;
+}
+
+export interface FindingSpec {
+  code: string;
+  /** Defaults to the code's default severity (after overrides). */
+  severity?: Severity;
+  /** Overrides the configured severity lookup (used for Secret references). */
+  severitySetting?: SeveritySetting;
+  message: string;
+  subject: Resource;
+  path: JsonPath;
+  part?: 'key' | 'value';
+  related?: RelatedInfo[];
+  fix?: QuickFix;
+  /** Group ids the finding touches (for RouteGroup.problems). */
+  groupIds?: string[];
+}
+
+export interface CollectedFinding {
+  finding: Finding;
+  subject: Resource;
+  groupIds: string[];
+}
+
+export function createContext(model: RouteModel, opts: CheckOptions): { ctx: CheckContext; collected: CollectedFinding[] } {
+  const collected: CollectedFinding[] = [];
+  const ctx: CheckContext = {
+    model,
+    opts,
+    report(spec) {
+      const setting = spec.severitySetting ?? opts.severity?.[spec.code] ?? spec.severity ?? DEFAULT_SEVERITY[spec.code] ?? 'warning';
+      if (setting === 'off') return;
+      const finding: Finding = {
+        code: spec.code,
+        severity: setting,
+        message: spec.message,
+        uri: spec.subject.origin.uri,
+        range: spec.subject.locate(spec.path, spec.part ?? 'value'),
+      };
+      if (spec.related && spec.related.length > 0) finding.related = spec.related;
+      if (spec.fix) finding.fix = spec.fix;
+      collected.push({ finding, subject: spec.subject, groupIds: spec.groupIds ?? [] });
+    },
+  };
+  return { ctx, collected };
+}
+
+/** The last path segment of a URI, decoded: what users recognise as "the file". */
+export function fileName(uri: string): string {
+  const path = uri.replace(/[?#].*$/, '');
+  const last = path.slice(path.lastIndexOf('/') + 1) || path;
+  try {
+    return decodeURIComponent(last);
+  } catch {
+    return last;
+  }
+}
+
+/** `team-a/api` */
+export function qualifiedName(r: Resource, defaultNamespace: string): string {
+  return `${r.namespace ?? defaultNamespace}/${r.name}`;
+}
+
+/** Where a resource is defined, for messages: `a.yaml` or `the annotation of Service team-a/svc in a.yaml`. */
+export function whereDefined(r: Resource): string {
+  const file = fileName(r.origin.uri);
+  const a = r.origin.annotation;
+  if (!a) return file;
+  return `the getambassador.io/config annotation of ${a.ownerKind} ${a.ownerNamespace ?? 'default'}/${a.ownerName} in ${file}`;
+}
+
+/** `Mapping team-a/api (a.yaml)` */
+export function describe(r: Resource, defaultNamespace: string): string {
+  return `${r.kind} ${qualifiedName(r, defaultNamespace)} (${whereDefined(r)})`;
+}
+
+/** A related-information entry pointing at `path` in `r`. */
+export function relatedAt(r: Resource, path: JsonPath, message: string, part: 'key' | 'value' = 'value'): RelatedInfo {
+  return { uri: r.origin.uri, range: r.locate(path, part), message };
+}
+
+/** `/api/ on example.com`, `/api/ on any host`, `^/v[0-9]+/ (regex) on hosts matching ^a` ... */
+export function describeRoute(g: GroupDetail): string {
+  const first = g.members[0].mapping;
+  let text = first.prefixRegex ? `prefix regex ${first.prefix}` : first.prefix;
+  const host = first.host;
+  if (!host || host.value === '*') text += ' on any host';
+  else if (host.regex) text += ` on hosts matching ${host.value}`;
+  else text += ` on ${host.value}`;
+  if (first.method !== undefined) text += ` (${first.method})`;
+  const headers = g.group.headers;
+  if (headers.length > 0) {
+    text += ` with header${headers.length > 1 ? 's' : ''} ` + headers.map((h) => (h.value ? `${h.name}: ${h.value}` : h.name)).join(', ');
+  }
+  if (first.precedence !== 0) text += ` (precedence ${first.precedence})`;
+  return text;
+}
+
+/** `a`, `a and b`, `a, b and c` */
+export function joinAnd(items: string[]): string {
+  if (items.length <= 1) return items.join('');
+  return `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
+}

@@ -1,0 +1,279 @@
+// Route-group checks: EP200 accidental traffic split, EP201 weights over 100, EP202 core-key disagreement,
+// EP203 unweighted member at 0%, EP204 name-prefix shadowing, EP220 Mapping attached to no Host.
+import type { JsonPath, QuickFix, Resource, TextEdit } from '../model';
+import { hostGlobsIntersect } from '../hostglob';
+import type { GroupDetail, MemberDetail, TcpGroupDetail } from '../routes';
+import { isAccidentalSplit, isAccidentalTcpSplit, zeroShareMembers } from '../routes';
+import type { CheckContext } from './context';
+import { describe, describeRoute, joinAnd, qualifiedName, relatedAt, whereDefined } from './context';
+
+export function checkGroups(ctx: CheckContext): void {
+  for (const g of ctx.model.groups) {
+    checkSplit(ctx, g);
+    checkWeights(ctx, g);
+    checkDrops(ctx, g);
+    checkZeroShare(ctx, g);
+    checkUnattached(ctx, g);
+  }
+  for (const t of ctx.model.tcpGroups) checkTcp(ctx, t);
+}
+
+/** `team-a/api` for the member itself, `team-b/api (b.yaml)` for the others. */
+function memberName(ctx: CheckContext, r: Resource, self: Resource): string {
+  const q = qualifiedName(r, ctx.model.defaultNamespace);
+  return r === self ? q : `${q} (${whereDefined(r)})`;
+}
+
+function checkSplit(ctx: CheckContext, g: GroupDetail): void {
+  if (!isAccidentalSplit(g)) return;
+  const shares = g.routing.map((d) => d.share ?? 0);
+  const route = describeRoute(g);
+  const fix = weightFix(
+    ctx,
+    g.routing.map((d) => ({ resource: d.mapping.resource, weight: d.share ?? 0 })),
+    ['spec', 'prefix'],
+  );
+  for (const d of g.routing) {
+    const self = d.mapping.resource;
+    const names = g.routing.map((o) => memberName(ctx, o.mapping.resource, self));
+    ctx.report({
+      code: 'EP200',
+      message:
+        `Mappings ${joinAnd(names)} will split ${route} ${shares.join('/')}: Emissary merges Mappings that match ` +
+        'the same requests into one route group and shares the traffic between them. If this is a canary, give ' +
+        'each Mapping an explicit weight; otherwise change the prefix, host or headers of one of them.',
+      subject: self,
+      path: ['spec', 'prefix'],
+      related: g.routing
+        .filter((o) => o !== d)
+        .map((o) =>
+          relatedAt(o.mapping.resource, ['spec', 'prefix'], `${describe(o.mapping.resource, ctx.model.defaultNamespace)} gets ${o.share ?? 0}%`),
+        ),
+      fix,
+      groupIds: [g.group.groupId],
+    });
+  }
+}
+
+/**
+ * A quick fix that writes the current shares as explicit `weight:` lines, one per member, inserted above the
+ * anchor key (same indentation). Returns undefined when a member is not written in block style.
+ */
+function weightFix(ctx: CheckContext, members: { resource: Resource; weight: number }[], anchor: JsonPath): QuickFix | undefined {
+  const edits: TextEdit[] = [];
+  for (const { resource, weight } of members) {
+    const key = resource.locate(anchor, 'key');
+    const text = ctx.opts.textOf?.(resource.origin.uri);
+    if (text !== undefined) {
+      const line = text.split(/\r?\n/)[key.start.line] ?? '';
+      const before = line.slice(0, key.start.character);
+      const keyText = line.slice(key.start.character, key.start.character + String(anchor[anchor.length - 1]).length);
+      if (!/^\s*$/.test(before) || keyText !== anchor[anchor.length - 1]) return undefined;
+    }
+    const eol = text !== undefined && /\r\n/.test(text) ? '\r\n' : '\n';
+    edits.push({
+      uri: resource.origin.uri,
+      range: { start: { line: key.start.line, character: 0 }, end: { line: key.start.line, character: 0 } },
+      newText: `${' '.repeat(key.start.character)}weight: ${weight}${eol}`,
+    });
+  }
+  return { title: `Make the split explicit: add weights ${members.map((m) => m.weight).join('/')}`, edits };
+}
+
+function checkWeights(ctx: CheckContext, g: GroupDetail): void {
+  const rejection = g.rejection;
+  if (!rejection) return;
+  const route = describeRoute(g);
+  const ns = ctx.model.defaultNamespace;
+  if (rejection.kind === 'weight-over-100') {
+    const d = rejection.member;
+    const self = d.mapping.resource;
+    ctx.report({
+      code: 'EP201',
+      message:
+        `weight ${d.mapping.rawWeight} is over 100: Emissary rejects the whole route group ${route} ` +
+        `(Mappings ${joinAnd(g.routing.map((o) => memberName(ctx, o.mapping.resource, self)))}), so none of them is served.`,
+      subject: self,
+      path: ['spec', 'weight'],
+      related: g.routing.filter((o) => o !== d).map((o) => relatedAt(o.mapping.resource, ['spec', 'prefix'], `${describe(o.mapping.resource, ns)} is in the same group`)),
+      groupIds: [g.group.groupId],
+    });
+    return;
+  }
+  const weighted = g.routing.filter((d) => d.mapping.rawWeight !== undefined);
+  for (const d of weighted) {
+    const self = d.mapping.resource;
+    const parts = weighted.map((o) => `${memberName(ctx, o.mapping.resource, self)} ${o.mapping.rawWeight}`);
+    ctx.report({
+      code: 'EP201',
+      message:
+        `The weights in the route group ${route} total ${rejection.total} (${joinAnd(parts)}), over 100: ` +
+        'Emissary rejects the whole group, so none of its Mappings is served.',
+      subject: self,
+      path: ['spec', 'weight'],
+      related: weighted.filter((o) => o !== d).map((o) => relatedAt(o.mapping.resource, ['spec', 'weight'], `${describe(o.mapping.resource, ns)}: weight ${o.mapping.rawWeight}`)),
+      groupIds: [g.group.groupId],
+    });
+  }
+}
+
+function checkDrops(ctx: CheckContext, g: GroupDetail): void {
+  const route = describeRoute(g);
+  const ns = ctx.model.defaultNamespace;
+  for (const d of g.members) {
+    const drop = d.drop;
+    if (!drop) continue;
+    const self = d.mapping.resource;
+    const other = drop.other.resource;
+    const otherText = describe(other, ns);
+    if (drop.kind === 'core-key') {
+      ctx.report({
+        code: 'EP202',
+        message:
+          `Mapping ${qualifiedName(self, ns)} is dropped from the route group ${route}: its ${drop.key} (${drop.mine}) ` +
+          `differs from ${otherText} (${drop.theirs}), the group's first member. Emissary accepts a later Mapping ` +
+          `into a group only when every core setting it sets (here ${drop.key}) matches the first member, so this ` +
+          'Mapping serves no traffic. Use the same value in both, or change the prefix or host so they do not share a group.',
+        subject: self,
+        path: drop.path,
+        related: [relatedAt(other, drop.otherPath, `${otherText}: ${drop.key} ${drop.theirs}`)],
+        groupIds: [g.group.groupId],
+      });
+    } else if (drop.kind === 'redirect') {
+      ctx.report({
+        code: 'EP202',
+        message:
+          `Mapping ${qualifiedName(self, ns)} is dropped from the route group ${route}: host_redirect is ${drop.mine} here ` +
+          `but ${drop.theirs} in ${otherText}, the group's first member. A host_redirect Mapping cannot share a group with ` +
+          'normal Mappings, so this one is not served.',
+        subject: self,
+        path: drop.path,
+        related: [relatedAt(other, drop.otherPath, `${otherText}: host_redirect ${drop.theirs}`)],
+        groupIds: [g.group.groupId],
+      });
+    } else if (drop.kind === 'name-prefix') {
+      const stem = d.mapping.name.split('.')[0];
+      ctx.report({
+        code: 'EP204',
+        message:
+          `Mapping ${qualifiedName(self, ns)} is silently skipped: Emissary keys Mappings by the part of the name before ` +
+          `the first dot ("${stem}"), so it collides with ${otherText} in the same namespace and route group ${route}. ` +
+          'Rename one of them without the dot (for example with a dash).',
+        subject: self,
+        path: ['metadata', 'name'],
+        related: [relatedAt(other, ['metadata', 'name'], `${otherText} is the one Emissary keeps`)],
+        groupIds: [g.group.groupId],
+      });
+    }
+  }
+}
+
+function checkZeroShare(ctx: CheckContext, g: GroupDetail): void {
+  const zero = zeroShareMembers(g);
+  if (zero.length === 0) return;
+  const ns = ctx.model.defaultNamespace;
+  const weighted = g.routing.filter((d) => d.mapping.rawWeight !== undefined);
+  for (const d of zero) {
+    const self = d.mapping.resource;
+    const parts = weighted.map((o) => `${memberName(ctx, o.mapping.resource, self)} ${o.mapping.rawWeight}`);
+    ctx.report({
+      code: 'EP203',
+      message:
+        `Mapping ${qualifiedName(self, ns)} gets 0% of ${describeRoute(g)}: the weighted Mappings (${joinAnd(parts)}) ` +
+        'already take 100%, and unweighted Mappings share only what is left. Give it a weight or lower the others.',
+      subject: self,
+      path: ['spec', 'prefix'],
+      related: weighted.map((o) => relatedAt(o.mapping.resource, ['spec', 'weight'], `${describe(o.mapping.resource, ns)}: weight ${o.mapping.rawWeight}`)),
+      groupIds: [g.group.groupId],
+    });
+  }
+}
+
+function checkUnattached(ctx: CheckContext, g: GroupDetail): void {
+  const hosts = ctx.model.hosts;
+  if (hosts.length === 0 || g.hostEntries.length > 0) return;
+  const ns = ctx.model.defaultNamespace;
+  const first = g.members[0].mapping;
+  const labelText = Object.keys(g.labels).length
+    ? Object.entries(g.labels).map(([k, v]) => `${k}: ${v}`).join(', ')
+    : 'none';
+  let why: string;
+  const host = first.host;
+  if (!host) {
+    why =
+      `it has no hostname, and no Host's mappingSelector selects its labels (${labelText}), so Emissary never ` +
+      'associates it with a Host and does not route it. Set hostname: or add the labels a Host selects.';
+  } else if (host.regex) {
+    why = `every Host's mappingSelector rejects its labels (${labelText}), so Emissary does not route it.`;
+  } else {
+    const globMatch = hosts.filter((h) => hostGlobsIntersect(h.hostname, host.value));
+    why =
+      globMatch.length === 0
+        ? `its ${host.source === 'default' ? 'implicit host *' : `host ${host.value}`} matches none of the Hosts' hostnames` +
+          (hosts.some((h) => h.matchLabels) ? ' and no Host selects it by labels' : '')
+        : `Host${globMatch.length > 1 ? 's' : ''} ${joinAnd(globMatch.map((h) => `${h.namespace}/${h.name}`))} ` +
+          `match${globMatch.length > 1 ? '' : 'es'} its host ${host.value} but ${globMatch.length > 1 ? 'their' : 'its'} ` +
+          `mappingSelector requires labels it does not have (it has: ${labelText}); when a Host has a mappingSelector and the Mapping a host, both must match`;
+    why += ', so Emissary does not route it.';
+  }
+  const hostList = hosts.slice(0, 10).map((h) => `${h.namespace}/${h.name} (${h.hostname})`);
+  const more = hosts.length > 10 ? ` and ${hosts.length - 10} more` : '';
+  for (const d of g.members) {
+    if (d.drop) continue;
+    const self = d.mapping.resource;
+    ctx.report({
+      code: 'EP220',
+      message:
+        `Mapping ${qualifiedName(self, ns)} (${describeRoute(g)}) attaches to no Host: ${why} ` +
+        `Hosts in the workspace: ${hostList.join(', ')}${more}.`,
+      subject: self,
+      path: pathOfHost(d),
+      related: hosts.slice(0, 10).map((h) => relatedAt(h.resource, ['spec', 'hostname'], `${describe(h.resource, ns)}: hostname ${h.hostname}`)),
+      groupIds: [g.group.groupId],
+    });
+  }
+}
+
+function pathOfHost(d: MemberDetail): JsonPath {
+  const h = d.mapping.host;
+  if (h && h.source !== 'default') return h.path;
+  return ['metadata', 'name'];
+}
+
+function checkTcp(ctx: CheckContext, t: TcpGroupDetail): void {
+  const ns = ctx.model.defaultNamespace;
+  const where = `port ${t.route.port}${t.route.host ? ` for host ${t.route.host}` : ''}`;
+  if (isAccidentalTcpSplit(t)) {
+    const shares = t.members.map((m) => m.member.weight);
+    const fix = weightFix(ctx, t.members.map((m) => ({ resource: m.mapping.resource, weight: m.member.weight })), ['spec', 'port']);
+    for (const m of t.members) {
+      const self = m.mapping.resource;
+      ctx.report({
+        code: 'EP200',
+        message:
+          `TCPMappings ${joinAnd(t.members.map((o) => memberName(ctx, o.mapping.resource, self)))} will split ${where} ${shares.join('/')}: ` +
+          'Emissary groups TCPMappings by address, port and host and shares connections between them. Give each an explicit weight if this is intended.',
+        subject: self,
+        path: ['spec', 'port'],
+        related: t.members.filter((o) => o !== m).map((o) => relatedAt(o.mapping.resource, ['spec', 'port'], `${describe(o.mapping.resource, ns)} gets ${o.member.weight}%`)),
+        fix,
+      });
+    }
+  }
+  const rejection = t.rejection;
+  if (!rejection) return;
+  const weighted = rejection.kind === 'weight-over-100' ? [t.members.find((m) => m.mapping === rejection.mapping)!] : t.members.filter((m) => m.mapping.rawWeight !== undefined);
+  for (const m of weighted) {
+    const self = m.mapping.resource;
+    ctx.report({
+      code: 'EP201',
+      message:
+        rejection.kind === 'weight-over-100'
+          ? `weight ${m.mapping.rawWeight} is over 100: Emissary rejects the whole TCP group on ${where}.`
+          : `The weights of the TCPMappings on ${where} total ${rejection.total}, over 100: Emissary rejects the whole group.`,
+      subject: self,
+      path: ['spec', 'weight'],
+      related: t.members.filter((o) => o !== m).map((o) => relatedAt(o.mapping.resource, ['spec', 'port'], `${describe(o.mapping.resource, ns)} is in the same group`)),
+    });
+  }
+}

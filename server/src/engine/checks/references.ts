@@ -1,0 +1,153 @@
+// EP221: references to a TLSContext, resolver or Secret that the workspace does not define.
+import type { JsonPath, Resource } from '../model';
+import { isRecord, RESOLVER_KINDS, specOf } from '../routes';
+import type { CheckContext } from './context';
+import { describe } from './context';
+
+/** Resolvers Emissary creates by itself when they are not defined (ir/irserviceresolver.py). */
+const BUILTIN_RESOLVERS = ['kubernetes-service', 'kubernetes-endpoint', 'endpoint', 'consul', 'consul-endpoint'];
+
+interface Reference {
+  from: Resource;
+  path: JsonPath;
+  /** `TLSContext`, `resolver` or `Secret`. */
+  target: 'TLSContext' | 'resolver' | 'Secret';
+  name: string;
+  /** For Secrets: the namespace the name resolves in. */
+  namespace?: string;
+  /** How the field is called, for the message: `tls`, `tlsSecret.name`, ... */
+  field: string;
+}
+
+export function checkReferences(ctx: CheckContext): void {
+  const ns = ctx.model.defaultNamespace;
+  const active = ctx.model.active;
+
+  const tlsContexts = new Set(active.filter((r) => r.kind === 'TLSContext').map((r) => r.name));
+  // A Host with a tlsSecret gets an implicit TLSContext named `<host>-context`.
+  for (const r of active) {
+    if (r.kind === 'Host' && isRecord(specOf(r).tlsSecret)) tlsContexts.add(`${r.name}-context`);
+  }
+  const resolvers = new Set([...BUILTIN_RESOLVERS, ...active.filter((r) => RESOLVER_KINDS.includes(r.kind)).map((r) => r.name)]);
+  const secrets = new Set((ctx.opts.secrets ?? []).map((s) => `${s.namespace ?? ns}/${s.name}`));
+
+  for (const ref of collectReferences(ctx)) {
+    const fromText = describe(ref.from, ns);
+    if (ref.target === 'Secret') {
+      const candidates = secretCandidates(ref);
+      if (candidates.some((c) => secrets.has(c))) continue;
+      ctx.report({
+        code: 'EP221',
+        severitySetting: ctx.opts.secretReferenceSeverity ?? ctx.opts.severity?.EP221,
+        message:
+          `${fromText} refers to Secret ${candidates[0]} (${ref.field}), which is not defined in the workspace; ` +
+          'it may exist only in the cluster. If it does not, Emissary cannot load the certificate and the resource does not work.',
+        subject: ref.from,
+        path: ref.path,
+      });
+      continue;
+    }
+    const known = ref.target === 'TLSContext' ? tlsContexts : resolvers;
+    // TLSContext references may carry a namespace suffix (`name.namespace`).
+    if (known.has(ref.name) || (ref.target === 'TLSContext' && known.has(ref.name.split('.')[0]))) continue;
+    const hint = suggestion(ref.name, known);
+    const consequence =
+      ref.target === 'TLSContext'
+        ? 'Emissary reports the missing TLSContext and the referring resource does not get the TLS settings it asks for.'
+        : 'Emissary reports an unknown resolver and cannot resolve the service.';
+    ctx.report({
+      code: 'EP221',
+      message:
+        `${fromText} refers to ${ref.target} ${ref.name} (${ref.field}), which is not defined in the workspace.` +
+        `${hint ? ` Did you mean ${hint}?` : ''} ${consequence}`,
+      subject: ref.from,
+      path: ref.path,
+    });
+  }
+}
+
+function collectReferences(ctx: CheckContext): Reference[] {
+  const ns = ctx.model.defaultNamespace;
+  const refs: Reference[] = [];
+  const add = (from: Resource, path: JsonPath, target: Reference['target'], name: unknown, field: string, namespace?: string) => {
+    if (typeof name !== 'string' || name === '') return;
+    refs.push({ from, path, target, name, field, namespace });
+  };
+  for (const r of ctx.model.active) {
+    const spec = specOf(r);
+    const rns = r.namespace ?? ns;
+    switch (r.kind) {
+      case 'Mapping':
+      case 'TCPMapping':
+      case 'AuthService':
+        add(r, ['spec', 'tls'], 'TLSContext', spec.tls, 'tls');
+        if (r.kind !== 'AuthService') add(r, ['spec', 'resolver'], 'resolver', spec.resolver, 'resolver');
+        break;
+      case 'Host': {
+        if (isRecord(spec.tlsContext)) add(r, ['spec', 'tlsContext', 'name'], 'TLSContext', spec.tlsContext.name, 'tlsContext.name');
+        if (isRecord(spec.tlsSecret)) add(r, ['spec', 'tlsSecret', 'name'], 'Secret', spec.tlsSecret.name, 'tlsSecret.name', rns);
+        const acme = spec.acmeProvider;
+        if (isRecord(acme) && isRecord(acme.privateKeySecret)) {
+          add(r, ['spec', 'acmeProvider', 'privateKeySecret', 'name'], 'Secret', acme.privateKeySecret.name, 'acmeProvider.privateKeySecret.name', rns);
+        }
+        break;
+      }
+      case 'TLSContext':
+        for (const field of ['secret', 'ca_secret', 'crl_secret']) {
+          add(r, ['spec', field], 'Secret', spec[field], field, rns);
+        }
+        break;
+      case 'Module':
+        if (r.name === 'ambassador' && isRecord(spec.config)) add(r, ['spec', 'config', 'resolver'], 'resolver', spec.config.resolver, 'config.resolver');
+        break;
+      default:
+        break;
+    }
+  }
+  // TLSContext secrets may be written `name.namespace` unless secret_namespacing is false.
+  for (const ref of refs) {
+    if (ref.target === 'Secret' && ref.from.kind === 'TLSContext' && specOf(ref.from).secret_namespacing !== false && ref.name.includes('.')) {
+      const dot = ref.name.indexOf('.');
+      ref.namespace = ref.name.slice(dot + 1);
+      ref.name = ref.name.slice(0, dot);
+    }
+  }
+  return refs;
+}
+
+/** `namespace/name` forms under which the Secret could exist (the first is the one Emissary looks up). */
+function secretCandidates(ref: Reference): string[] {
+  const out = [`${ref.namespace}/${ref.name}`];
+  if (ref.from.kind === 'Host' && ref.name.includes('.')) {
+    const dot = ref.name.indexOf('.');
+    out.push(`${ref.name.slice(dot + 1)}/${ref.name.slice(0, dot)}`);
+  }
+  return out;
+}
+
+/** A known name within edit distance 2 (or differing only in case), for "did you mean". */
+function suggestion(name: string, known: Set<string>): string | undefined {
+  let best: string | undefined;
+  let bestDistance = 3;
+  for (const k of known) {
+    const d = k.toLowerCase() === name.toLowerCase() ? 0 : editDistance(k, name, bestDistance);
+    if (d < bestDistance) {
+      best = k;
+      bestDistance = d;
+    }
+  }
+  return best;
+}
+
+function editDistance(a: string, b: string, limit: number): number {
+  if (Math.abs(a.length - b.length) >= limit) return limit;
+  let prev = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) {
+      cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    prev = cur;
+  }
+  return prev[b.length];
+}
