@@ -136,6 +136,12 @@ describe('language server over stdio (dist/server.js)', function () {
       const v1 = items.find((i) => i.label === 'getambassador.io/v1')!;
       assert.deepStrictEqual(v1.tags, [DeprecatedTag]);
       assert.ok(!items[0].tags, 'v3alpha1 is not deprecated');
+      // A half-typed value still completes, and the edit replaces what was typed.
+      client.change(u, 'apiVersion: getamb\nkind: Host\n');
+      const partial = await client.completion(u, { line: 0, character: 18 });
+      assert.deepStrictEqual(labels(partial), ['getambassador.io/v3alpha1', 'getambassador.io/v2'], 'Host has no v1');
+      const range = (partial[0].textEdit as { range: { start: { character: number }; end: { character: number } } }).range;
+      assert.deepStrictEqual([range.start.character, range.end.character], [12, 18]);
       client.close(u);
     });
 

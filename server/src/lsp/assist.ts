@@ -44,6 +44,19 @@ function isAmbassadorKind(kind: string | undefined): boolean {
   return !!kind && (AMBASSADOR_KINDS as readonly string[]).includes(kind);
 }
 
+/**
+ * Is this (possibly half-typed) document one of ours? The apiVersion decides when it is written (a prefix of
+ * `getambassador.io/` counts, so `apiVersion: getamb` still completes); otherwise the kind does (a prefix of an
+ * Ambassador kind counts); a document with neither is a new document and gets our snippets.
+ */
+function looksAmbassador(head: Head): boolean {
+  const api = head.apiVersion ?? '';
+  const group = `${AMBASSADOR_GROUP}/`;
+  if (api !== '') return api.startsWith(group) || group.startsWith(api);
+  const kind = (head.kind ?? '').toLowerCase();
+  return kind === '' || AMBASSADOR_KINDS.some((k) => k.toLowerCase().startsWith(kind));
+}
+
 function shiftPos(p: Position, f: Frame): Position {
   return { line: p.line + f.lineOffset, character: p.character + (p.line >= 0 ? f.charOffset : 0) };
 }
@@ -127,11 +140,7 @@ export class YamlAssist {
         head: readHead(inner.lines),
       };
     }
-    const ours =
-      head.apiVersion !== undefined
-        ? head.apiVersion.startsWith(`${AMBASSADOR_GROUP}/`) || (head.apiVersion === '' && (head.kind === undefined || head.kind === '' || isAmbassadorKind(head.kind)))
-        : head.kind === undefined || head.kind === '' || isAmbassadorKind(head.kind);
-    if (!ours) return undefined;
+    if (!looksAmbassador(head)) return undefined;
     return { lines: doc.lines, lineOffset: doc.startLine, charOffset: 0, pos: local, layout: 'crd', head };
   }
 
