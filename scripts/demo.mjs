@@ -72,7 +72,7 @@ async function main() {
   say('packaging the extension');
   const vsix = path.join(scratch, 'edgepolicy.vsix');
   execFileSync(process.execPath, [path.join(repo, 'node_modules/@vscode/vsce/vsce'), 'package', '--no-dependencies',
-    '--allow-missing-repository', '--skip-license', '-o', vsix], { cwd: repo, stdio: ['ignore', 'ignore', 'inherit'] });
+    '--no-rewrite-relative-links', '--allow-missing-repository', '--skip-license', '-o', vsix], { cwd: repo, stdio: ['ignore', 'ignore', 'inherit'] });
   const udd = path.join(scratch, 'user-data');
   const exts = path.join(scratch, 'extensions');
   fs.mkdirSync(path.join(udd, 'User'), { recursive: true });

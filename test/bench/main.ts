@@ -239,7 +239,7 @@ async function b5(): Promise<void> {
   try {
     const out = path.join(os.tmpdir(), `edgepolicy-bench-${process.pid}.vsix`);
     execFileSync(process.execPath, [path.join(repo, 'node_modules/@vscode/vsce/vsce'), 'package', '--no-dependencies',
-      '--allow-missing-repository', '--skip-license', '-o', out], { cwd: repo, stdio: 'ignore' });
+      '--no-rewrite-relative-links', '--allow-missing-repository', '--skip-license', '-o', out], { cwd: repo, stdio: 'ignore' });
     const size = fs.statSync(out).size;
     fs.rmSync(out);
     raw.B5 = { ...a, vsixBytes: size };
