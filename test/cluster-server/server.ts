@@ -364,7 +364,24 @@ export class ClusterServer {
     return { type, obj, owners };
   }
 
+  /** Defaults that depend on nothing but the object (applied configurations get them too). */
+  private staticDefaults(type: ResourceType, obj: JsonObject): void {
+    if (type.kind !== 'Service' || !isObject(obj['spec']) || !Array.isArray(obj['spec']['ports'])) return;
+    for (const p of obj['spec']['ports']) {
+      if (!isObject(p)) continue;
+      p['protocol'] ??= 'TCP';
+      if (p['targetPort'] === undefined && p['port'] !== undefined) p['targetPort'] = p['port'];
+    }
+  }
+
   private defaults(type: ResourceType, obj: JsonObject): void {
+    this.staticDefaults(type, obj);
+    // ObjectMeta drops empty maps and lists (they are omitempty in the API types)
+    const m = meta(obj);
+    for (const k of ['labels', 'annotations', 'finalizers', 'ownerReferences']) {
+      const v = m[k];
+      if (v === null || (Array.isArray(v) && v.length === 0) || (isObject(v) && Object.keys(v).length === 0)) delete m[k];
+    }
     if (type.kind === 'Namespace') {
       const m = meta(obj);
       const labels = isObject(m['labels']) ? (m['labels'] as JsonObject) : {};
@@ -380,13 +397,6 @@ export class ClusterServer {
         const n = this.clusterIpSeq++;
         spec['clusterIP'] = `10.96.${Math.floor(n / 250)}.${(n % 250) + 1}`;
         spec['clusterIPs'] = [spec['clusterIP']];
-      }
-      if (Array.isArray(spec['ports'])) {
-        for (const p of spec['ports']) {
-          if (!isObject(p)) continue;
-          p['protocol'] ??= 'TCP';
-          if (p['targetPort'] === undefined && p['port'] !== undefined) p['targetPort'] = p['port'];
-        }
       }
       obj['spec'] = spec;
       if (!isObject(obj['status'])) obj['status'] = { loadBalancer: {} };
@@ -489,10 +499,11 @@ export class ClusterServer {
     return owners.filter((o) => o.fields.size > 0);
   }
 
-  private commit(type: EventType, t: ResourceType, ns: string, name: string, obj: JsonObject, owners: Owner[]): JsonObject {
+  private commit(type: EventType, t: ResourceType, ns: string, name: string, obj: JsonObject, allOwners: Owner[]): JsonObject {
     const m = meta(obj);
     const rv = this.nextRv();
     m['resourceVersion'] = String(rv);
+    const owners = presentOwners(obj, allOwners);
     m['managedFields'] = owners.map((o) => ({
       manager: o.manager,
       operation: o.operation,
@@ -956,18 +967,66 @@ export class ClusterServer {
     return { openapi: '3.0.0', info: { title: 'Kubernetes', version: this.gitVersion }, paths, components: { schemas } };
   }
 
-  /** OpenAPI v2: kubectl asks for protobuf; a tiny hand-encoded gnostic Document with no definitions. */
+  /**
+   * OpenAPI v2 (kubectl asks for protobuf). No definitions, but one path per resource whose
+   * PATCH operation carries x-kubernetes-group-version-kind and a dryRun query parameter:
+   * older kubectl (1.20) reads that to decide whether `kubectl diff` may use server dry-run.
+   */
   private sendOpenApiV2(req: IncomingMessage, res: ServerResponse): void {
+    const types = this.visibleTypes();
+    const ops = [
+      { method: 'get', action: 'get', params: [] as string[] },
+      { method: 'put', action: 'put', params: ['dryRun', 'fieldManager', 'fieldValidation'] },
+      { method: 'delete', action: 'delete', params: ['dryRun'] },
+      { method: 'patch', action: 'patch', params: ['dryRun', 'fieldManager', 'fieldValidation', 'force'] },
+    ];
+    const paths: Array<{ path: string; t: ResourceType; version: string }> = [];
+    for (const t of types) {
+      for (const v of t.versions) {
+        paths.push({ path: `/${t.group ? `apis/${t.group}` : 'api'}/${v}/${t.namespaced ? 'namespaces/{namespace}/' : ''}${t.plural}/{name}`, t, version: v });
+      }
+    }
     const accept = String(req.headers['accept'] ?? '');
     if (/protobuf/.test(accept)) {
-      const field = (no: number, payload: Buffer): Buffer => Buffer.concat([Buffer.from([(no << 3) | 2]), varint(payload.length), payload]);
-      const info = Buffer.concat([field(1, Buffer.from('Kubernetes')), field(2, Buffer.from(this.gitVersion))]);
-      const doc = Buffer.concat([field(1, Buffer.from('2.0')), field(2, info), field(8, Buffer.alloc(0))]);
+      const PATH_ITEM_FIELD: Record<string, number> = { get: 2, put: 3, delete: 5, patch: 8 };
+      const pathMsgs = paths.map(({ path, t, version }) => {
+        const item = Buffer.concat(
+          ops.map((o) => {
+            const gvkYaml = `group: "${t.group}"\nkind: ${t.kind}\nversion: ${version}\n`;
+            const op = Buffer.concat([
+              pbString(5, `${o.action}${t.kind}`),
+              // ParametersItem{parameter{non_body_parameter{query_parameter_sub_schema{in, name, type}}}}
+              ...o.params.map((name) => pbMessage(8, pbMessage(1, pbMessage(2, pbMessage(3, Buffer.concat([pbString(2, 'query'), pbString(4, name), pbString(6, 'string')])))))),
+              // NamedAny{name, Any{yaml}}
+              pbMessage(13, Buffer.concat([pbString(1, 'x-kubernetes-action'), pbMessage(2, pbString(2, `${o.action}\n`))])),
+              pbMessage(13, Buffer.concat([pbString(1, 'x-kubernetes-group-version-kind'), pbMessage(2, pbString(2, gvkYaml))])),
+            ]);
+            return pbMessage(PATH_ITEM_FIELD[o.method]!, op);
+          }),
+        );
+        return pbMessage(2, Buffer.concat([pbString(1, path), pbMessage(2, item)]));
+      });
+      const info = Buffer.concat([pbString(1, 'Kubernetes'), pbString(2, this.gitVersion)]);
+      const doc = Buffer.concat([pbString(1, '2.0'), pbMessage(2, info), pbMessage(8, Buffer.concat(pathMsgs))]);
       res.writeHead(200, { 'Content-Type': 'application/com.github.proto-openapi.spec.v2.v1.0+protobuf', 'Content-Length': doc.length });
       res.end(doc);
       return;
     }
-    this.sendJson(res, 200, { swagger: '2.0', info: { title: 'Kubernetes', version: this.gitVersion }, paths: {}, definitions: {} });
+    const jsonPaths: JsonObject = {};
+    for (const { path, t, version } of paths) {
+      const item: JsonObject = {};
+      for (const o of ops) {
+        item[o.method] = {
+          operationId: `${o.action}${t.kind}`,
+          parameters: o.params.map((name) => ({ name, in: 'query', type: 'string', uniqueItems: true })),
+          responses: { '200': { description: 'OK' } },
+          'x-kubernetes-action': o.action,
+          'x-kubernetes-group-version-kind': { group: t.group, kind: t.kind, version },
+        };
+      }
+      jsonPaths[path] = item;
+    }
+    this.sendJson(res, 200, { swagger: '2.0', info: { title: 'Kubernetes', version: this.gitVersion }, paths: jsonPaths, definitions: {} });
   }
 
   // ---- resources --------------------------------------------------------------------
@@ -1065,7 +1124,7 @@ export class ClusterServer {
   private dryRunView(obj: JsonObject, owners: Owner[]): JsonObject {
     const out = clone(obj);
     const m = meta(out);
-    m['managedFields'] = owners.map((o) => ({ manager: o.manager, operation: o.operation, apiVersion: o.apiVersion, time: o.time, fieldsType: 'FieldsV1', fieldsV1: fieldsV1(o.fields) }));
+    m['managedFields'] = presentOwners(obj, owners).map((o) => ({ manager: o.manager, operation: o.operation, apiVersion: o.apiVersion, time: o.time, fieldsType: 'FieldsV1', fieldsV1: fieldsV1(o.fields) }));
     return out;
   }
 
@@ -1151,6 +1210,7 @@ export class ClusterServer {
   private serverSideApply(res: ServerResponse, t: ResourceType, version: string, info: RouteInfo, ns: string, name: string, applied: JsonObject, manager: string, force: boolean, dryRun: boolean): void {
     const skipStatus = t.statusSubresource && info.subresource !== 'status';
     const cur = this.objects.get(objKey(t, ns, name));
+    this.staticDefaults(t, applied);
     const appliedFields = fieldSet(applied, skipStatus);
     if (!cur) {
       if (t.namespaced) this.requireNamespace(ns);
@@ -1629,6 +1689,12 @@ export class ClusterServer {
   }
 }
 
+/** Ownership only of fields the object has (write-only fields such as Secret stringData vanish). */
+function presentOwners(obj: JsonObject, owners: Owner[]): Owner[] {
+  const have = fieldSet(obj, false);
+  return owners.map((o) => ({ ...o, fields: new Set([...o.fields].filter((f) => have.has(f))) })).filter((o) => o.fields.size > 0);
+}
+
 /** generation moves when anything but metadata/status changes */
 function nextGeneration(prev: JsonObject, next: JsonObject): number {
   const strip = (o: JsonObject): JsonObject => {
@@ -1643,6 +1709,13 @@ function nextGeneration(prev: JsonObject, next: JsonObject): number {
 
 function method(req: IncomingMessage): string {
   return (req.method ?? 'GET').toUpperCase();
+}
+
+function pbMessage(field: number, payload: Buffer): Buffer {
+  return Buffer.concat([varint((field << 3) | 2), varint(payload.length), payload]);
+}
+function pbString(field: number, s: string): Buffer {
+  return pbMessage(field, Buffer.from(s, 'utf8'));
 }
 
 function varint(n: number): Buffer {
