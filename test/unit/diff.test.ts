@@ -357,6 +357,10 @@ describe('diff: ignore rules (.edgepolicy.yaml)', () => {
     removePointer(o, '/a/d/1');
     removePointer(o, '/x/y/z');
     assert.deepEqual(o, { a: { d: [1, 3] } });
+    const m: Obj = { metadata: { name: 'n', labels: { hotfix: 'yes' } }, spec: { a: { b: 1 } } };
+    removePointer(m, '/metadata/labels/hotfix');
+    removePointer(m, '/spec/a/b');
+    assert.deepEqual(m, { metadata: { name: 'n' } }, 'maps emptied by the removal go too');
   });
 });
 

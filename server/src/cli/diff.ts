@@ -6,6 +6,8 @@ import type { DriftEntry, DriftSummary } from '../lsp/protocol';
 import { desiredFromResource, type DesiredItem } from '../engine/diff';
 import { parseIgnoreConfig, type IgnoreRule } from '../engine/ignore';
 import { diffOnce } from '../cluster/session';
+import { scanPaths } from '../node/scan';
+import { Workspace } from '../engine/workspace';
 import { parseCommandArgs, oneOf } from './args';
 import { UsageError, type CliIo } from './io';
 import { displayPath, fileUri } from './paths';
@@ -40,8 +42,6 @@ Exit status: 0 everything in sync, 2 drift found, 3 error.
 export type DesiredLoader = (paths: string[], exclude: string[], io: CliIo) => Promise<DesiredItem[]>;
 
 const defaultLoader: DesiredLoader = async (paths, exclude, io) => {
-  const { scanPaths } = await import('../node/scan');
-  const { Workspace } = await import('../engine/workspace');
   const absolute = paths.map((p) => path.resolve(io.cwd, p));
   const scan = await scanPaths(absolute, { exclude, cwd: io.cwd });
   if (scan.errors.length > 0) {

@@ -219,8 +219,8 @@ export class KubeClient {
     return new Promise((resolve, reject) => {
       const chunks: Buffer[] = [];
       const timer = setTimeout(() => {
-        res.destroy();
         reject(new ClusterError('timeout', `The answer of ${this.where()} stalled for ${this.opts.timeoutMs / 1000} s (${this.describe(what)}).`));
+        res.destroy();
       }, this.opts.timeoutMs);
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => {
@@ -365,20 +365,29 @@ export class KubeClient {
       const idleMs = (this.opts.watchTimeoutSeconds + 30) * 1000;
       await new Promise<void>((resolve, reject) => {
         let buf = '';
+        let settled = false;
+        // Settle once, before tearing the stream down (destroy() emits 'close' synchronously).
+        const finish = (err?: ClusterError): void => {
+          if (settled) return;
+          settled = true;
+          if (idle) clearTimeout(idle);
+          if (err && !stopped && !this.stopped) reject(err);
+          else resolve();
+          if (err) r.destroy();
+        };
+        const lost = (): ClusterError => new ClusterError('unreachable', `The watch on ${what.resource} lost its connection to ${this.where()}.`);
         const arm = (): void => {
           if (idle) clearTimeout(idle);
-          idle = setTimeout(() => {
-            r.destroy();
-            reject(new ClusterError('timeout', `The watch on ${what.resource} went silent for ${idleMs / 1000} s.`));
-          }, idleMs);
+          idle = setTimeout(() => finish(new ClusterError('timeout', `The watch on ${what.resource} went silent for ${idleMs / 1000} s.`)), idleMs);
         };
         arm();
         r.setEncoding('utf8');
         r.on('data', (chunk: string) => {
+          if (settled) return;
           arm();
           buf += chunk;
           let nl: number;
-          while ((nl = buf.indexOf('\n')) >= 0) {
+          while (!settled && (nl = buf.indexOf('\n')) >= 0) {
             const line = buf.slice(0, nl).trim();
             buf = buf.slice(nl + 1);
             if (!line) continue;
@@ -386,14 +395,12 @@ export class KubeClient {
             try {
               ev = JSON.parse(line) as WatchEvent;
             } catch {
-              r.destroy();
-              reject(new ClusterError('bad-response', `The watch on ${what.resource} sent something that is not JSON.`));
+              finish(new ClusterError('bad-response', `The watch on ${what.resource} sent something that is not JSON.`));
               return;
             }
             if (ev.type === 'ERROR') {
               const code = (ev.object as { code?: number }).code;
-              r.destroy();
-              reject(
+              finish(
                 code === 410
                   ? new ClusterError('gone', `The resource version expired (410 Gone) for ${this.describe(what)}.`, 410)
                   : this.statusError(code ?? 500, JSON.stringify(ev.object), what),
@@ -403,25 +410,10 @@ export class KubeClient {
             onEvent(ev);
           }
         });
-        r.on('end', () => {
-          if (idle) clearTimeout(idle);
-          resolve();
-        });
-        r.on('aborted', () => {
-          if (idle) clearTimeout(idle);
-          if (stopped || this.stopped) resolve();
-          else reject(new ClusterError('unreachable', `The watch on ${what.resource} lost its connection to ${this.where()}.`));
-        });
-        r.on('error', (e) => {
-          if (idle) clearTimeout(idle);
-          if (stopped || this.stopped) resolve();
-          else reject(this.networkError(e as NodeJS.ErrnoException, what));
-        });
-        r.on('close', () => {
-          if (idle) clearTimeout(idle);
-          if (stopped || this.stopped) resolve();
-          else reject(new ClusterError('unreachable', `The watch on ${what.resource} lost its connection to ${this.where()}.`));
-        });
+        r.on('end', () => finish());
+        r.on('aborted', () => finish(lost()));
+        r.on('error', (e) => finish(this.networkError(e as NodeJS.ErrnoException, what)));
+        r.on('close', () => finish(lost()));
       });
     })().finally(() => {
       if (idle) clearTimeout(idle);

@@ -67,6 +67,7 @@ export class LiveListing {
 
   private async run(): Promise<void> {
     let needList = false;
+    let goneStreak = 0;
     while (!this.stopped) {
       try {
         if (needList) {
@@ -80,9 +81,11 @@ export class LiveListing {
         const markHealthy = (): void => {
           if (!healthy && !this.stopped) {
             healthy = true;
+            goneStreak = 0;
             if (this.failures) {
+              const reported = this.failures >= 2;
               this.failures = 0;
-              this.handlers.onHealth(undefined);
+              if (reported) this.handlers.onHealth(undefined);
             }
           }
         };
@@ -99,14 +102,17 @@ export class LiveListing {
         markHealthy();
       } catch (e) {
         if (this.stopped) return;
+        if (e instanceof ClusterError && e.reason === 'aborted') return;
         if (e instanceof ClusterError && e.reason === 'gone') {
+          // The resourceVersion is too old to resume from: list again, then watch from the new one.
           needList = true;
-          continue;
+          // A server that keeps answering 410 right after a fresh list gets the backoff below instead of a hot loop.
+          if (++goneStreak <= 2) continue;
         }
         this.failures++;
-        // After a loss we cannot know what we missed if the resourceVersion is gone; resuming is tried first.
-        if (e instanceof ClusterError && e.reason === 'aborted') return;
-        this.handlers.onHealth(`${errorMessage(e)} Reconnecting (attempt ${this.failures})…`);
+        // One lost connection is routine (proxies and API servers drop watches): only a second failure in a row
+        // is reported. Resuming from the last resourceVersion replays what was missed; 410 leads to a re-list.
+        if (this.failures >= 2) this.handlers.onHealth(`${errorMessage(e)} Reconnecting (attempt ${this.failures - 1})…`);
         const base = this.backoff.initialMs ?? 1000;
         const max = this.backoff.maxMs ?? 30_000;
         const delay = Math.min(max, base * 2 ** (this.failures - 1));
@@ -116,8 +122,6 @@ export class LiveListing {
         });
         this.timer = undefined;
         this.wake = undefined;
-        // A fresh list after a failure: events may have been missed while disconnected.
-        needList = true;
       }
     }
   }

@@ -142,21 +142,35 @@ export function maskSecrets(obj: Obj): Obj {
   return out;
 }
 
-/** Remove the value at a JSON pointer (in place). Missing paths are fine. */
+/**
+ * Remove the value at a JSON pointer (in place). Missing paths are fine. Maps that only held the removed value
+ * (e.g. `labels` after its one ignored label is removed) are removed too, so they do not show up as drift.
+ */
 export function removePointer(obj: Obj, pointer: string): void {
   const toks = pointerTokens(pointer);
   if (!toks.length) return;
+  const chain: unknown[] = [obj];
   let cur: unknown = obj;
   for (let i = 0; i < toks.length - 1; i++) {
     if (Array.isArray(cur)) cur = cur[Number(toks[i])];
     else if (isPlainObject(cur)) cur = cur[toks[i]];
     else return;
+    chain.push(cur);
   }
   const last = toks[toks.length - 1];
   if (Array.isArray(cur)) {
     const i = Number(last);
     if (Number.isInteger(i) && i >= 0 && i < cur.length) cur.splice(i, 1);
-  } else if (isPlainObject(cur)) delete cur[last];
+    return;
+  }
+  if (!isPlainObject(cur) || !(last in cur)) return;
+  delete cur[last];
+  for (let i = chain.length - 1; i > 0; i--) {
+    const node = chain[i];
+    const parent = chain[i - 1];
+    if (!isPlainObject(node) || Object.keys(node).length || !isPlainObject(parent)) break;
+    delete parent[toks[i - 1]];
+  }
 }
 
 function deepCopy<T>(v: T): T {
