@@ -330,6 +330,12 @@ spec:
       assert.strictEqual(f.fix, undefined);
       assert.match(f.message, /Check the fields/);
     });
+    it('warns without an edit inside an annotation (ambassador/v1)', () => {
+      const text = annotated('apiVersion: ambassador/v1\nkind: Mapping\nname: m\nprefix: /a/\nservice: svc\n');
+      const f = one(text, 'EP102', '6:18-6:31');
+      assert.strictEqual(f.fix, undefined);
+      assert.doesNotMatch(f.message, /Check the fields/);
+    });
     it('does not fire for v2 or v3alpha1', () => {
       assert.deepStrictEqual(schemaFindings(v1.replace('/v1', '/v2')), []);
       assert.deepStrictEqual(schemaFindings(v1.replace('/v1', '/v3alpha1')), []);

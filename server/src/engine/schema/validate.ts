@@ -156,14 +156,16 @@ function validateInto(r: Resource, out: Finding[]): void {
 
   if (version === 'v1') {
     const range = apiRange();
-    const fix = !inAnnotation && cleanAt(r, CURRENT_VERSION) ? apiVersionFix(r, range, CURRENT_VERSION) : undefined;
+    const clean = cleanAt(r, CURRENT_VERSION);
+    // In an annotation the version may be spelt `ambassador/v1`; leave the edit to the author there.
+    const fix = !inAnnotation && clean ? apiVersionFix(r, range, CURRENT_VERSION) : undefined;
     out.push(
       finding(
         r,
         'EP102',
         'warning',
         `getambassador.io/v1 is deprecated; move this ${r.kind} to getambassador.io/${CURRENT_VERSION}.` +
-          (fix ? '' : ` Check the fields when you do: some were renamed or changed type in ${CURRENT_VERSION}.`),
+          (clean ? '' : ` Check the fields when you do: some were renamed or changed type in ${CURRENT_VERSION}.`),
         range,
         fix,
       ),
