@@ -83,6 +83,27 @@ describe('language server: multi-root workspace, renames and settings (dist/serv
     assert.deepStrictEqual(codesOf(moved), ['EP100']);
   });
 
+  it('follows a renamed folder, and a folder moved in from outside the workspace', async () => {
+    const outside = fs.mkdtempSync(path.join(path.dirname(dir), 'edgepolicy-outside-'));
+    try {
+      fs.writeFileSync(path.join(outside, 'bad.yaml'), fs.readFileSync(path.join(b(), 'renamed.yaml')));
+      const inside = path.join(a(), 'moved');
+      fs.renameSync(outside, inside);
+      void client.conn.sendNotification('workspace/didRenameFiles', { files: [{ oldUri: fileUri(outside), newUri: fileUri(inside) }] });
+      await client.diagnosticsFor(fileUri(path.join(inside, 'bad.yaml')), (d) => codesOf(d).includes('EP100'), 'moved-in file indexed');
+      const again = path.join(a(), 'moved-again');
+      fs.renameSync(inside, again);
+      void client.conn.sendNotification('workspace/didRenameFiles', { files: [{ oldUri: fileUri(inside), newUri: fileUri(again) }] });
+      await client.diagnosticsFor(fileUri(path.join(inside, 'bad.yaml')), (d) => d.length === 0, 'old folder cleared');
+      await client.diagnosticsFor(fileUri(path.join(again, 'bad.yaml')), (d) => codesOf(d).includes('EP100'), 'new folder indexed');
+      fs.rmSync(again, { recursive: true });
+      void client.conn.sendNotification('workspace/didDeleteFiles', { files: [{ uri: fileUri(again) }] });
+      await client.diagnosticsFor(fileUri(path.join(again, 'bad.yaml')), (d) => d.length === 0, 'deleted folder cleared');
+    } finally {
+      fs.rmSync(outside, { recursive: true, force: true });
+    }
+  });
+
   it('puts an unsaved edit ahead of the disk and reports it quickly', async () => {
     const rb = path.join(b(), 'routes.yaml');
     const u = fileUri(rb);

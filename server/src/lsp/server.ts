@@ -1,6 +1,7 @@
 // The edgepolicy language server: feeds open documents and workspace files to the engine's Workspace, publishes
 // its findings (for every file, open or not), and serves completion/hover (YamlAssist), quick fixes and the
 // custom edgepolicy/* messages. All analysis lives in the engine; this file only wires LSP to it.
+import { promises as fsp } from 'fs';
 import * as path from 'path';
 import {
   CodeAction,
@@ -45,6 +46,14 @@ function toPath(uri: string): string | undefined {
     return u.scheme === 'file' ? u.fsPath : undefined;
   } catch {
     return undefined;
+  }
+}
+
+async function isDirectory(p: string): Promise<boolean> {
+  try {
+    return (await fsp.stat(p)).isDirectory();
+  } catch {
+    return false;
   }
 }
 
@@ -371,10 +380,22 @@ export class EdgepolicyServer {
     });
   }
 
-  /** A YAML file appeared or changed on disk. Open documents keep their editor text. */
+  /** A YAML file (or a folder, after a rename/copy) appeared or changed on disk. Open documents keep their text. */
   private async fileOnDisk(uri: string): Promise<void> {
     const file = toPath(uri);
-    if (!file || !isYamlPath(file) || this.documents.get(uri)) return;
+    if (!file || this.documents.get(uri)) return;
+    if (!isYamlPath(file)) {
+      if (this.inFolders(file) && (await isDirectory(file))) {
+        const r = await scanWorkspaceFolders([file], this.settings.exclude);
+        for (const f of r.files) {
+          const u = toUri(f.path);
+          if (this.documents.get(u) || isExcluded(f.path, this.folders, this.settings.exclude)) continue;
+          this.collect(this.workspace.setFile(u, f.text));
+        }
+        for (const sk of r.skipped) this.log(`skipped ${sk.path}: ${sk.reason}`);
+      }
+      return;
+    }
     if (!this.inFolders(file) || isExcluded(file, this.folders, this.settings.exclude)) return;
     const r = await readWorkspaceFile(file);
     if ('text' in r) this.collect(this.workspace.setFile(uri, r.text));
