@@ -175,6 +175,16 @@ describe('cluster diff integration', function () {
     return s;
   };
 
+  /** A running session on `ns` with the fixture workspace, recording its summaries. */
+  const live = async (ns: string): Promise<{ s: DiffSession; rec: Recorder; first: DriftSummary }> => {
+    const rec = new Recorder();
+    const s = open({}, rec);
+    s.setResources(workspaceFor(ns).resources());
+    const first = await s.start(t.context, [ns]);
+    assert.equal(first.status, 'live', first.message);
+    return { s, rec, first };
+  };
+
   before(async () => {
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'edgepolicy-diff-it-'));
     t = await startTarget(tmp);
@@ -261,10 +271,7 @@ describe('cluster diff integration', function () {
   describe('live updates', () => {
     it('a change made with kubectl reaches the session as an updated summary', async () => {
       const ns = await seedDrifted(t);
-      const rec = new Recorder();
-      const s = open({}, rec);
-      s.setResources(workspaceFor(ns).resources());
-      const first = await s.start(t.context, [ns]);
+      const { rec, first } = await live(ns);
       assert.equal(entryState(first, 'Mapping', 'storefront'), 'in-sync');
 
       await kubectl(t, ['patch', '-n', ns, 'mappings.getambassador.io', 'storefront', '--type', 'merge', '-p', '{"spec":{"prefix":"/store/"}}']);
@@ -415,10 +422,7 @@ describe('cluster diff integration', function () {
       await new Promise((r) => setTimeout(r, 200));
       const count = (): number => process.getActiveResourcesInfo().filter((r) => r === 'Timeout' || r === 'TCPSocketWrap' || r === 'TLSSocketWrap').length;
       const before = count();
-      const rec = new Recorder();
-      const s = open({}, rec);
-      s.setResources(workspaceFor(ns).resources());
-      await s.start(t.context, [ns]);
+      const { s, rec } = await live(ns);
       await kubectl(t, ['patch', '-n', ns, 'mappings.getambassador.io', 'storefront', '--type', 'merge', '-p', '{"spec":{"prefix":"/x/"}}']);
       await rec.waitFor((x) => entryState(x, 'Mapping', 'storefront') === 'changed', 'change seen');
       assert.ok(count() > before, 'watches hold sockets while running');
@@ -445,10 +449,7 @@ describe('cluster diff integration', function () {
     it('our requests are only get, list and watch (request log, by user agent)', async () => {
       const ns = await seedDrifted(t);
       knobs().clearLog();
-      const rec = new Recorder();
-      const s = open({}, rec);
-      s.setResources(workspaceFor(ns).resources());
-      await s.start(t.context, [ns]);
+      const { rec } = await live(ns);
       await kubectl(t, ['patch', '-n', ns, 'mappings.getambassador.io', 'storefront', '--type', 'merge', '-p', '{"spec":{"prefix":"/y/"}}']);
       await rec.waitFor((x) => entryState(x, 'Mapping', 'storefront') === 'changed', 'change seen');
       const dir = path.join(tmp, `log-${ns}`);
@@ -561,10 +562,7 @@ describe('cluster diff integration', function () {
 
     it('watch lost: reconnects (status reconnecting, then live) and catches up', async () => {
       const ns = await seedDrifted(t);
-      const rec = new Recorder();
-      const s = open({}, rec);
-      s.setResources(workspaceFor(ns).resources());
-      await s.start(t.context, [ns]);
+      const { rec } = await live(ns);
       knobs().setFaults({ watchGarbage: true, dropWatchAfterMs: 300 });
       await rec.waitFor((x) => x.status === 'reconnecting', 'reconnecting');
       knobs().setFaults({});
@@ -575,10 +573,7 @@ describe('cluster diff integration', function () {
 
     it('watch closed by the server: resumes from the last resourceVersion without a re-list', async () => {
       const ns = await seedDrifted(t);
-      const rec = new Recorder();
-      const s = open({}, rec);
-      s.setResources(workspaceFor(ns).resources());
-      await s.start(t.context, [ns]);
+      const { rec } = await live(ns);
       knobs().clearLog();
       knobs().setFaults({ dropWatchAfterEvents: 1 });
       await kubectl(t, ['patch', '-n', ns, 'mappings.getambassador.io', 'storefront', '--type', 'merge', '-p', '{"spec":{"prefix":"/z/"}}']);
@@ -596,10 +591,7 @@ describe('cluster diff integration', function () {
 
     it('410 Gone: re-lists and keeps going', async () => {
       const ns = await seedDrifted(t);
-      const rec = new Recorder();
-      const s = open({}, rec);
-      s.setResources(workspaceFor(ns).resources());
-      await s.start(t.context, [ns]);
+      const { rec } = await live(ns);
       // Watches fail while the hotfix is deleted and the history compacted: resuming from the old version gets 410.
       knobs().setFaults({ forbidden: [{ resource: 'mappings', verb: 'watch' }], dropWatchAfterMs: 50 });
       await rec.waitFor((x) => x.status === 'reconnecting', 'reconnecting');
