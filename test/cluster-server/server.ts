@@ -1129,7 +1129,7 @@ export class ClusterServer {
   }
 
   private finishWrite(res: ServerResponse, t: ResourceType, version: string, ns: string, name: string, cur: Stored, next: Stored, dryRun: boolean, info: RouteInfo): void {
-    const unchanged = deepEqual(this.comparable(cur.obj), this.comparable(next.obj)) && this.sameOwners(cur.owners, next.owners);
+    const unchanged = deepEqual(this.comparable(cur.obj), this.comparable(next.obj)) && this.sameOwners(cur.owners, presentOwners(next.obj, next.owners));
     let result: JsonObject;
     if (dryRun) {
       result = this.dryRunView(next.obj, next.owners);
