@@ -170,7 +170,7 @@ export function toText(summary: DriftSummary, cwd: string): string {
   for (const e of drifted) {
     const what = `${e.kind} ${e.namespace}/${e.name}`.padEnd(width);
     const where = e.uri ? `  ${displayPath(e.uri, cwd)}${e.line !== undefined ? `:${e.line + 1}` : ''}` : '';
-    out.push(`  ${e.state.padEnd(14)}  ${what}${where}`);
+    out.push(`  ${e.state.padEnd(14)}  ${what}${where}`.trimEnd());
     for (const c of e.changes) out.push(`      ${c}`);
   }
   const count = (s: DriftEntry['state']): number => summary.entries.filter((e) => e.state === s).length;

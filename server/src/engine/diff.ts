@@ -183,29 +183,62 @@ function deepCopy<T>(v: T): T {
   return v;
 }
 
-/** JSON pointers where `a` and `b` differ (deepest differing node). Empty when equal. */
+/** Structural equality of JSON-like values, without allocating. */
+export function deepEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) {
+    return typeof a === 'number' && typeof b === 'number' && Number.isNaN(a) && Number.isNaN(b);
+  }
+  const aa = Array.isArray(a);
+  if (aa !== Array.isArray(b)) return false;
+  if (aa) {
+    const x = a as unknown[];
+    const y = b as unknown[];
+    if (x.length !== y.length) return false;
+    for (let i = 0; i < x.length; i++) if (!deepEqual(x[i], y[i])) return false;
+    return true;
+  }
+  const x = a as Obj;
+  const y = b as Obj;
+  let n = 0;
+  for (const k in x) {
+    if (!Object.prototype.hasOwnProperty.call(x, k)) continue;
+    n++;
+    if (!Object.prototype.hasOwnProperty.call(y, k) || !deepEqual(x[k], y[k])) return false;
+  }
+  for (const k in y) if (Object.prototype.hasOwnProperty.call(y, k)) n--;
+  return n === 0;
+}
+
+/** JSON pointers where `a` and `b` differ (deepest differing node), sorted. Empty when equal. */
 export function diffValues(a: unknown, b: unknown, base = '', out: string[] = []): string[] {
-  if (a === b) return out;
+  if (deepEqual(a, b)) return out;
+  collectDiff(a, b, base, out);
+  return out;
+}
+
+function collectDiff(a: unknown, b: unknown, base: string, out: string[]): void {
+  if (deepEqual(a, b)) return;
   if (isPlainObject(a) && isPlainObject(b)) {
-    const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
-    for (const k of [...keys].sort()) {
+    const keys = Object.keys(a);
+    for (const k of Object.keys(b)) if (!(k in a)) keys.push(k);
+    keys.sort();
+    for (const k of keys) {
       const p = `${base}/${escapePointerToken(k)}`;
       if (!(k in a) || !(k in b)) out.push(p);
-      else diffValues(a[k], b[k], p, out);
+      else collectDiff(a[k], b[k], p, out);
     }
-    return out;
+    return;
   }
   if (Array.isArray(a) && Array.isArray(b)) {
     const n = Math.max(a.length, b.length);
     for (let i = 0; i < n; i++) {
       if (i >= a.length || i >= b.length) out.push(`${base}/${i}`);
-      else diffValues(a[i], b[i], `${base}/${i}`, out);
+      else collectDiff(a[i], b[i], `${base}/${i}`, out);
     }
-    return out;
+    return;
   }
-  if (typeof a === 'number' && typeof b === 'number' && Number.isNaN(a) && Number.isNaN(b)) return out;
   out.push(base === '' ? '/' : base);
-  return out;
 }
 
 // ---- rendering
@@ -442,7 +475,7 @@ export class DriftIndex {
       present.add(s.identity);
       const before = s.live.get(version);
       s.live.set(version, norm);
-      if (before === undefined || diffValues(before, norm).length) this.evaluate(s, changed);
+      if (before === undefined || !deepEqual(before, norm)) this.evaluate(s, changed);
     }
     for (const s of [...this.slots.values()]) {
       if (s.group !== group || s.kind !== kind || present.has(s.identity) || !s.live.has(version)) continue;
