@@ -5,7 +5,7 @@
 //   cluster.setFaults({ forbidden: [{ resource: 'mappings', verb: 'list' }] });
 //   cluster.requestLog();                    // every API request: verb, path, query, user agent, user
 //   await cluster.stop();
-import { chmodSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import * as YAML from 'yaml';
 import { ClusterServer } from './server';
@@ -100,7 +100,14 @@ export function readManifests(paths: string[]): { docs: Array<{ file: string; in
   const skipped: SeedResult['skipped'] = [];
   for (const p of paths) {
     for (const file of collectFiles(p)) {
-      const parsed = YAML.parseAllDocuments(readFileSync(file, 'utf8'));
+      let text: string;
+      try {
+        text = readFileSync(file, 'utf8');
+      } catch (e) {
+        skipped.push({ file, index: -1, reason: `unreadable: ${(e as Error).message}` });
+        continue;
+      }
+      const parsed = YAML.parseAllDocuments(text);
       parsed.forEach((d, index) => {
         if (d.errors.length) {
           skipped.push({ file, index, reason: `YAML error: ${d.errors[0]!.message.split('\n')[0]}` });
@@ -184,10 +191,14 @@ export function kubeconfigYaml(
 }
 
 export async function startTestCluster(opts: StartOptions = {}): Promise<TestCluster> {
+  for (const p of opts.seed ?? []) {
+    if (!existsSync(p)) throw new Error(`seed path not found: ${p}`);
+  }
   const server = new ClusterServer({ tokens: opts.tokens, adminToken: opts.adminToken, faults: opts.faults });
+  // seed before listening: nobody sees a half-seeded cluster, and a failure leaves nothing running
+  const seedResult = opts.seed?.length ? seedFrom(server, opts.seed) : { applied: 0, skipped: [] };
   await server.listen(opts.port ?? 0);
   const [token, user] = Object.entries(server.tokens)[0]!;
-  const seedResult = opts.seed?.length ? seedFrom(server, opts.seed) : { applied: 0, skipped: [] };
   const certCache = new Map<string, { certPem: string; keyPem: string }>();
   const cluster: TestCluster = {
     url: server.url,

@@ -599,7 +599,12 @@ export class ClusterServer {
   }
 
   private route(method: string, pathname: string, q: URLSearchParams): RouteInfo {
-    const segs = pathname.split('/').filter((s) => s.length > 0).map(decodeURIComponent);
+    let segs: string[];
+    try {
+      segs = pathname.split('/').filter((s) => s.length > 0).map(decodeURIComponent);
+    } catch {
+      throw new ApiError(400, 'BadRequest', 'the request path is not valid URL encoding');
+    }
     const info: RouteInfo = { verb: 'get', watch: false };
     let rest: string[];
     if (segs[0] === 'api' && segs.length >= 2) {
