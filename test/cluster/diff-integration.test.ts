@@ -30,7 +30,12 @@ const REAL_CLUSTER = !!process.env['EDGEPOLICY_TEST_CONTEXT'];
 
 interface Target {
   name: 'test-server' | 'real-cluster';
-  kubeconfig: string;
+  /** Explicit kubeconfig file; undefined = the environment's (KUBECONFIG, else ~/.kube/config). */
+  kubeconfig?: string;
+  /** `--kubeconfig FILE` for kubectl and the CLI, or nothing. */
+  kubeconfigArgs: string[];
+  /** Environment our code reads KUBECONFIG/HOME from. */
+  env: Record<string, string | undefined>;
   context: string;
   /** Only for the test server: fault knobs, request log, ... */
   cluster?: TestCluster;
@@ -40,7 +45,7 @@ interface Target {
 function kubectl(t: Target, args: string[], input?: string): Promise<string> {
   return new Promise((resolve, reject) => {
     // Asynchronous on purpose: the test server runs in this process.
-    const p = execFile('kubectl', ['--kubeconfig', t.kubeconfig, '--context', t.context, ...args], { encoding: 'utf8', timeout: 60_000 }, (err, out, errOut) =>
+    const p = execFile('kubectl', [...t.kubeconfigArgs, '--context', t.context, ...args], { encoding: 'utf8', timeout: 60_000 }, (err, out, errOut) =>
       err ? reject(new Error(`kubectl ${args.join(' ')} failed: ${errOut || err.message}`)) : resolve(out),
     );
     p.stdin!.end(input ?? '');
@@ -54,12 +59,12 @@ function fixture(name: string, ns: string): string {
 async function startTarget(tmp: string): Promise<Target> {
   const ctx = process.env['EDGEPOLICY_TEST_CONTEXT'];
   if (ctx) {
-    const kc = process.env['EDGEPOLICY_TEST_KUBECONFIG'] ?? process.env['KUBECONFIG']?.split(path.delimiter)[0] ?? path.join(os.homedir(), '.kube', 'config');
-    return { name: 'real-cluster', kubeconfig: kc, context: ctx, stop: async () => undefined };
+    const kc = process.env['EDGEPOLICY_TEST_KUBECONFIG'] || undefined;
+    return { name: 'real-cluster', kubeconfig: kc, kubeconfigArgs: kc ? ['--kubeconfig', kc] : [], env: kc ? {} : { ...process.env }, context: ctx, stop: async () => undefined };
   }
   const kubeconfig = path.join(tmp, 'kubeconfig');
   const cluster = await startTestCluster({ kubeconfigPath: kubeconfig });
-  return { name: 'test-server', kubeconfig, context: 'edgepolicy-demo', cluster, stop: () => cluster.stop() };
+  return { name: 'test-server', kubeconfig, kubeconfigArgs: ['--kubeconfig', kubeconfig], env: {}, context: 'edgepolicy-demo', cluster, stop: () => cluster.stop() };
 }
 
 let nsCounter = 0;
@@ -170,7 +175,7 @@ describe('cluster diff integration', function () {
   const sessions: DiffSession[] = [];
 
   const open = (opts: Partial<DiffSessionOptions> = {}, rec?: Recorder): DiffSession => {
-    const s = new DiffSession({ allowExec: true, kubeconfig: t.kubeconfig, env: {}, throttleMs: 50, backoff: { initialMs: 100, maxMs: 500 }, ...opts }, rec?.push);
+    const s = new DiffSession({ allowExec: true, kubeconfig: t.kubeconfig, env: t.env, throttleMs: 50, backoff: { initialMs: 100, maxMs: 500 }, ...opts }, rec?.push);
     sessions.push(s);
     return s;
   };
@@ -341,8 +346,8 @@ describe('cluster diff integration', function () {
       const dir = path.join(tmp, `cli-${ns}`);
       fs.mkdirSync(dir, { recursive: true });
       fs.writeFileSync(path.join(dir, 'routes.yaml'), fixture('workspace.yaml', ns));
-      const io = captureIo(dir, {});
-      const code = await runDiff(['--context', t.context, '--kubeconfig', t.kubeconfig, '--namespace', ns, '--format', 'json'], io);
+      const io = captureIo(dir, t.env);
+      const code = await runDiff(['--context', t.context, ...t.kubeconfigArgs, '--namespace', ns, '--format', 'json'], io);
       assert.equal(code, 2, io.err);
       const out = JSON.parse(io.out) as { context: string; resources: Record<string, unknown>[] };
       assert.equal(out.context, t.context);
@@ -352,8 +357,8 @@ describe('cluster diff integration', function () {
       assert.equal(hotfix['state'], 'cluster-only');
       assert.equal(hotfix['file'], null);
 
-      const text = captureIo(dir, {});
-      assert.equal(await runDiff(['--context', t.context, '--kubeconfig', t.kubeconfig, '-n', ns], text), 2);
+      const text = captureIo(dir, t.env);
+      assert.equal(await runDiff(['--context', t.context, ...t.kubeconfigArgs, '-n', ns], text), 2);
       assert.match(text.out, /changed\s+Mapping .*\/checkout\s+routes\.yaml:15\n\s+\/spec\/timeout_ms/);
       assert.match(text.out, /Drift: 3 of 6 resource\(s\) \(1 changed, 1 workspace-only, 1 cluster-only\); 3 in sync\./);
     });
@@ -365,22 +370,22 @@ describe('cluster diff integration', function () {
       const dir = path.join(tmp, `cli-sync-${ns}`);
       fs.mkdirSync(dir, { recursive: true });
       fs.writeFileSync(path.join(dir, 'routes.yaml'), fixture('workspace.yaml', ns));
-      const args = ['--context', t.context, '--kubeconfig', t.kubeconfig, '-n', ns];
-      const drift = captureIo(dir, {});
+      const args = ['--context', t.context, ...t.kubeconfigArgs, '-n', ns];
+      const drift = captureIo(dir, t.env);
       assert.equal(await runDiff(args, drift), 2);
       fs.copyFileSync(path.join(FIXTURES, 'edgepolicy.yaml'), path.join(dir, '.edgepolicy.yaml'));
-      const io = captureIo(dir, {});
+      const io = captureIo(dir, t.env);
       assert.equal(await runDiff(args, io), 0, io.out + io.err);
       assert.match(io.out, /In sync: 5 resource\(s\) match the cluster\./);
 
-      const bad = captureIo(dir, {});
-      assert.equal(await runDiff(['--context', 'no-such-context', '--kubeconfig', t.kubeconfig, '--format', 'json'], bad), 3);
+      const bad = captureIo(dir, t.env);
+      assert.equal(await runDiff(['--context', 'no-such-context', ...t.kubeconfigArgs, '--format', 'json'], bad), 3);
       assert.match(bad.err, /Context "no-such-context" not found/);
       assert.equal(JSON.parse(bad.out).error.includes('no-such-context'), true);
-      const usage = captureIo(dir, {});
+      const usage = captureIo(dir, t.env);
       assert.equal(await runDiff(['--format', 'xml'], usage), 3);
       assert.match(usage.err, /invalid value 'xml' for --format/);
-      const help = captureIo(dir, {});
+      const help = captureIo(dir, t.env);
       assert.equal(await runDiff(['--help'], help), 0);
       assert.match(help.out, /^Usage: edgepolicy diff/);
     });
@@ -455,7 +460,7 @@ describe('cluster diff integration', function () {
       const dir = path.join(tmp, `log-${ns}`);
       fs.mkdirSync(dir);
       fs.writeFileSync(path.join(dir, 'w.yaml'), fixture('workspace.yaml', ns));
-      await runDiff(['--context', t.context, '--kubeconfig', t.kubeconfig, '-n', ns], captureIo(dir, {}));
+      await runDiff(['--context', t.context, ...t.kubeconfigArgs, '-n', ns], captureIo(dir, t.env));
       const ours = knobs().requestLog().filter((r) => r.userAgent === USER_AGENT);
       const kubectlWrites = knobs().requestLog().filter((r) => r.userAgent !== USER_AGENT && r.verb === 'patch');
       assert.ok(ours.length > 20, `saw ${ours.length} requests of ours`);
@@ -543,7 +548,7 @@ describe('cluster diff integration', function () {
       const other = await startTestCluster({});
       try {
         const kc = path.join(tmp, 'wrong-ca.yaml');
-        const text = fs.readFileSync(t.kubeconfig, 'utf8').replace(/certificate-authority-data: \S+/, `certificate-authority-data: ${Buffer.from(other.caCert).toString('base64')}`);
+        const text = fs.readFileSync(t.kubeconfig!, 'utf8').replace(/certificate-authority-data: \S+/, `certificate-authority-data: ${Buffer.from(other.caCert).toString('base64')}`);
         fs.writeFileSync(kc, text);
         const sum = await open({ kubeconfig: kc }).start(t.context, []);
         assert.equal(sum.status, 'error');
@@ -610,7 +615,7 @@ describe('cluster diff integration', function () {
       const proxy = new TcpProxy(knobs().port);
       const port = await proxy.up(0);
       const kc = path.join(tmp, 'via-proxy.yaml');
-      fs.writeFileSync(kc, fs.readFileSync(t.kubeconfig, 'utf8').replace(/server: https:\/\/127\.0\.0\.1:\d+/, `server: https://127.0.0.1:${port}`));
+      fs.writeFileSync(kc, fs.readFileSync(t.kubeconfig!, 'utf8').replace(/server: https:\/\/127\.0\.0\.1:\d+/, `server: https://127.0.0.1:${port}`));
       const ns = await seedDrifted(t);
       const rec = new Recorder();
       const s = open({ kubeconfig: kc }, rec);
