@@ -146,6 +146,10 @@ async function main() {
       'files.autoSave': 'off',
       'window.restoreWindows': 'none',
       'chat.disableAIFeatures': true,
+      'workbench.secondarySideBar.defaultVisibility': 'hidden',
+      'workbench.layoutControl.enabled': false,
+      'diffEditor.useInlineViewWhenSpaceIsLimited': false,
+      'editor.hover.delay': 200,
       'edgepolicy.kubeconfig': kubeconfig,
     }, null, 2));
     const port = await freePort();
@@ -231,6 +235,16 @@ async function runUi(ctx) {
   const page = browser.pages()[0] || (await browser.newPage());
   await page.goto(url);
   await page.locator('.monaco-workbench').waitFor({ timeout: 120000 });
+  // the extension is active and its language server running (the status bar item shows a check)
+  try {
+    await page.locator('.statusbar-item[id*="edgepolicy"]', { hasText: 'Edge Policy' })
+      .locator('.codicon-check').first().waitFor({ timeout: 120000 });
+  } catch (e) {
+    await page.screenshot({ path: path.join(shots, 'FAILED-startup.png') }).catch(() => {});
+    await browser.close();
+    return { passed: 0, failed: 1, failures: [`ui: the extension did not become ready: ${e.message.split('\n')[0]}`] };
+  }
+  ctx.log('ui: extension ready');
   for (const f of files) {
     const mod = await import(pathToFileURL(path.join(uiDir, f)).href);
     for (const journey of mod.journeys) {
