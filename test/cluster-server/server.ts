@@ -211,6 +211,10 @@ export class ClusterServer {
         });
       },
     );
+    // Long idle keep-alive: a server closing an idle connection just as a client reuses it for a
+    // POST/PATCH makes the client fail (non-idempotent requests are not retried).
+    this.server.keepAliveTimeout = 120_000;
+    this.server.headersTimeout = 125_000;
     this.server.on('connection', (s) => {
       this.sockets.add(s);
       s.on('close', () => this.sockets.delete(s));
