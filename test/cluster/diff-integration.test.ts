@@ -23,6 +23,8 @@ import { DiffSession, type DiffSessionOptions } from '../../server/src/cluster/s
 import { USER_AGENT } from '../../server/src/cluster/client';
 import { runDiff } from '../../server/src/cli/diff';
 import type { DriftEntry, DriftSummary } from '../../server/src/lsp/protocol';
+import * as P from '../../server/src/lsp/protocol';
+import { registerDiffHandlers } from '../../server/src/lsp/diffHandlers';
 
 const FIXTURES = path.resolve(__dirname, '../fixtures/diff');
 /** A real cluster is the target when EDGEPOLICY_TEST_CONTEXT is set; else the in-process test server. */
@@ -261,6 +263,25 @@ describe('cluster diff integration', function () {
       assert.equal(sum.entries.length, 5);
     });
 
+    it('a Mapping defined in a Service annotation is compared with the Mapping of that name', async () => {
+      const ns = await newNamespace(t);
+      await kubectl(t, ['apply', '--server-side', '-f', '-'], fixture('service-annotation.yaml', ns));
+      const s = open();
+      s.setResources(workspaceFor(ns, ['service-annotation.yaml']).resources());
+      const missing = await s.start(t.context, [ns]);
+      assert.deepEqual(states(missing.entries), { 'Mapping/legacy': 'workspace-only' });
+      await kubectl(
+        t,
+        ['apply', '--server-side', '-f', '-'],
+        `apiVersion: getambassador.io/v2\nkind: Mapping\nmetadata:\n  name: legacy\n  namespace: ${ns}\nspec:\n  host: shop.example.com\n  prefix: /legacy/\n  service: legacy:8080\n`,
+      );
+      const sum = await s.start(t.context, [ns]);
+      assert.deepEqual(states(sum.entries), { 'Mapping/legacy': 'in-sync' });
+      const e = sum.entries[0]!;
+      assert.equal(e.key, `getambassador.io/v2/Mapping/${ns}/legacy`);
+      assert.ok(e.uri!.endsWith('/service-annotation.yaml'));
+    });
+
     it('with no namespaces chosen it compares every namespace (cluster scope)', async () => {
       const ns = await seedDrifted(t);
       const s = open();
@@ -391,6 +412,57 @@ describe('cluster diff integration', function () {
     });
   });
 
+  describe('LSP handlers', () => {
+    it('listNamespaces, diffStart, diffChanged after a kubectl change, diffDocument, diffStop', async () => {
+      const ns = await seedDrifted(t);
+      const handlers = new Map<string, (p: unknown) => unknown>();
+      const rec = new Recorder();
+      const conn = {
+        onRequest: (m: string, h: (p: unknown) => unknown) => void handlers.set(m, h),
+        sendNotification: async (m: string, p: unknown) => void (m === P.DiffChangedNotification && rec.push(p as DriftSummary)),
+      };
+      let ws = workspaceFor(ns);
+      const listeners: (() => void)[] = [];
+      const folder = path.join(tmp, `lsp-${ns}`);
+      fs.mkdirSync(folder);
+      fs.copyFileSync(path.join(FIXTURES, 'edgepolicy.yaml'), path.join(folder, '.edgepolicy.yaml'));
+      const h = registerDiffHandlers(conn as never, () => ws, (cb) => listeners.push(cb), { env: t.env, throttleMs: 50, folders: () => [folder] });
+      const call = async <R>(m: string, p: unknown): Promise<R> => (await handlers.get(m)!(p)) as R;
+      try {
+        const base = { kubeconfig: t.kubeconfig, allowExec: true };
+        const nss = await call<P.ListNamespacesResult>(P.ListNamespacesRequest, { ...base, context: t.context });
+        assert.equal(nss.error, undefined);
+        assert.ok(nss.namespaces.includes(ns));
+        const ctxs = await call<P.ListContextsResult>(P.ListContextsRequest, base);
+        assert.ok(ctxs.contexts.some((c) => c.name === t.context));
+
+        const sum = await call<P.DiffStartResult>(P.DiffStartRequest, { ...base, context: t.context, namespaces: [ns] });
+        assert.equal(sum.status, 'live', sum.message);
+        // .edgepolicy.yaml in the folder ignores checkout's timeout_ms.
+        assert.equal(entryState(sum, 'Mapping', 'checkout'), 'in-sync');
+        assert.equal(entryState(sum, 'Mapping', 'debug-hotfix'), 'cluster-only');
+        const doc = await call<P.DiffDocumentResult>(P.DiffDocumentRequest, { key: `getambassador.io/v3alpha1/Mapping/${ns}/debug-hotfix`, side: 'cluster' });
+        assert.match(doc.text, /prefix: \/debug\//);
+        const missing = await call<P.DiffDocumentResult>(P.DiffDocumentRequest, { key: `getambassador.io/v3alpha1/Mapping/${ns}/debug-hotfix`, side: 'workspace' });
+        assert.match(missing.text, /not defined in the workspace/);
+
+        await kubectl(t, ['patch', '-n', ns, 'mappings.getambassador.io', 'storefront', '--type', 'merge', '-p', '{"spec":{"service":"moved:80"}}']);
+        await rec.waitFor((x) => entryState(x, 'Mapping', 'storefront') === 'changed', 'diffChanged after kubectl patch');
+
+        // The workspace changes: the editor adds the hotfix to Git.
+        ws = workspaceFor(ns, ['workspace.yaml', 'cluster-extra.yaml']);
+        for (const l of listeners) l();
+        await rec.waitFor((x) => entryState(x, 'Mapping', 'debug-hotfix') === 'in-sync', 'diffChanged after a workspace change');
+
+        assert.equal(await call(P.DiffStopRequest, null), null);
+        await rec.waitFor((x) => x.status === 'stopped', 'stopped notification');
+        assert.equal(h.session(), undefined);
+      } finally {
+        await h.dispose();
+      }
+    });
+  });
+
   describe('clear errors (any target)', () => {
     it('no kubeconfig', async () => {
       const s = open({ kubeconfig: undefined, env: { KUBECONFIG: path.join(tmp, 'missing-kubeconfig') } });
@@ -499,6 +571,17 @@ describe('cluster diff integration', function () {
       assert.equal(sum.status, 'live', sum.message);
       assert.match(sum.message!, /cluster scope is forbidden; comparing the workspace's namespaces only/);
       assert.equal(states(sum.entries)['Mapping/checkout'], 'changed /spec/timeout_ms');
+    });
+
+    it('403 on namespaces: listNamespaces answers with an error, not a crash', async () => {
+      knobs().setFaults({ forbidden: [{ resource: 'namespaces', verb: 'list' }] });
+      const handlers = new Map<string, (p: unknown) => unknown>();
+      const conn = { onRequest: (m: string, h: (p: unknown) => unknown) => void handlers.set(m, h), sendNotification: async () => undefined };
+      const h = registerDiffHandlers(conn as never, () => workspaceFor('x'), () => undefined, { env: t.env });
+      const r = (await handlers.get(P.ListNamespacesRequest)!({ kubeconfig: t.kubeconfig, allowExec: false, context: t.context })) as P.ListNamespacesResult;
+      assert.deepEqual(r.namespaces, []);
+      assert.match(r.error!, /may not list namespaces/);
+      await h.dispose();
     });
 
     it('404: CRDs not installed', async () => {

@@ -54,6 +54,7 @@ export interface DriftEntry {
   changes: string[];
   /** Workspace source, when the resource is defined in the workspace. */
   uri?: string;
+  /** 0-based line of the resource's document start in `uri` (the CLI prints it 1-based). */
   line?: number;
 }
 
