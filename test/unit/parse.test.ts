@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import * as jsyaml from 'js-yaml';
 import { parseFile } from '../../server/src/engine/parse';
+import { DocLocator } from '../../server/src/engine/locate';
 import type { ParsedFile } from '../../server/src/engine/parse';
 import type { Range, Resource } from '../../server/src/engine/model';
 
@@ -484,5 +486,112 @@ describe('parseFile: the reference Emissary manifests', () => {
     }
     assert.ok(resources > (REFERENCE ? 100 : 5), `only ${resources} resources`);
     if (REFERENCE) assert.ok(annotations >= 2, `only ${annotations} annotation resources`);
+  });
+});
+
+describe('locate: the line scanner agrees with the yaml AST', () => {
+  type P = (string | number)[];
+  function allPaths(v: unknown, pre: P, out: P[]): void {
+    out.push(pre);
+    if (Array.isArray(v)) {
+      v.forEach((x, i) => allPaths(x, [...pre, i], out));
+      out.push([...pre, v.length]);
+    } else if (v && typeof v === 'object') {
+      for (const k of Object.keys(v)) allPaths((v as Record<string, unknown>)[k], [...pre, k], out);
+      out.push([...pre, 'zz-missing'], [...pre, 'zz', 'deeper']);
+    }
+  }
+  function compare(text: string, start: number, end: number, value: unknown): { fast: number; total: number } {
+    const paths: P[] = [];
+    allPaths(value, [], paths);
+    let fast = 0;
+    let total = 0;
+    const loc = new DocLocator(text, start, end);
+    for (const p of paths) {
+      for (const part of [undefined, 'key', 'value'] as const) {
+        const f = loc.locateFast(p, part);
+        total++;
+        if (!f) continue;
+        fast++;
+        const s = loc.locateSlow(p, part);
+        assert.deepEqual(f, s, `${JSON.stringify(text.slice(start, end))} ${JSON.stringify(p)} ${part}`);
+      }
+    }
+    return { fast, total };
+  }
+
+  it('on the fixtures', () => {
+    let fast = 0;
+    let total = 0;
+    for (const name of fs.readdirSync(FIXTURES)) {
+      const text = fs.readFileSync(path.join(FIXTURES, name), 'utf8');
+      for (const d of parseFile(name, text).documents) {
+        if (d.value === undefined) continue;
+        const r = compare(text, d.startOffset, d.endOffset, d.value);
+        fast += r.fast;
+        total += r.total;
+      }
+    }
+    assert.ok(fast > total / 2, `scanner answered ${fast} of ${total}`);
+  });
+
+  it('on random block-style documents (comments, quoting, compact sequences, CRLF, block scalars, flow values)', () => {
+    let seed = 20240611;
+    const rnd = (n: number) => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed % n;
+    };
+    const pick = <T>(a: T[]): T => a[rnd(a.length)];
+    const keys = ['a', 'b', 'name', 'prefix', '"q k"', "'s k'", 'x-y', 'a.b/c', 'k1'];
+    const inline = ['v', '/api/', '"dq"', "'sq'", '"es\\"c"', "'it''s'", '1', 'true', '[a, b]', '{x: 1}', '[]', '"*.x"', 'a b c', '&an v', '"a: b"', 'x # c'];
+    const values = [...inline, '', ' # comment', '|\n@  text\n@  more', '>-\n@  folded'];
+    const gen = (ind: number, depth: number, out: string[]): void => {
+      const used = new Set<string>();
+      for (let i = 0, n = 1 + rnd(3); i < n; i++) {
+        const k = pick(keys);
+        if (used.has(k)) continue;
+        used.add(k);
+        const sp = ' '.repeat(ind);
+        const r = rnd(10);
+        if (depth < 3 && r < 3) {
+          out.push(`${sp}${k}:${pick(['', ' ', ' # c'])}`);
+          gen(ind + pick([2, 4]), depth + 1, out);
+        } else if (depth < 3 && r < 5) {
+          out.push(`${sp}${k}:`);
+          const si = ind + pick([0, 2]);
+          for (let j = 0, m = 1 + rnd(3); j < m; j++) {
+            const t = rnd(3);
+            if (t === 0) out.push(`${' '.repeat(si)}- ${pick(inline)}`);
+            else if (t === 1) {
+              const sub: string[] = [];
+              gen(si + 2, depth + 1, sub);
+              sub[0] = ' '.repeat(si) + '- ' + sub[0].trimStart();
+              out.push(...sub);
+            } else {
+              out.push(`${' '.repeat(si)}-`);
+              gen(si + 2, depth + 1, out);
+            }
+          }
+        } else {
+          const lines = pick(values).split('\n');
+          out.push(`${sp}${k}:${lines[0] === '' || lines[0].startsWith(' ') ? '' : ' '}${lines[0]}`);
+          for (const l of lines.slice(1)) out.push(l.replace('@', sp));
+        }
+        if (rnd(6) === 0) out.push(pick(['', '# comment', sp + '# c', '   ']));
+      }
+    };
+    let fast = 0;
+    let total = 0;
+    for (let it = 0; it < 400; it++) {
+      const lines: string[] = [];
+      gen(0, 0, lines);
+      let text = (rnd(4) === 0 ? '---\n' : '') + (rnd(5) === 0 ? '# lead\n' : '') + lines.join('\n') + '\n';
+      if (rnd(4) === 0) text = text.replace(/\n/g, '\r\n');
+      const value = jsyaml.load(text, { json: true });
+      const r = compare(text, 0, text.length, value);
+      fast += r.fast;
+      total += r.total;
+    }
+    assert.ok(fast > total / 2, `scanner answered ${fast} of ${total}`);
   });
 });

@@ -85,6 +85,7 @@ export type LocatePart = 'key' | 'value' | undefined;
  */
 export class DocLocator {
   private doc: Document.Parsed | null | undefined;
+  private fast: FastScanner | null | undefined;
 
   constructor(
     readonly text: string,
@@ -162,6 +163,36 @@ export class DocLocator {
   }
 
   locate(path: JsonPath, part?: LocatePart): Span & { exact: boolean } {
+    if (!this.doc) {
+      // Until the AST exists, try the line scanner: it answers the common block-style cases without parsing.
+      const fast = this.locateFast(path, part);
+      if (fast) return fast;
+    }
+    return this.locateSlow(path, part);
+  }
+
+  /** The line scanner's answer, or undefined when it is not sure (then the AST decides). */
+  locateFast(path: JsonPath, part?: LocatePart): (Span & { exact: boolean }) | undefined {
+    if (this.fast === null) return undefined;
+    try {
+      if (!this.fast) {
+        try {
+          this.fast = new FastScanner(this.text, this.start, this.end);
+        } catch {
+          this.fast = null;
+          return undefined;
+        }
+      }
+      return this.fast.locate(path, part);
+    } catch (e) {
+      if (e instanceof Unsure) return undefined;
+      this.fast = null;
+      return undefined;
+    }
+  }
+
+  /** The answer from the `yaml` AST. */
+  locateSlow(path: JsonPath, part?: LocatePart): Span & { exact: boolean } {
     const doc = this.ast();
     if (!doc) return { ...this.firstLineSpan(), exact: path.length === 0 };
     let node: unknown = doc.contents;
@@ -484,4 +515,382 @@ function withinBudget(value: unknown, budget: number): boolean {
     }
   }
   return true;
+}
+
+// ---- Fast path: a line scanner for block-style YAML.
+//
+// Parsing a document with the `yaml` package costs far more than reading it with js-yaml, and most lookups
+// (a Mapping's name for the route table, a field a diagnostic points at) are in plain block mappings and
+// sequences. The scanner below walks such documents by indentation and gives exactly the spans the AST would;
+// whenever it meets something it does not model (anchors, tags, merge keys, multi-line flow or quoted scalars,
+// block scalar values, tabs in indentation, odd keys) it throws Unsure and the AST answers instead.
+
+class Unsure extends Error {}
+const UNSURE = new Unsure('unsure');
+
+interface Region {
+  /** First line (index into the scanner's lines) and end line (exclusive). */
+  lo: number;
+  hi: number;
+  /** Column where the first line's content starts (a mapping inside `- key: v` starts after the dash). */
+  col: number;
+}
+
+type EntryKind = 'map' | 'seq' | 'scalar' | 'null' | 'block' | 'flow';
+
+interface Entry {
+  key: Span | null;
+  /** Start of the value; for scalars also its end. */
+  vStart: number;
+  vEnd: number;
+  kind: EntryKind;
+  region?: Region;
+}
+
+const SPECIAL_KEY = /^(?:[-+]?[0-9.]|~$|(?:null|Null|NULL|true|True|TRUE|false|False|FALSE|y|Y|n|N|yes|Yes|YES|no|No|NO|on|On|ON|off|Off|OFF)$)/;
+
+class FastScanner {
+  /** Absolute start offsets of the document's lines, and their ends (before `\r\n` / `\n`). */
+  private readonly ls: number[] = [];
+  private readonly le: number[] = [];
+  private readonly root: Entry;
+
+  constructor(
+    private readonly text: string,
+    start: number,
+    end: number,
+  ) {
+    let p = start;
+    while (p < end) {
+      let nl = text.indexOf('\n', p);
+      if (nl === -1 || nl >= end) nl = end;
+      let e = nl;
+      if (e > p && text.charCodeAt(e - 1) === 13) e--;
+      this.ls.push(p);
+      this.le.push(e);
+      p = nl + 1;
+    }
+    this.root = this.rootEntry();
+  }
+
+  private rootEntry(): Entry {
+    const n = this.ls.length;
+    let i = 0;
+    let hi = n;
+    for (; i < n; i++) {
+      const s = this.ls[i];
+      const c = this.text.charCodeAt(s);
+      if (c === 45 /* - */ && this.text.startsWith('---', s) && this.lineRest(s + 3) === '') continue;
+      if (c === 37 /* % */) continue;
+      if (this.isBlank(i)) continue;
+      break;
+    }
+    for (let j = i; j < n; j++) {
+      if (this.text.startsWith('---', this.ls[j]) || this.text.startsWith('...', this.ls[j])) {
+        if (j === i) throw UNSURE;
+        hi = j;
+        break;
+      }
+    }
+    if (i >= hi) throw UNSURE;
+    const col = this.indent(i);
+    const kind = this.collectionAt(i, col);
+    const s = this.ls[i] + col;
+    return { key: null, vStart: s, vEnd: s, kind, region: { lo: i, hi, col } };
+  }
+
+  /** Text from `p` to the end of its line, without a trailing comment and spaces. */
+  private lineRest(p: number): string {
+    const line = this.text.slice(p, this.lineEndAt(p));
+    return line.replace(/(^|[ \t])#.*$/, '').trim();
+  }
+
+  private lineEndAt(p: number): number {
+    let nl = this.text.indexOf('\n', p);
+    if (nl === -1) nl = this.text.length;
+    if (nl > p && this.text.charCodeAt(nl - 1) === 13) nl--;
+    return nl;
+  }
+
+  /** Blank or comment-only line. */
+  private isBlank(i: number): boolean {
+    for (let p = this.ls[i]; p < this.le[i]; p++) {
+      const c = this.text.charCodeAt(p);
+      if (c === 32) continue;
+      if (c === 9) continue;
+      return c === 35;
+    }
+    return true;
+  }
+
+  private indent(i: number): number {
+    let p = this.ls[i];
+    while (p < this.le[i] && this.text.charCodeAt(p) === 32) p++;
+    if (p < this.le[i] && this.text.charCodeAt(p) === 9) throw UNSURE;
+    return p - this.ls[i];
+  }
+
+  /** Column of the line's content inside a region (the first line may start after a dash). */
+  private colIn(i: number, r: Region): number {
+    return i === r.lo ? r.col : this.indent(i);
+  }
+
+  private isDash(p: number): boolean {
+    if (this.text.charCodeAt(p) !== 45) return false;
+    const n = this.text.charCodeAt(p + 1);
+    return Number.isNaN(n) || n === 32 || n === 10 || n === 13 || n === 9;
+  }
+
+  /** What kind of block collection starts at line i, column col. */
+  private collectionAt(i: number, col: number): EntryKind {
+    const p = this.ls[i] + col;
+    if (this.isDash(p)) return 'seq';
+    if (this.keyAt(p, this.le[i])) return 'map';
+    throw UNSURE;
+  }
+
+  /** Parses `key:` at p. Returns null when the line is not a simple key line. */
+  private keyAt(p: number, end: number): { key: string; ks: number; ke: number; after: number } | null {
+    const t = this.text;
+    const c = t.charCodeAt(p);
+    let ks = p;
+    let ke: number;
+    let key: string;
+    let q: number;
+    if (c === 34 /* " */ || c === 39 /* ' */) {
+      const close = t.indexOf(c === 34 ? '"' : "'", p + 1);
+      if (close === -1 || close >= end) throw UNSURE;
+      key = t.slice(p + 1, close);
+      if (c === 34 && key.includes('\\')) throw UNSURE;
+      if (c === 39 && t.charCodeAt(close + 1) === 39) throw UNSURE;
+      ke = close + 1;
+      q = ke;
+      while (q < end && t.charCodeAt(q) === 32) q++;
+      if (t.charCodeAt(q) !== 58 /* : */) return null;
+      const n = t.charCodeAt(q + 1);
+      if (!(q + 1 >= end || n === 32 || n === 9)) throw UNSURE;
+    } else {
+      if ('[]{}&*!|>%@`?#,\'"'.includes(t[p] ?? '') || this.isDash(p)) return null;
+      q = p;
+      for (;;) {
+        q = t.indexOf(':', q);
+        if (q === -1 || q >= end) return null;
+        const n = t.charCodeAt(q + 1);
+        if (q + 1 >= end || n === 32 || n === 9) break;
+        q++;
+      }
+      const hash = t.indexOf(' #', p);
+      if (hash !== -1 && hash < q) return null;
+      ke = q;
+      while (ke > ks && t.charCodeAt(ke - 1) === 32) ke--;
+      key = t.slice(ks, ke);
+      if (SPECIAL_KEY.test(key) || key === '<<') throw UNSURE;
+    }
+    ks = p;
+    let after = q + 1;
+    while (after < end && (t.charCodeAt(after) === 32 || t.charCodeAt(after) === 9)) after++;
+    return { key, ks, ke, after };
+  }
+
+  /** Next content line index >= i in [i, hi), or hi. */
+  private nextContent(i: number, hi: number): number {
+    while (i < hi && this.isBlank(i)) i++;
+    return i;
+  }
+
+  /** End (exclusive line) of the children of an entry whose own line is i at column m. */
+  private childrenEnd(i: number, hi: number, m: number, allowCompactSeq: boolean): number {
+    let j = this.nextContent(i + 1, hi);
+    if (j >= hi) return hi;
+    const c = this.indent(j);
+    if (c === m && allowCompactSeq && this.isDash(this.ls[j] + c)) {
+      // `key:` followed by `- item` lines at the key's own column.
+      for (j = j + 1; j < hi; j++) {
+        if (this.isBlank(j)) continue;
+        const cj = this.indent(j);
+        if (cj < m || (cj === m && !this.isDash(this.ls[j] + cj))) return j;
+      }
+      return hi;
+    }
+    for (; j < hi; j++) {
+      if (this.isBlank(j)) continue;
+      if (this.indent(j) <= m) return j;
+    }
+    return hi;
+  }
+
+  /** The value written from `p` (after `key: ` or `- `) on line i, with children lines up to `end`. */
+  private valueAt(p: number, i: number, end: number, m: number, key: Span | null): Entry {
+    const t = this.text;
+    const le = this.le[i];
+    const c = t.charCodeAt(p);
+    const hasChildren = this.nextContent(i + 1, end) < end;
+    if (p >= le || c === 35 /* # */) {
+      if (!hasChildren) return { key, vStart: p, vEnd: p, kind: 'null' };
+      const j = this.nextContent(i + 1, end);
+      const col = this.indent(j);
+      const kind = this.collectionAt(j, col);
+      const s = this.ls[j] + col;
+      return { key, vStart: s, vEnd: s, kind, region: { lo: j, hi: end, col } };
+    }
+    if (c === 38 || c === 42 || c === 33 /* & * ! */) throw UNSURE;
+    if (c === 124 || c === 62 /* | > */) return { key, vStart: p, vEnd: p, kind: 'block' };
+    if (hasChildren) throw UNSURE; // multi-line scalar, or a mapping inside a sequence item (`- a: 1` handled by caller)
+    let vEnd: number;
+    let kind: EntryKind = 'scalar';
+    if (c === 34 /* " */) {
+      let q = p + 1;
+      for (; q < le; q++) {
+        const d = t.charCodeAt(q);
+        if (d === 92) q++;
+        else if (d === 34) break;
+      }
+      if (q >= le) throw UNSURE;
+      vEnd = q + 1;
+    } else if (c === 39 /* ' */) {
+      let q = p + 1;
+      for (; q < le; q++) {
+        if (t.charCodeAt(q) === 39) {
+          if (t.charCodeAt(q + 1) === 39) q++;
+          else break;
+        }
+      }
+      if (q >= le) throw UNSURE;
+      vEnd = q + 1;
+    } else if (c === 91 || c === 123 /* [ { */) {
+      kind = 'flow';
+      let depth = 0;
+      let q = p;
+      for (; q < le; q++) {
+        const d = t.charCodeAt(q);
+        if (d === 34 || d === 39) {
+          // skip a quoted string inside the flow collection
+          const close = t.indexOf(d === 34 ? '"' : "'", q + 1);
+          if (close === -1 || close >= le || (d === 34 && t.slice(q, close).includes('\\'))) throw UNSURE;
+          q = close;
+        } else if (d === 91 || d === 123) depth++;
+        else if (d === 93 || d === 125) {
+          depth--;
+          if (depth === 0) break;
+        } else if (d === 35 && t.charCodeAt(q - 1) === 32) throw UNSURE;
+      }
+      if (q >= le) throw UNSURE;
+      vEnd = q + 1;
+    } else {
+      if (this.isDash(p) || c === 63 /* ? */) throw UNSURE;
+      // plain scalar: up to a comment, trailing spaces trimmed
+      let q = p;
+      for (; q < le; q++) {
+        const d = t.charCodeAt(q);
+        if (d === 35 && (t.charCodeAt(q - 1) === 32 || t.charCodeAt(q - 1) === 9)) break;
+        if (d === 58 && (q + 1 >= le || t.charCodeAt(q + 1) === 32)) throw UNSURE; // `a: b: c` or a mapping
+      }
+      while (q > p && (t.charCodeAt(q - 1) === 32 || t.charCodeAt(q - 1) === 9)) q--;
+      vEnd = q;
+    }
+    const tail = this.lineRest(vEnd);
+    if (tail !== '') throw UNSURE;
+    return { key, vStart: p, vEnd, kind };
+  }
+
+  private findKey(r: Region, seg: string): Entry | undefined {
+    const m = r.col;
+    for (let i = r.lo; i < r.hi; i++) {
+      if (i !== r.lo && this.isBlank(i)) continue;
+      const col = this.colIn(i, r);
+      if (col < m) throw UNSURE;
+      if (col > m) continue;
+      const p = this.ls[i] + col;
+      const k = this.keyAt(p, this.le[i]);
+      if (!k) throw UNSURE;
+      const end = this.childrenEnd(i, r.hi, m, true);
+      if (k.key !== seg) {
+        i = end - 1;
+        continue;
+      }
+      return this.valueAt(k.after, i, end, m, { start: k.ks, end: k.ke });
+    }
+    return undefined;
+  }
+
+  private findItem(r: Region, index: number): Entry | undefined {
+    const s = r.col;
+    let n = -1;
+    for (let i = r.lo; i < r.hi; i++) {
+      if (i !== r.lo && this.isBlank(i)) continue;
+      const col = this.colIn(i, r);
+      if (col < s) throw UNSURE;
+      if (col > s) continue;
+      const p = this.ls[i] + col;
+      if (!this.isDash(p)) throw UNSURE;
+      n++;
+      const end = this.childrenEnd(i, r.hi, s, false);
+      if (n !== index) {
+        i = end - 1;
+        continue;
+      }
+      let v = p + 1;
+      while (v < this.le[i] && this.text.charCodeAt(v) === 32) v++;
+      if (v < this.le[i] && this.text.charCodeAt(v) === 9) throw UNSURE;
+      if (v < this.le[i] && this.text.charCodeAt(v) !== 35) {
+        if (this.isDash(v)) throw UNSURE;
+        const k = this.keyAt(v, this.le[i]);
+        if (k) return { key: null, vStart: v, vEnd: v, kind: 'map', region: { lo: i, hi: end, col: v - this.ls[i] } };
+      }
+      return this.valueAt(v, i, end, s, null);
+    }
+    return undefined;
+  }
+
+  /** Span of an entry as DocLocator.entrySpan computes it from the AST. */
+  private span(e: Entry, part: LocatePart): Span {
+    const collection = e.kind === 'map' || e.kind === 'seq' || e.kind === 'flow';
+    const hasValue = e.kind !== 'null';
+    const firstLine = (): Span => {
+      if (e.kind === 'flow') return { start: e.vStart, end: e.vEnd }; // one line: ends before the line does
+      // min(valueEnd, end of line): the AST's valueEnd is unknown here unless the collection spans lines.
+      const le = this.lineEndAt(e.vStart);
+      if (e.region && this.nextContent(e.region.lo + 1, e.region.hi) < e.region.hi) return { start: e.vStart, end: le };
+      throw UNSURE;
+    };
+    if (e.kind === 'block' && (part !== 'key' || !e.key)) throw UNSURE;
+    const v = (): Span => {
+      if (e.kind === 'map' || e.kind === 'seq') throw UNSURE;
+      return { start: e.vStart, end: e.vEnd };
+    };
+    if (part === 'key') {
+      if (e.key) return e.key;
+      if (hasValue) return collection ? firstLine() : v();
+    } else if (part === 'value') {
+      if (hasValue) return v();
+      if (e.key) return e.key;
+    } else {
+      if (hasValue && !collection) return v();
+      if (e.key) return e.key;
+      if (hasValue) return firstLine();
+    }
+    throw UNSURE;
+  }
+
+  private rootFirstLine(): Span {
+    return { start: this.root.vStart, end: this.lineEndAt(this.root.vStart) };
+  }
+
+  locate(path: JsonPath, part: LocatePart): Span & { exact: boolean } {
+    let cur = this.root;
+    let lastGood: Span | null = null;
+    for (const seg of path) {
+      let next: Entry | undefined;
+      if (cur.kind === 'map' && cur.region) next = this.findKey(cur.region, String(seg));
+      else if (cur.kind === 'seq' && cur.region) {
+        const idx = typeof seg === 'number' ? seg : /^\d+$/.test(seg) ? Number(seg) : -1;
+        next = idx >= 0 ? this.findItem(cur.region, idx) : undefined;
+      } else if (cur.kind === 'flow' || cur.kind === 'block') throw UNSURE;
+      if (!next) return { ...(lastGood ?? this.rootFirstLine()), exact: false };
+      lastGood = this.span(next, undefined);
+      cur = next;
+    }
+    if (path.length === 0) return { ...this.rootFirstLine(), exact: true };
+    return { ...this.span(cur, part), exact: true };
+  }
 }
