@@ -63,8 +63,10 @@ interface NodeInfo {
   size: number;
   /** Product of nested counted-repetition arguments (RE2 rejects > 1000). */
   repeatProduct: number;
-  /** True when the node can be repeated (not empty). */
+  /** True when the node matches only the empty string. */
   empty: boolean;
+  /** Set when the node is a plain literal string (RE2 factors common prefixes of literal alternatives). */
+  text?: string;
 }
 
 function isAsciiWord(c: string): boolean {
@@ -148,17 +150,21 @@ class Parser {
       this.pos++;
       branches.push(this.parseConcat(depth));
     }
-    return {
-      size: branches.reduce((s, b) => s + b.size, 0) + branches.length - 1,
-      repeatProduct: Math.max(...branches.map((b) => b.repeatProduct)),
-      empty: branches.every((b) => b.empty),
-    };
+    const repeatProduct = Math.max(...branches.map((b) => b.repeatProduct));
+    const empty = branches.every((b) => b.empty);
+    if (branches.length > 1 && branches.every((b) => b.text !== undefined)) {
+      // RE2 factors common prefixes out of literal alternatives (a trie): count its edges and branch points.
+      return { size: trieSize(branches.map((b) => b.text!)), repeatProduct, empty };
+    }
+    if (branches.length === 1) return branches[0];
+    return { size: branches.reduce((s, b) => s + b.size, 0) + branches.length - 1, repeatProduct, empty };
   }
 
   private parseConcat(depth: number): NodeInfo {
     let size = 0;
     let repeatProduct = 1;
     let empty = true;
+    let text: string | undefined = '';
     for (;;) {
       const c = this.peek();
       if (c === undefined || c === '|') break;
@@ -169,11 +175,12 @@ class Parser {
       const atom = this.parseAtom(depth);
       if (atom === undefined) continue; // a flag group like (?i) that applies to the rest
       const rep = this.parseRepetitions(atom);
+      text = text !== undefined && rep === atom && atom.text !== undefined ? text + atom.text : undefined;
       size += rep.size;
       repeatProduct = Math.max(repeatProduct, rep.repeatProduct);
       empty = empty && rep.empty;
     }
-    return { size, repeatProduct, empty };
+    return text === undefined ? { size, repeatProduct, empty } : { size, repeatProduct, empty, text };
   }
 
   /** Parses *, +, ?, {n,m} (each optionally lazy) after an atom; rejects stacked and possessive operators. */
@@ -299,7 +306,9 @@ class Parser {
   private literal(cp: number): NodeInfo {
     // A case-folded ASCII letter is still one byte-range instruction; other letters fold to a small class.
     const folded = this.caseInsensitive && cp >= 0x80 ? 2 : 0;
-    return { size: utf8Length(cp) + folded, repeatProduct: 1, empty: false };
+    const node: NodeInfo = { size: utf8Length(cp) + folded, repeatProduct: 1, empty: false };
+    if (!this.caseInsensitive) node.text = String.fromCodePoint(cp);
+    return node;
   }
 
   private parseGroup(depth: number): NodeInfo | undefined {
@@ -622,6 +631,33 @@ class Parser {
     const hint = inClass || !'bBAzCQ'.includes(c) ? hints[c] : undefined;
     this.fail(hint ?? `invalid escape sequence \\${c}`, start, 2);
   }
+}
+
+/** Size of the factored form of literal alternatives: one instruction per trie edge byte, one per extra branch. */
+function trieSize(words: string[]): number {
+  interface TrieNode {
+    children: Map<string, TrieNode>;
+  }
+  const root: TrieNode = { children: new Map() };
+  let size = 0;
+  for (const w of words) {
+    let node = root;
+    for (const ch of w) {
+      let next = node.children.get(ch);
+      if (!next) {
+        next = { children: new Map() };
+        node.children.set(ch, next);
+        size += utf8Length(ch.codePointAt(0)!);
+      }
+      node = next;
+    }
+  }
+  const branches = (n: TrieNode): number => {
+    let extra = Math.max(0, n.children.size - 1);
+    for (const c of n.children.values()) extra += branches(c);
+    return extra;
+  };
+  return size + branches(root);
 }
 
 /** Parses `pattern` as RE2 would. Never throws. */

@@ -3,7 +3,7 @@
 import type { Resource } from '../model';
 import { compareStrings, groupBy, nameSpaceKind, RESOLVER_KINDS, sortKey, specOf } from '../routes';
 import type { CheckContext } from './context';
-import { describe, joinAnd, qualifiedName, relatedAt, whereDefined } from './context';
+import { MAX_RELATED, describe, joinSome, locateCached, qualifiedName, relatedAt, whereDefined } from './context';
 
 export function checkConflicts(ctx: CheckContext): void {
   checkDuplicateNames(ctx);
@@ -19,7 +19,7 @@ function byProcessingOrder(ctx: CheckContext) {
 
 /** `line 12 of b.yaml` / `the annotation of Service x in b.yaml (line 12)` */
 function placeOf(r: Resource): string {
-  const line = r.locate(['metadata', 'name'], 'value').start.line + 1;
+  const line = locateCached(r, ['metadata', 'name']).start.line + 1;
   return `${whereDefined(r)} (line ${line})`;
 }
 
@@ -32,15 +32,15 @@ function checkDuplicateNames(ctx: CheckContext): void {
     for (const r of defs) {
       const others = defs.filter((o) => o !== r);
       const what = RESOLVER_KINDS.includes(r.kind) && kinds.length > 1
-        ? `The resolver name ${qualifiedName(r, ns)} is used by ${joinAnd(defs.map((d) => `${d.kind} in ${placeOf(d)}`))}; ` +
+        ? `The resolver name ${qualifiedName(r, ns)} is used by ${joinSome(defs, (d) => `${d.kind} in ${placeOf(d)}`)}; ` +
           'the three resolver kinds share one name space'
-        : `${r.kind} ${qualifiedName(r, ns)} is defined ${defs.length} times: here and in ${joinAnd(others.map(placeOf))}`;
+        : `${r.kind} ${qualifiedName(r, ns)} is defined ${defs.length} times: here and in ${joinSome(others, placeOf)}`;
       ctx.report({
         code: 'EP210',
         message: `${what}. Emissary reports an error and keeps only one of the definitions; give each a unique name.`,
         subject: r,
         path: ['metadata', 'name'],
-        related: others.map((o) => relatedAt(o, ['metadata', 'name'], `${describe(o, ns)} has the same name`)),
+        related: others.slice(0, MAX_RELATED).map((o) => relatedAt(o, ['metadata', 'name'], `${describe(o, ns)} has the same name`)),
       });
     }
   }
@@ -56,13 +56,13 @@ function checkHostnames(ctx: CheckContext): void {
       ctx.report({
         code: 'EP211',
         message:
-          `Host ${qualifiedName(h.resource, ns)} has the same hostname ${h.hostname} as ${joinAnd(others.map((o) => describe(o.resource, ns)))}. ` +
+          `Host ${qualifiedName(h.resource, ns)} has the same hostname ${h.hostname} as ${joinSome(others, (o) => describe(o.resource, ns))}. ` +
           'Emissary does not report this, but for cleartext requests the later Host silently overrides the earlier ' +
           "one's settings, and for TLS, if the Hosts use different TLSContexts or certificates, one of them is discarded. " +
           'Merge them into one Host or give them different hostnames.',
         subject: h.resource,
         path: ['spec', 'hostname'],
-        related: others.map((o) => relatedAt(o.resource, ['spec', 'hostname'], `${describe(o.resource, ns)}: hostname ${o.hostname}`)),
+        related: others.slice(0, MAX_RELATED).map((o) => relatedAt(o.resource, ['spec', 'hostname'], `${describe(o.resource, ns)}: hostname ${o.hostname}`)),
       });
     }
   }
@@ -90,11 +90,11 @@ function checkListeners(ctx: CheckContext): void {
       ctx.report({
         code: 'EP212',
         message:
-          `Listener ${qualifiedName(r, ns)} listens on ${proto.toLowerCase()} port ${port}, like ${joinAnd(others.map((o) => describe(o, ns)))}. ` +
+          `Listener ${qualifiedName(r, ns)} listens on ${proto.toLowerCase()} port ${port}, like ${joinSome(others, (o) => describe(o, ns))}. ` +
           `Emissary reports a duplicate listener and uses only one of them (${kept}); the others' settings are ignored.`,
         subject: r,
         path: ['spec', 'port'],
-        related: others.map((o) => relatedAt(o, ['spec', 'port'], `${describe(o, ns)} uses the same port`)),
+        related: others.slice(0, MAX_RELATED).map((o) => relatedAt(o, ['spec', 'port'], `${describe(o, ns)} uses the same port`)),
       });
     });
   }
@@ -111,10 +111,10 @@ function checkSingletons(ctx: CheckContext): void {
         code: 'EP213',
         message:
           `Emissary supports only one ${kind}, but ${list.length} are defined: ${qualifiedName(r, ns)} and ` +
-          `${joinAnd(others.map((o) => describe(o, ns)))}. Only one of them takes effect; remove the others.`,
+          `${joinSome(others, (o) => describe(o, ns))}. Only one of them takes effect; remove the others.`,
         subject: r,
         path: ['metadata', 'name'],
-        related: others.map((o) => relatedAt(o, ['metadata', 'name'], `${describe(o, ns)} is another ${kind}`)),
+        related: others.slice(0, MAX_RELATED).map((o) => relatedAt(o, ['metadata', 'name'], `${describe(o, ns)} is another ${kind}`)),
       });
     }
   }
@@ -156,10 +156,10 @@ function checkSingletons(ctx: CheckContext): void {
         severity: 'warning',
         message:
           `Module ambassador is defined in more than one namespace: ${qualifiedName(r, ns)} and ` +
-          `${joinAnd(others.map((o) => describe(o, ns)))}. It configures the whole installation and only one definition takes effect.`,
+          `${joinSome(others, (o) => describe(o, ns))}. It configures the whole installation and only one definition takes effect.`,
         subject: r,
         path: ['metadata', 'name'],
-        related: others.map((o) => relatedAt(o, ['metadata', 'name'], `${describe(o, ns)} is another ambassador Module`)),
+        related: others.slice(0, MAX_RELATED).map((o) => relatedAt(o, ['metadata', 'name'], `${describe(o, ns)} is another ambassador Module`)),
       });
     }
   }

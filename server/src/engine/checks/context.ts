@@ -1,5 +1,5 @@
 // Shared plumbing for the EP2xx policy checks: options, finding construction, descriptions.
-import type { Finding, JsonPath, QuickFix, RelatedInfo, Resource, Severity } from '../model';
+import type { Finding, JsonPath, QuickFix, Range, RelatedInfo, Resource, Severity } from '../model';
 import type { GroupDetail, RouteModel, RouteOptions } from '../routes';
 
 export type SeveritySetting = Severity | 'off';
@@ -80,7 +80,7 @@ export function createContext(model: RouteModel, opts: CheckOptions): { ctx: Che
         severity: setting,
         message: spec.message,
         uri: spec.subject.origin.uri,
-        range: spec.subject.locate(spec.path, spec.part ?? 'value'),
+        range: locateCached(spec.subject, spec.path, spec.part ?? 'value'),
       };
       if (spec.related && spec.related.length > 0) finding.related = spec.related;
       if (spec.fix) finding.fix = spec.fix;
@@ -119,9 +119,23 @@ export function describe(r: Resource, defaultNamespace: string): string {
   return `${r.kind} ${qualifiedName(r, defaultNamespace)} (${whereDefined(r)})`;
 }
 
+// Resources are immutable (a changed file yields new Resource objects), so their ranges can be memoised:
+// large collision sets name the same few resources in thousands of findings.
+const rangeCache = new WeakMap<Resource, Map<string, Range>>();
+
+/** resource.locate(), memoised per resource, path and part. */
+export function locateCached(r: Resource, path: JsonPath, part: 'key' | 'value' = 'value'): Range {
+  let byPath = rangeCache.get(r);
+  if (!byPath) rangeCache.set(r, (byPath = new Map()));
+  const key = `${part}\u0000${JSON.stringify(path)}`;
+  let range = byPath.get(key);
+  if (!range) byPath.set(key, (range = r.locate(path, part)));
+  return range;
+}
+
 /** A related-information entry pointing at `path` in `r`. */
 export function relatedAt(r: Resource, path: JsonPath, message: string, part: 'key' | 'value' = 'value'): RelatedInfo {
-  return { uri: r.origin.uri, range: r.locate(path, part), message };
+  return { uri: r.origin.uri, range: locateCached(r, path, part), message };
 }
 
 /** `/api/ on example.com`, `/api/ on any host`, `^/v[0-9]+/ (regex) on hosts matching ^a` ... */
@@ -139,6 +153,22 @@ export function describeRoute(g: GroupDetail): string {
   }
   if (first.precedence !== 0) text += ` (precedence ${first.precedence})`;
   return text;
+}
+
+/** How many other parties a message names, and how many related locations a finding carries at most. */
+export const MAX_NAMED = 8;
+export const MAX_RELATED = 20;
+
+/** joinAnd over at most `max` items (formatted lazily), then "and N more". */
+export function joinSome<T>(items: T[], format: (item: T) => string, max = MAX_NAMED): string {
+  const shown = items.slice(0, max).map(format);
+  if (items.length <= max) return joinAnd(shown);
+  return `${shown.join(', ')} and ${items.length - max} more`;
+}
+
+/** `50/50`, or the first shares and "..." for very large groups. */
+export function sharesText(shares: number[], max = MAX_NAMED): string {
+  return shares.length <= max ? shares.join('/') : `${shares.slice(0, max).join('/')}/...`;
 }
 
 /** `a`, `a and b`, `a, b and c` */

@@ -5,7 +5,7 @@ import { hostGlobsIntersect } from '../hostglob';
 import type { GroupDetail, MemberDetail, TcpGroupDetail } from '../routes';
 import { isAccidentalSplit, isAccidentalTcpSplit, zeroShareMembers } from '../routes';
 import type { CheckContext } from './context';
-import { describe, describeRoute, joinAnd, qualifiedName, relatedAt, whereDefined } from './context';
+import { MAX_RELATED, describe, describeRoute, joinSome, qualifiedName, relatedAt, sharesText, whereDefined } from './context';
 
 export function checkGroups(ctx: CheckContext): void {
   for (const g of ctx.model.groups) {
@@ -35,17 +35,18 @@ function checkSplit(ctx: CheckContext, g: GroupDetail): void {
   );
   for (const d of g.routing) {
     const self = d.mapping.resource;
-    const names = g.routing.map((o) => memberName(ctx, o.mapping.resource, self));
+    const parties = g.routing.map((o) => o.mapping.resource);
     ctx.report({
       code: 'EP200',
       message:
-        `Mappings ${joinAnd(names)} will split ${route} ${shares.join('/')}: Emissary merges Mappings that match ` +
+        `Mappings ${joinSome(parties, (o) => memberName(ctx, o, self))} will split ${route} ${sharesText(shares)}: Emissary merges Mappings that match ` +
         'the same requests into one route group and shares the traffic between them. If this is a canary, give ' +
         'each Mapping an explicit weight; otherwise change the prefix, host or headers of one of them.',
       subject: self,
       path: ['spec', 'prefix'],
       related: g.routing
         .filter((o) => o !== d)
+        .slice(0, MAX_RELATED)
         .map((o) =>
           relatedAt(o.mapping.resource, ['spec', 'prefix'], `${describe(o.mapping.resource, ctx.model.defaultNamespace)} gets ${o.share ?? 0}%`),
         ),
@@ -55,17 +56,24 @@ function checkSplit(ctx: CheckContext, g: GroupDetail): void {
   }
 }
 
+/** Groups larger than this get no "add weights" quick fix (one edit per member would be unreadable). */
+const MAX_FIX_MEMBERS = 20;
+
 /**
  * A quick fix that writes the current shares as explicit `weight:` lines, one per member, inserted above the
  * anchor key (same indentation). Returns undefined when a member is not written in block style.
  */
 function weightFix(ctx: CheckContext, members: { resource: Resource; weight: number }[], anchor: JsonPath): QuickFix | undefined {
+  if (members.length > MAX_FIX_MEMBERS) return undefined;
   const edits: TextEdit[] = [];
+  const linesOf = new Map<string, string[]>();
   for (const { resource, weight } of members) {
     const key = resource.locate(anchor, 'key');
     const text = ctx.opts.textOf?.(resource.origin.uri);
     if (text !== undefined) {
-      const line = text.split(/\r?\n/)[key.start.line] ?? '';
+      let lines = linesOf.get(resource.origin.uri);
+      if (!lines) linesOf.set(resource.origin.uri, (lines = text.split(/\r?\n/)));
+      const line = lines[key.start.line] ?? '';
       const before = line.slice(0, key.start.character);
       const keyText = line.slice(key.start.character, key.start.character + String(anchor[anchor.length - 1]).length);
       if (!/^\s*$/.test(before) || keyText !== anchor[anchor.length - 1]) return undefined;
@@ -92,10 +100,12 @@ function checkWeights(ctx: CheckContext, g: GroupDetail): void {
       code: 'EP201',
       message:
         `weight ${d.mapping.rawWeight} is over 100: Emissary rejects the whole route group ${route} ` +
-        `(Mappings ${joinAnd(g.routing.map((o) => memberName(ctx, o.mapping.resource, self)))}), so none of them is served.`,
+        `(Mappings ${joinSome(g.routing, (o) => memberName(ctx, o.mapping.resource, self))}), so none of them is served.`,
       subject: self,
       path: ['spec', 'weight'],
-      related: g.routing.filter((o) => o !== d).map((o) => relatedAt(o.mapping.resource, ['spec', 'prefix'], `${describe(o.mapping.resource, ns)} is in the same group`)),
+      related: g.routing.filter((o) => o !== d)
+        .slice(0, MAX_RELATED)
+        .map((o) => relatedAt(o.mapping.resource, ['spec', 'prefix'], `${describe(o.mapping.resource, ns)} is in the same group`)),
       groupIds: [g.group.groupId],
     });
     return;
@@ -103,15 +113,17 @@ function checkWeights(ctx: CheckContext, g: GroupDetail): void {
   const weighted = g.routing.filter((d) => d.mapping.rawWeight !== undefined);
   for (const d of weighted) {
     const self = d.mapping.resource;
-    const parts = weighted.map((o) => `${memberName(ctx, o.mapping.resource, self)} ${o.mapping.rawWeight}`);
+    const parts = (o: MemberDetail) => `${memberName(ctx, o.mapping.resource, self)} ${o.mapping.rawWeight}`;
     ctx.report({
       code: 'EP201',
       message:
-        `The weights in the route group ${route} total ${rejection.total} (${joinAnd(parts)}), over 100: ` +
+        `The weights in the route group ${route} total ${rejection.total} (${joinSome(weighted, parts)}), over 100: ` +
         'Emissary rejects the whole group, so none of its Mappings is served.',
       subject: self,
       path: ['spec', 'weight'],
-      related: weighted.filter((o) => o !== d).map((o) => relatedAt(o.mapping.resource, ['spec', 'weight'], `${describe(o.mapping.resource, ns)}: weight ${o.mapping.rawWeight}`)),
+      related: weighted.filter((o) => o !== d)
+        .slice(0, MAX_RELATED)
+        .map((o) => relatedAt(o.mapping.resource, ['spec', 'weight'], `${describe(o.mapping.resource, ns)}: weight ${o.mapping.rawWeight}`)),
       groupIds: [g.group.groupId],
     });
   }
@@ -130,8 +142,8 @@ function checkDrops(ctx: CheckContext, g: GroupDetail): void {
       ctx.report({
         code: 'EP202',
         message:
-          `Mapping ${qualifiedName(self, ns)} is dropped from the route group ${route}: its ${drop.key} (${drop.mine}) ` +
-          `differs from ${otherText} (${drop.theirs}), the group's first member. Emissary accepts a later Mapping ` +
+          `Mapping ${qualifiedName(self, ns)} is dropped from the route group ${route}: its ${drop.key} setting (${drop.mine}) ` +
+          `does not match that of the group's first member, ${otherText}: ${drop.theirs}. Emissary accepts a later Mapping ` +
           `into a group only when every core setting it sets (here ${drop.key}) matches the first member, so this ` +
           'Mapping serves no traffic. Use the same value in both, or change the prefix or host so they do not share a group.',
         subject: self,
@@ -175,15 +187,15 @@ function checkZeroShare(ctx: CheckContext, g: GroupDetail): void {
   const weighted = g.routing.filter((d) => d.mapping.rawWeight !== undefined);
   for (const d of zero) {
     const self = d.mapping.resource;
-    const parts = weighted.map((o) => `${memberName(ctx, o.mapping.resource, self)} ${o.mapping.rawWeight}`);
+    const parts = (o: MemberDetail) => `${memberName(ctx, o.mapping.resource, self)} ${o.mapping.rawWeight}`;
     ctx.report({
       code: 'EP203',
       message:
-        `Mapping ${qualifiedName(self, ns)} gets 0% of ${describeRoute(g)}: the weighted Mappings (${joinAnd(parts)}) ` +
+        `Mapping ${qualifiedName(self, ns)} gets 0% of ${describeRoute(g)}: the weighted Mappings (${joinSome(weighted, parts)}) ` +
         'already take 100%, and unweighted Mappings share only what is left. Give it a weight or lower the others.',
       subject: self,
       path: ['spec', 'prefix'],
-      related: weighted.map((o) => relatedAt(o.mapping.resource, ['spec', 'weight'], `${describe(o.mapping.resource, ns)}: weight ${o.mapping.rawWeight}`)),
+      related: weighted.slice(0, MAX_RELATED).map((o) => relatedAt(o.mapping.resource, ['spec', 'weight'], `${describe(o.mapping.resource, ns)}: weight ${o.mapping.rawWeight}`)),
       groupIds: [g.group.groupId],
     });
   }
@@ -211,7 +223,7 @@ function checkUnattached(ctx: CheckContext, g: GroupDetail): void {
       globMatch.length === 0
         ? `its ${host.source === 'default' ? 'implicit host *' : `host ${host.value}`} matches none of the Hosts' hostnames` +
           (hosts.some((h) => h.matchLabels) ? ' and no Host selects it by labels' : '')
-        : `Host${globMatch.length > 1 ? 's' : ''} ${joinAnd(globMatch.map((h) => `${h.namespace}/${h.name}`))} ` +
+        : `Host${globMatch.length > 1 ? 's' : ''} ${joinSome(globMatch, (h) => `${h.namespace}/${h.name}`)} ` +
           `match${globMatch.length > 1 ? '' : 'es'} its host ${host.value} but ${globMatch.length > 1 ? 'their' : 'its'} ` +
           `mappingSelector requires labels it does not have (it has: ${labelText}); when a Host has a mappingSelector and the Mapping a host, both must match`;
     why += ', so Emissary does not route it.';
@@ -251,11 +263,13 @@ function checkTcp(ctx: CheckContext, t: TcpGroupDetail): void {
       ctx.report({
         code: 'EP200',
         message:
-          `TCPMappings ${joinAnd(t.members.map((o) => memberName(ctx, o.mapping.resource, self)))} will split ${where} ${shares.join('/')}: ` +
+          `TCPMappings ${joinSome(t.members, (o) => memberName(ctx, o.mapping.resource, self))} will split ${where} ${sharesText(shares)}: ` +
           'Emissary groups TCPMappings by address, port and host and shares connections between them. Give each an explicit weight if this is intended.',
         subject: self,
         path: ['spec', 'port'],
-        related: t.members.filter((o) => o !== m).map((o) => relatedAt(o.mapping.resource, ['spec', 'port'], `${describe(o.mapping.resource, ns)} gets ${o.member.weight}%`)),
+        related: t.members.filter((o) => o !== m)
+        .slice(0, MAX_RELATED)
+        .map((o) => relatedAt(o.mapping.resource, ['spec', 'port'], `${describe(o.mapping.resource, ns)} gets ${o.member.weight}%`)),
         fix,
       });
     }
@@ -273,7 +287,9 @@ function checkTcp(ctx: CheckContext, t: TcpGroupDetail): void {
           : `The weights of the TCPMappings on ${where} total ${rejection.total}, over 100: Emissary rejects the whole group.`,
       subject: self,
       path: ['spec', 'weight'],
-      related: t.members.filter((o) => o !== m).map((o) => relatedAt(o.mapping.resource, ['spec', 'port'], `${describe(o.mapping.resource, ns)} is in the same group`)),
+      related: t.members.filter((o) => o !== m)
+        .slice(0, MAX_RELATED)
+        .map((o) => relatedAt(o.mapping.resource, ['spec', 'port'], `${describe(o.mapping.resource, ns)} is in the same group`)),
     });
   }
 }
