@@ -135,7 +135,11 @@ export class DiffSession {
       if (gen !== this.generation) return this.summary();
       this.status = 'live';
       this.message = this.notes.length ? this.notes.join(' ') : undefined;
-      if (this.opts.watch !== false) for (const l of this.listings.values()) l.listing?.startWatching();
+      if (this.opts.watch !== false) {
+        for (const l of this.listings.values()) l.listing?.startWatching();
+        // The workspace may have changed kinds/versions while the first lists ran.
+        this.reconcileListings();
+      }
     } catch (e) {
       if (gen !== this.generation) return this.summary();
       await this.closeListings();
