@@ -584,6 +584,18 @@ describe('cluster diff integration', function () {
       await h.dispose();
     });
 
+    it('a large namespace (3,000 Mappings) is listed page by page', async () => {
+      knobs().setFaults({ enormousList: { count: 3000, resource: 'mappings', namespace: 'big' } });
+      knobs().clearLog();
+      const sum = await open({ client: { pageSize: 500 } }).start(t.context, ['big']);
+      assert.equal(sum.status, 'live', sum.message);
+      assert.equal(sum.entries.filter((e) => e.kind === 'Mapping' && e.state === 'cluster-only').length, 3000);
+      const pages = knobs()
+        .requestLog()
+        .filter((r) => r.userAgent === USER_AGENT && r.verb === 'list' && r.resource === 'mappings');
+      assert.equal(pages.length, 6);
+    });
+
     it('404: CRDs not installed', async () => {
       knobs().setFaults({ missingGroups: ['getambassador.io'] });
       const sum = await open().start(t.context, []);
