@@ -254,7 +254,7 @@ describe('EP2xx findings on Emissary reference fixtures', () => {
       const ws = loadWorkspace(c.files.map((f) => ({ name: f, text: fs.readFileSync(path.join(REFERENCE, f), 'utf8') })));
       const findings = checkWorkspace(ws.resources, { secrets: ws.secrets });
       const byResource = (f: Finding) => {
-        const r = ws.resources.find((x) => x.origin.uri === f.uri && contains(x.locate([], 'value'), f.range));
+        const r = owner(ws.resources, f);
         return r ? `${r.kind} ${r.namespace ?? 'default'}/${r.name}` : '?';
       };
       const actual = findings.map((f) => `${f.code} ${byResource(f)}`).sort();
@@ -265,9 +265,16 @@ describe('EP2xx findings on Emissary reference fixtures', () => {
   }
 });
 
-function contains(outer: Range, inner: Range): boolean {
+/** The resource a finding is about: the last one in its file whose `kind` comes before the finding. */
+function owner(resources: Resource[], f: Finding): Resource | undefined {
   const before = (a: Range['start'], b: Range['start']) => a.line < b.line || (a.line === b.line && a.character <= b.character);
-  return before(outer.start, inner.start) && before(inner.end, outer.end);
+  let best: { r: Resource; at: Range['start'] } | undefined;
+  for (const r of resources) {
+    if (r.origin.uri !== f.uri) continue;
+    const at = r.locate(['kind'], 'key').start;
+    if (before(at, f.range.start) && (!best || before(best.at, at))) best = { r, at };
+  }
+  return best?.r;
 }
 
 function listYaml(dir: string): string[] {
