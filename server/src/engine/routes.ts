@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import type {
   JsonPath,
   Location,
+  Range,
   Resource,
   RouteGroup,
   RouteHeader,
@@ -227,8 +228,23 @@ export function inAmbassadorScope(r: Resource, ambassadorId: string): boolean {
   return ambassadorId === '*' || ambassadorIdsOf(r).includes(ambassadorId);
 }
 
+// Resources are immutable (a changed file yields new Resource objects), so their ranges can be memoised across
+// analyses: an edit re-locates only the changed file's resources, and large collision sets that name the same
+// few resources in thousands of findings locate each once.
+const rangeCache = new WeakMap<Resource, Map<string, Range>>();
+
+/** resource.locate(), memoised per resource, path and part. */
+export function locateCached(r: Resource, path: JsonPath, part: 'key' | 'value' = 'value'): Range {
+  let byPath = rangeCache.get(r);
+  if (!byPath) rangeCache.set(r, (byPath = new Map()));
+  const key = `${part}\u0000${path.join('\u0000')}`;
+  let range = byPath.get(key);
+  if (!range) byPath.set(key, (range = r.locate(path, part)));
+  return range;
+}
+
 export function memberLocation(r: Resource): Location {
-  return { uri: r.origin.uri, range: r.locate(['metadata', 'name'], 'value') };
+  return { uri: r.origin.uri, range: locateCached(r, ['metadata', 'name'], 'value') };
 }
 
 /** Groups items by key, keeping first-seen key order and item order. */
@@ -591,7 +607,8 @@ export function resolveDuplicates(inScope: Resource[], defaultNamespace: string)
   return inScope.filter((r) => keep.has(r));
 }
 
-function moduleConfig(active: Resource[]): Record<string, unknown> {
+/** `spec.config` of the `ambassador` Module (the flat annotation layout may keep the settings under spec). */
+export function moduleConfig(active: Resource[]): Record<string, unknown> {
   const mod = active.filter((r) => r.kind === 'Module' && r.name === 'ambassador').pop();
   if (!mod) return {};
   const spec = specOf(mod);

@@ -1,6 +1,9 @@
 // Shared plumbing for the EP2xx policy checks: options, finding construction, descriptions.
-import type { Finding, JsonPath, QuickFix, Range, RelatedInfo, Resource, Severity } from '../model';
+import type { Finding, JsonPath, QuickFix, RelatedInfo, Resource, Severity } from '../model';
 import type { GroupDetail, RouteModel, RouteOptions } from '../routes';
+import { locateCached } from '../routes';
+
+export { locateCached };
 
 export type SeveritySetting = Severity | 'off';
 
@@ -117,20 +120,6 @@ export function whereDefined(r: Resource): string {
 /** `Mapping team-a/api (a.yaml)` */
 export function describe(r: Resource, defaultNamespace: string): string {
   return `${r.kind} ${qualifiedName(r, defaultNamespace)} (${whereDefined(r)})`;
-}
-
-// Resources are immutable (a changed file yields new Resource objects), so their ranges can be memoised:
-// large collision sets name the same few resources in thousands of findings.
-const rangeCache = new WeakMap<Resource, Map<string, Range>>();
-
-/** resource.locate(), memoised per resource, path and part. */
-export function locateCached(r: Resource, path: JsonPath, part: 'key' | 'value' = 'value'): Range {
-  let byPath = rangeCache.get(r);
-  if (!byPath) rangeCache.set(r, (byPath = new Map()));
-  const key = `${part}\u0000${JSON.stringify(path)}`;
-  let range = byPath.get(key);
-  if (!range) byPath.set(key, (range = r.locate(path, part)));
-  return range;
 }
 
 /** A related-information entry pointing at `path` in `r`. */

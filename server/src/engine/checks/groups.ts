@@ -5,7 +5,7 @@ import { hostGlobsIntersect } from '../hostglob';
 import type { GroupDetail, MemberDetail, TcpGroupDetail } from '../routes';
 import { isAccidentalSplit, isAccidentalTcpSplit, zeroShareMembers } from '../routes';
 import type { CheckContext } from './context';
-import { MAX_RELATED, describe, describeRoute, joinSome, qualifiedName, relatedAt, sharesText, whereDefined } from './context';
+import { MAX_RELATED, describe, describeRoute, joinSome, locateCached, qualifiedName, relatedAt, sharesText, whereDefined } from './context';
 
 export function checkGroups(ctx: CheckContext): void {
   for (const g of ctx.model.groups) {
@@ -68,7 +68,7 @@ function weightFix(ctx: CheckContext, members: { resource: Resource; weight: num
   const edits: TextEdit[] = [];
   const linesOf = new Map<string, string[]>();
   for (const { resource, weight } of members) {
-    const key = resource.locate(anchor, 'key');
+    const key = locateCached(resource, anchor, 'key');
     const text = ctx.opts.textOf?.(resource.origin.uri);
     if (text !== undefined) {
       let lines = linesOf.get(resource.origin.uri);
