@@ -56,6 +56,12 @@ export interface DriftEntry {
   uri?: string;
   /** 0-based line of the resource's document start in `uri` (the CLI prints it 1-based). */
   line?: number;
+  /**
+   * Set when the resource is defined in the getambassador.io/config annotation of a Service or Ingress. Such a
+   * resource is compared with that object's live annotation (Emissary never creates CRs from annotations), never
+   * with a CR of the same name; the owner is part of `key`.
+   */
+  annotationOf?: { kind: string; namespace: string; name: string };
 }
 
 export interface DriftSummary {
