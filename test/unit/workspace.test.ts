@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { Workspace } from '../../server/src/engine/workspace';
 import type { AnalysisOptions, WorkspaceChecker } from '../../server/src/engine/workspace';
-import type { Finding, Resource, RouteTable } from '../../server/src/engine/model';
+import type { Finding, Range, Resource, RouteTable } from '../../server/src/engine/model';
 
 function mapping(name: string, prefix: string, extra = ''): string {
   return `apiVersion: getambassador.io/v3alpha1\nkind: Mapping\nmetadata:\n  name: ${name}\nspec:\n  prefix: ${prefix}\n  service: svc\n${extra}`;
@@ -22,6 +22,11 @@ function duplicateNames(calls: { n: number }): WorkspaceChecker {
     }
     return out;
   };
+}
+
+function textOf(text: string, r: Range): string {
+  const lines = text.split('\n');
+  return lines[r.start.line].slice(r.start.character, r.start.line === r.end.line ? r.end.character : undefined);
 }
 
 function sorted(s: Iterable<string>): string[] {
@@ -143,7 +148,10 @@ describe('Workspace', () => {
     assert.equal(ws.routeTable().tcp.length, 1);
     assert.equal(ws.routeTable().tcp.length, 1);
     assert.equal(builds, 1);
-    assert.deepEqual(seen[0], { defaultNamespace: 'prod', ambassadorId: 'edge' });
+    assert.equal(seen[0].defaultNamespace, 'prod');
+    assert.equal(seen[0].ambassadorId, 'edge');
+    assert.deepEqual(seen[0].severity, { EP221: 'info' });
+    assert.equal(seen[0].textOf?.('file:///a.yaml'), mapping('a', '/a/'));
     ws.setFile('file:///n.yaml', 'plain: yaml\n');
     ws.routeTable();
     assert.equal(builds, 1);
@@ -192,6 +200,41 @@ describe('Workspace', () => {
       ['a', 'z'],
     );
     assert.match(ws.parsed('file:///big.yaml')?.skipped ?? '', /larger than 300 bytes/);
+  });
+
+  it('wires the real cross-resource analysis by default: EP2xx findings, route problems, Secrets from plain documents', () => {
+    const ws = new Workspace();
+    const tls = 'apiVersion: getambassador.io/v3alpha1\nkind: TLSContext\nmetadata:\n  name: tls\nspec:\n  hosts: ["a.example.com"]\n  secret: my-cert\n';
+    assert.deepEqual(sorted(ws.setFile('file:///tls.yaml', tls)), ['file:///tls.yaml']);
+    const ref = ws.findingsFor('file:///tls.yaml');
+    assert.deepEqual(
+      ref.map((f) => `${f.code}:${f.severity}`),
+      ['EP221:info'],
+    );
+    assert.equal(textOf(tls, ref[0].range), 'my-cert');
+    // A plain Secret document elsewhere resolves the reference (the file has no Ambassador resources).
+    assert.deepEqual(sorted(ws.setFile('file:///secret.yaml', 'apiVersion: v1\nkind: Secret\nmetadata:\n  name: my-cert\n')), ['file:///tls.yaml']);
+    assert.deepEqual(ws.findingsFor('file:///tls.yaml'), []);
+    assert.deepEqual(ws.secrets(), [{ name: 'my-cert' }]);
+    // Two teams claim /api/ on the same host: both files change, the route group carries the problem.
+    const m = (n: string) => `apiVersion: getambassador.io/v3alpha1\nkind: Mapping\nmetadata:\n  name: ${n}\nspec:\n  prefix: /api/\n  service: ${n}\n  hostname: "*"\n`;
+    assert.deepEqual(sorted(ws.setFile('file:///one.yaml', m('one'))), []);
+    assert.deepEqual(sorted(ws.setFile('file:///two.yaml', m('two'))), ['file:///one.yaml', 'file:///two.yaml']);
+    assert.ok(ws.findingsFor('file:///two.yaml').some((f) => f.code === 'EP200'));
+    const g = ws.routeTable().groups.find((x) => x.prefix === '/api/');
+    assert.deepEqual(g?.problems, ['EP200']);
+    assert.deepEqual(
+      g?.members.map((x) => [x.name, x.weight]),
+      [
+        ['one', 50],
+        ['two', 50],
+      ],
+    );
+    // Severity settings reach the checks; `off` and disabled codes drop findings.
+    ws.configure({ severity: { EP200: 'error' } }).size;
+    assert.ok(ws.findingsFor('file:///two.yaml').some((f) => f.code === 'EP200' && f.severity === 'error'));
+    assert.deepEqual(sorted(ws.configure({ severity: { EP200: 'off' } })), ['file:///one.yaml', 'file:///two.yaml']);
+    assert.ok(!ws.findingsFor('file:///two.yaml').some((f) => f.code === 'EP200'));
   });
 
   it('wires the real schema validator by default', () => {

@@ -1,8 +1,9 @@
 // The engine's view of a whole workspace: every YAML file's parse, per-file findings (EP001 + schema) and
 // cross-resource findings (EP2xx), plus the route table. Pure (no I/O) and incremental:
 // - setFile re-parses and re-validates only that file;
-// - cross-resource checks and the route table are recomputed lazily, and only after a change that touched
-//   Ambassador resources (a file with none before and after does not invalidate them);
+// - cross-resource findings and the route table come from one analyzeResources pass (./checks), recomputed
+//   lazily and only after a change that touched Ambassador resources or `kind: Secret` documents (a file with
+//   neither before and after does not invalidate them);
 // - every update returns the set of URIs whose findings changed since they were last reported (in a change
 //   set, or read through findingsFor/allFindings), so the language server republishes only those. The set is computed when first read (iterated, .has, .size): a
 //   caller that loads thousands of files and ignores the results pays for the cross-resource checks once.
@@ -12,17 +13,18 @@ import { parseFile } from './parse';
 import type { ParsedFile, ParseOptions } from './parse';
 import { validateResource } from './schema/validate';
 import { buildRouteTable } from './routes';
+import { analyzeResources, secretsInDocuments } from './checks';
+import type { CheckOptions, SeveritySetting } from './checks';
 
 /** Per-resource checks (schema validation). */
 export type ResourceValidator = (r: Resource) => Finding[];
-/** Options handed to cross-resource checkers and the route builder. */
-export interface AnalysisOptions {
-  defaultNamespace: string;
-  ambassadorId?: string;
-}
+/** Options handed to cross-resource checkers and the route builder (CheckOptions of ./checks). */
+export type AnalysisOptions = CheckOptions & { defaultNamespace: string };
 /** Cross-resource checks over all resources of the workspace. */
 export type WorkspaceChecker = (resources: Resource[], opts: AnalysisOptions) => Finding[];
 export type RouteBuilder = (resources: Resource[], opts: AnalysisOptions) => RouteTable;
+/** Route table and cross-resource findings from one pass (the default is analyzeResources of ./checks). */
+export type Analyzer = (resources: Resource[], opts: AnalysisOptions) => { routes: RouteTable; findings: Finding[] };
 
 export interface WorkspaceOptions {
   /** Namespace of resources that do not name one. Default `default`. */
@@ -31,15 +33,22 @@ export interface WorkspaceOptions {
   ambassadorId?: string;
   /** Files larger than this (UTF-8 bytes) are skipped. Default 5 MB. */
   maxFileBytes?: number;
-  /** Severity per code, applied to every finding. Merged over DEFAULT_SEVERITY_OVERRIDES. */
-  severity?: Record<string, Severity>;
+  /**
+   * Severity per code (`off` drops the code), merged over DEFAULT_SEVERITY_OVERRIDES. Applied to parse and
+   * schema findings here, and handed to the cross-resource checks (which also honour secretReferenceSeverity).
+   */
+  severity?: Record<string, SeveritySetting>;
+  /** Severity of EP221 for Secret references (see CheckOptions.secretReferenceSeverity). */
+  secretReferenceSeverity?: SeveritySetting;
   /** Codes whose findings are dropped. */
   disabled?: string[];
   /** Per-resource validators. Default: [validateResource]. */
   validators?: ResourceValidator[];
-  /** Cross-resource checkers. Default: [checkWorkspace] from ./checks when that module is present. */
+  /** Route table + cross-resource findings in one pass. Default: analyzeResources. Ignored when checkers/routeBuilder are given. */
+  analyzer?: Analyzer;
+  /** Cross-resource checkers, replacing the analyzer's findings (tests, embedding). */
   checkers?: WorkspaceChecker[];
-  /** Route table builder. Default: buildRouteTable. */
+  /** Route table builder, replacing the analyzer's table. */
   routeBuilder?: RouteBuilder;
   /** Told about exceptions thrown by validators, checkers or the route builder (they never propagate). */
   onError?: (where: string, error: unknown) => void;
@@ -52,21 +61,12 @@ interface FileState {
   parsed: ParsedFile;
   /** Parse + per-resource findings, before severity/disable policy. */
   own: Finding[];
+  /** `kind: Secret` documents of the file (for EP221 on Secret references). */
+  secrets: { name: string; namespace?: string }[];
 }
 
 function emptyTable(): RouteTable {
   return { hosts: [], groups: [], tcp: [] };
-}
-
-function loadDefaultCheckers(): WorkspaceChecker[] {
-  try {
-    // Wired by name so that the engine builds before the checks module exists.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const m = require('./checks') as { checkWorkspace?: (resources: Resource[], opts?: AnalysisOptions) => Finding[] };
-    return typeof m.checkWorkspace === 'function' ? [(rs, o) => m.checkWorkspace!(rs, o)] : [];
-  } catch {
-    return [];
-  }
 }
 
 function compareFindings(a: Finding, b: Finding): number {
@@ -142,15 +142,17 @@ export class Workspace {
   private readonly files = new Map<string, FileState>();
   private opts: Required<Pick<WorkspaceOptions, 'defaultNamespace' | 'maxFileBytes'>> & WorkspaceOptions;
   private validators: ResourceValidator[];
-  private checkers: WorkspaceChecker[];
-  private routeBuilder: RouteBuilder;
-  private severity: Record<string, Severity>;
+  private analyzer: Analyzer;
+  /** True when the cross-resource findings come from custom checkers (policy applied here, not by the checks). */
+  private customChecks: boolean;
+  private severity: Record<string, SeveritySetting>;
   private disabled: Set<string>;
 
   // Caches
   private resourceList: Resource[] | undefined;
+  private secretList: { name: string; namespace?: string }[] | undefined;
+  private analysis: { routes: RouteTable; findings: Finding[] } | undefined;
   private cross: Map<string, Finding[]> | undefined;
-  private table: RouteTable | undefined;
   private readonly merged = new Map<string, Finding[]>();
   private readonly signatures = new Map<string, string>();
 
@@ -163,8 +165,31 @@ export class Workspace {
   constructor(options: WorkspaceOptions = {}) {
     this.opts = { ...options, defaultNamespace: options.defaultNamespace ?? 'default', maxFileBytes: options.maxFileBytes ?? 5 * 1024 * 1024 };
     this.validators = options.validators ?? [validateResource];
-    this.checkers = options.checkers ?? loadDefaultCheckers();
-    this.routeBuilder = options.routeBuilder ?? ((rs, o) => buildRouteTable(rs, o));
+    this.customChecks = !!(options.checkers || options.routeBuilder);
+    if (this.customChecks) {
+      const checkers = options.checkers ?? [];
+      const routeBuilder: RouteBuilder = options.routeBuilder ?? ((rs, o) => buildRouteTable(rs, o));
+      this.analyzer = (rs, o) => {
+        const findings: Finding[] = [];
+        for (const check of checkers) {
+          try {
+            for (const f of check(rs, o)) findings.push(f);
+          } catch (e) {
+            this.opts.onError?.('cross-resource checks', e);
+          }
+        }
+        let routes: RouteTable;
+        try {
+          routes = routeBuilder(rs, o);
+        } catch (e) {
+          this.opts.onError?.('routes', e);
+          routes = emptyTable();
+        }
+        return { routes, findings };
+      };
+    } else {
+      this.analyzer = options.analyzer ?? ((rs, o) => analyzeResources(rs, o));
+    }
     this.severity = { ...DEFAULT_SEVERITY_OVERRIDES, ...(options.severity ?? {}) };
     this.disabled = new Set(options.disabled ?? []);
   }
@@ -212,8 +237,8 @@ export class Workspace {
     if (!list) {
       const cross = this.crossFindings().get(uri) ?? [];
       list = [];
-      for (const f of state.own) this.applyPolicy(f, list);
-      for (const f of cross) this.applyPolicy(f, list);
+      for (const f of state.own) this.applyPolicy(f, list, false);
+      for (const f of cross) this.applyPolicy(f, list, !this.customChecks);
       list.sort(compareFindings);
       this.merged.set(uri, list);
       this.signatures.set(uri, list.length ? JSON.stringify(list) : '');
@@ -232,15 +257,17 @@ export class Workspace {
   }
 
   routeTable(): RouteTable {
-    if (!this.table) {
-      try {
-        this.table = this.routeBuilder(this.resources(), this.analysisOptions());
-      } catch (e) {
-        this.opts.onError?.('routes', e);
-        this.table = emptyTable();
-      }
+    return this.analyze().routes;
+  }
+
+  /** `kind: Secret` documents in the workspace (names only). */
+  secrets(): { name: string; namespace?: string }[] {
+    if (!this.secretList) {
+      const out: { name: string; namespace?: string }[] = [];
+      for (const u of [...this.files.keys()].sort()) for (const x of this.files.get(u)!.secrets) out.push(x);
+      this.secretList = out;
     }
-    return this.table;
+    return this.secretList;
   }
 
   // ---- Updates (each returns the URIs whose findings changed since last reported)
@@ -260,10 +287,13 @@ export class Workspace {
         }
       }
     }
-    this.files.set(uri, { parsed, own });
+    const secrets = parsed.documents.length ? secretsInDocuments(parsed.documents.map((d) => d.value)) : [];
+    this.files.set(uri, { parsed, own, secrets });
     this.touched.add(uri);
     this.merged.delete(uri);
-    if ((before && before.parsed.resources.length > 0) || parsed.resources.length > 0) this.resourcesChanged();
+    const secretsChanged = (before?.secrets.length ?? 0) + secrets.length > 0 && JSON.stringify(before?.secrets ?? []) !== JSON.stringify(secrets);
+    if (secretsChanged) this.secretList = undefined;
+    if ((before && before.parsed.resources.length > 0) || parsed.resources.length > 0 || secretsChanged) this.resourcesChanged();
     return this.changes();
   }
 
@@ -279,18 +309,22 @@ export class Workspace {
     this.files.delete(uri);
     this.touched.add(uri);
     this.merged.delete(uri);
-    if (before.parsed.resources.length > 0) this.resourcesChanged();
+    if (before.secrets.length > 0) this.secretList = undefined;
+    if (before.parsed.resources.length > 0 || before.secrets.length > 0) this.resourcesChanged();
     return this.changes();
   }
 
   /** Changes options (namespace, severities, disabled codes...). Validators and checkers stay. */
-  configure(options: Pick<WorkspaceOptions, 'defaultNamespace' | 'ambassadorId' | 'severity' | 'disabled'>): ChangeSet {
+  configure(
+    options: Pick<WorkspaceOptions, 'defaultNamespace' | 'ambassadorId' | 'severity' | 'secretReferenceSeverity' | 'disabled'>,
+  ): ChangeSet {
     if (options.defaultNamespace !== undefined) this.opts.defaultNamespace = options.defaultNamespace;
     if ('ambassadorId' in options) this.opts.ambassadorId = options.ambassadorId;
+    if ('secretReferenceSeverity' in options) this.opts.secretReferenceSeverity = options.secretReferenceSeverity;
     if (options.severity) this.severity = { ...DEFAULT_SEVERITY_OVERRIDES, ...options.severity };
     if (options.disabled) this.disabled = new Set(options.disabled);
+    this.analysis = undefined;
     this.cross = undefined;
-    this.table = undefined;
     this.merged.clear();
     this.everything = true;
     return this.changes();
@@ -299,20 +333,29 @@ export class Workspace {
   // ---- Internals
 
   private analysisOptions(): AnalysisOptions {
-    const o: AnalysisOptions = { defaultNamespace: this.opts.defaultNamespace };
+    const o: AnalysisOptions = {
+      defaultNamespace: this.opts.defaultNamespace,
+      severity: { ...this.severity },
+      secrets: this.secrets(),
+      textOf: (uri: string) => this.files.get(uri)?.parsed.text,
+    };
+    for (const code of this.disabled) o.severity![code] = 'off';
     if (this.opts.ambassadorId !== undefined) o.ambassadorId = this.opts.ambassadorId;
+    if (this.opts.secretReferenceSeverity !== undefined) o.secretReferenceSeverity = this.opts.secretReferenceSeverity;
     return o;
   }
 
-  private applyPolicy(f: Finding, out: Finding[]): void {
+  /** Applies disabled codes and, unless the checks applied them already, severity overrides. */
+  private applyPolicy(f: Finding, out: Finding[], severityApplied: boolean): void {
     if (this.disabled.has(f.code)) return;
-    const sev = this.severity[f.code];
+    const sev = severityApplied ? undefined : this.severity[f.code];
+    if (sev === 'off') return;
     out.push(sev && sev !== f.severity ? { ...f, severity: sev } : f);
   }
 
   private resourcesChanged(): void {
     this.resourceList = undefined;
-    this.table = undefined;
+    this.analysis = undefined;
     if (this.cross) {
       // Every file that had cross-resource findings must be merged again.
       for (const u of this.cross.keys()) this.merged.delete(u);
@@ -320,24 +363,26 @@ export class Workspace {
     this.cross = undefined;
   }
 
+  private analyze(): { routes: RouteTable; findings: Finding[] } {
+    if (!this.analysis) {
+      const resources = this.resources();
+      try {
+        this.analysis = resources.length ? this.analyzer(resources, this.analysisOptions()) : { routes: emptyTable(), findings: [] };
+      } catch (e) {
+        this.opts.onError?.('cross-resource analysis', e);
+        this.analysis = { routes: emptyTable(), findings: [] };
+      }
+    }
+    return this.analysis;
+  }
+
   private crossFindings(): Map<string, Finding[]> {
     if (!this.cross) {
       const byUri = new Map<string, Finding[]>();
-      const resources = this.resources();
-      if (resources.length > 0) {
-        for (const check of this.checkers) {
-          let found: Finding[] = [];
-          try {
-            found = check(resources, this.analysisOptions());
-          } catch (e) {
-            this.opts.onError?.('cross-resource checks', e);
-          }
-          for (const f of found) {
-            let list = byUri.get(f.uri);
-            if (!list) byUri.set(f.uri, (list = []));
-            list.push(f);
-          }
-        }
+      for (const f of this.analyze().findings) {
+        let list = byUri.get(f.uri);
+        if (!list) byUri.set(f.uri, (list = []));
+        list.push(f);
       }
       // Files whose cross findings appear now must be merged again (those that had some were cleared already).
       for (const u of byUri.keys()) this.merged.delete(u);
