@@ -10,7 +10,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { loadCorpus } from './corpus';
 
-const HANG_MS = 20000;
+const HANG_MS = 60000;
 const argv = process.argv.slice(2);
 const opt = (name: string, dflt: string) => (argv.includes(name) ? argv[argv.indexOf(name) + 1] : dflt);
 
