@@ -6,6 +6,7 @@ import {
   desiredFromResource,
   diffValues,
   keyOf,
+  liveAnnotationResources,
   maskSecrets,
   normalizeObject,
   removePointer,
@@ -14,6 +15,7 @@ import {
 } from '../../server/src/engine/diff';
 import { parseIgnoreConfig, ignoresFor } from '../../server/src/engine/ignore';
 import type { Resource } from '../../server/src/engine/model';
+import { parseFile } from '../../server/src/engine/parse';
 
 function mapping(name: string, spec: Obj, extra: { namespace?: string; version?: string; labels?: Obj } = {}): Obj {
   const md: Obj = { name };
@@ -524,5 +526,227 @@ describe('diff: incremental index', () => {
     times.sort((a, b) => a - b);
     const p95 = times[Math.floor(times.length * 0.95)];
     assert.ok(p95 < 10, `p95 per watch event ${p95.toFixed(2)} ms`);
+  });
+});
+
+// ---- resources defined in getambassador.io/config annotations
+
+/** The annotation text of a Mapping in the flat layout Emissary accepts. */
+function flatMapping(name: string, extra: Record<string, string | number> = {}, apiVersion = 'ambassador/v2'): string {
+  const lines = [`apiVersion: ${apiVersion}`, 'kind: Mapping', `name: ${name}`, 'host: shop.example.com', `prefix: /${name}/`, `service: ${name}:8080`];
+  for (const [k, v] of Object.entries(extra)) lines.push(`${k}: ${v}`);
+  return lines.join('\n') + '\n';
+}
+
+/** A workspace file with one Service carrying `annotation` (as a literal block). */
+function serviceFile(name: string, annotation: string, opts: { namespace?: string; kind?: 'Service' | 'Ingress'; labels?: Record<string, string> } = {}): string {
+  const kind = opts.kind ?? 'Service';
+  const lines = [kind === 'Service' ? 'apiVersion: v1' : 'apiVersion: networking.k8s.io/v1', `kind: ${kind}`, 'metadata:', `  name: ${name}`];
+  if (opts.namespace) lines.push(`  namespace: ${opts.namespace}`);
+  if (opts.labels) lines.push('  labels:', ...Object.entries(opts.labels).map(([k, v]) => `    ${k}: ${v}`));
+  lines.push('  annotations:', '    getambassador.io/config: |', ...annotation.trimEnd().split('\n').map((l) => `      ${l}`));
+  lines.push(kind === 'Service' ? 'spec:\n  ports:\n    - port: 8080' : 'spec:\n  defaultBackend:\n    service:\n      name: x\n      port:\n        number: 80');
+  return lines.join('\n') + '\n';
+}
+
+/** The workspace side of a file, as the engine reads it. */
+function desiredOf(uri: string, text: string) {
+  return parseFile(uri, text).resources.map((r) => ({ ...desiredFromResource(r), source: r }));
+}
+
+/** What the API server hands back for a Service: server-managed fields, other annotations, status. */
+function liveOwner(name: string, namespace: string, annotation: string | undefined, opts: { kind?: 'Service' | 'Ingress'; labels?: Obj; other?: Obj } = {}): Obj {
+  const kind = opts.kind ?? 'Service';
+  const annotations: Obj = { 'kubectl.kubernetes.io/last-applied-configuration': '{"kind":"Service"}', 'prometheus.io/scrape': 'true', ...(opts.other ?? {}) };
+  if (annotation !== undefined) annotations['getambassador.io/config'] = annotation;
+  return {
+    apiVersion: kind === 'Service' ? 'v1' : 'networking.k8s.io/v1',
+    kind,
+    metadata: { name, namespace, uid: 'u-1', resourceVersion: '77', creationTimestamp: '2024-01-01T00:00:00Z', annotations, ...(opts.labels ? { labels: opts.labels } : {}) },
+    spec: { clusterIP: '10.0.0.12', ports: [{ port: 8080, protocol: 'TCP', targetPort: 8080 }] },
+    status: { loadBalancer: {} },
+  };
+}
+
+describe('diff: resources defined in getambassador.io/config annotations', () => {
+  const uri = 'file:///ws/legacy.yaml';
+
+  it('compares a Git annotation resource with the live annotation of the same Service: in sync, keyed by owner', () => {
+    const entries = computeDrift(desiredOf(uri, serviceFile('legacy', flatMapping('legacy'), { namespace: 'shop' })), [liveOwner('legacy', 'shop', flatMapping('legacy'))]);
+    assert.equal(entries.length, 1);
+    const e = entries[0];
+    assert.equal(e.state, 'in-sync');
+    assert.equal(e.key, 'getambassador.io/v2/Mapping/shop/legacy@Service/shop/legacy');
+    assert.deepEqual(e.annotationOf, { kind: 'Service', namespace: 'shop', name: 'legacy' });
+    assert.equal(e.uri, uri);
+    assert.equal(e.line, 7, 'the line of the document inside the annotation (0-based)');
+  });
+
+  it('a change inside the live annotation is reported as pointers into the normalised resource', () => {
+    const live = liveOwner('legacy', 'shop', flatMapping('legacy', { timeout_ms: 9000, rewrite: '/' }));
+    const [e] = computeDrift(desiredOf(uri, serviceFile('legacy', flatMapping('legacy', { timeout_ms: 3000 }), { namespace: 'shop' })), [live]);
+    assert.equal(e.state, 'changed');
+    assert.deepEqual(e.changes, ['/spec/rewrite', '/spec/timeout_ms']);
+  });
+
+  it('only in Git is workspace-only; only in the live annotation is cluster-only (at the version the annotation names)', () => {
+    const git = serviceFile('legacy', [flatMapping('a'), flatMapping('b')].join('---\n'), { namespace: 'shop' });
+    const live = liveOwner('legacy', 'shop', [flatMapping('b'), flatMapping('c', {}, 'getambassador.io/v3alpha1')].join('---\n'));
+    const byName = Object.fromEntries(computeDrift(desiredOf(uri, git), [live]).map((e) => [e.name, e]));
+    assert.equal(byName.a.state, 'workspace-only');
+    assert.equal(byName.a.uri, uri);
+    assert.equal(byName.b.state, 'in-sync');
+    assert.equal(byName.c.state, 'cluster-only');
+    assert.equal(byName.c.key, 'getambassador.io/v3alpha1/Mapping/shop/c@Service/shop/legacy');
+    assert.equal(byName.c.uri, undefined);
+    assert.deepEqual(byName.c.annotationOf, { kind: 'Service', namespace: 'shop', name: 'legacy' });
+  });
+
+  it('a CR with the same kind/namespace/name is a different resource, never compared with the annotation one', () => {
+    const cr = served(mapping('legacy', { host: 'shop.example.com', prefix: '/legacy/', service: 'legacy:8080' }, { namespace: 'shop' }));
+    const entries = computeDrift(desiredOf(uri, serviceFile('legacy', flatMapping('legacy'), { namespace: 'shop' })), [cr]);
+    assert.deepEqual(entries.map((e) => [e.key, e.state]).sort(), [
+      ['getambassador.io/v2/Mapping/shop/legacy@Service/shop/legacy', 'workspace-only'],
+      ['getambassador.io/v3alpha1/Mapping/shop/legacy', 'cluster-only'],
+    ]);
+    // And the other way round: a CR in Git is not satisfied by a live annotation.
+    const other = computeDrift([{ object: mapping('legacy', { prefix: '/legacy/', service: 'legacy:8080' }, { namespace: 'shop' }) }], [liveOwner('legacy', 'shop', flatMapping('legacy'))]);
+    assert.deepEqual(other.map((e) => e.state).sort(), ['cluster-only', 'workspace-only']);
+  });
+
+  it('the same resource in the annotation of another Service is another entry (the owner is part of the identity)', () => {
+    const entries = computeDrift(desiredOf(uri, serviceFile('legacy', flatMapping('legacy'), { namespace: 'shop' })), [liveOwner('legacy-v2', 'shop', flatMapping('legacy'))]);
+    assert.deepEqual(entries.map((e) => [e.annotationOf?.name, e.state]).sort(), [
+      ['legacy', 'workspace-only'],
+      ['legacy-v2', 'cluster-only'],
+    ]);
+  });
+
+  it('layout is not drift: flat vs nested, ambassador/ vs getambassador.io/, key order', () => {
+    const nested = 'apiVersion: getambassador.io/v2\nkind: Mapping\nmetadata:\n  name: legacy\nspec:\n  service: legacy:8080\n  prefix: /legacy/\n  host: shop.example.com\n';
+    const [e] = computeDrift(desiredOf(uri, serviceFile('legacy', flatMapping('legacy'), { namespace: 'shop' })), [liveOwner('legacy', 'shop', nested)]);
+    assert.equal(e.state, 'in-sync', JSON.stringify(e.changes));
+  });
+
+  it("the Service's other annotations, spec and status are not compared; its labels are (they become the resource's labels)", () => {
+    const git = desiredOf(uri, serviceFile('legacy', flatMapping('legacy'), { namespace: 'shop', labels: { team: 'web' } }));
+    const other = liveOwner('legacy', 'shop', flatMapping('legacy'), { labels: { team: 'web' }, other: { 'example.com/owner': 'someone' } });
+    assert.equal(computeDrift(git, [other])[0].state, 'in-sync');
+    const relabelled = liveOwner('legacy', 'shop', flatMapping('legacy'), { labels: { team: 'ops' } });
+    assert.deepEqual(computeDrift(git, [relabelled])[0].changes, ['/metadata/labels/team']);
+  });
+
+  it('an owner without a namespace in Git is applied to the default namespace (context namespace, else default)', () => {
+    const d = desiredOf(uri, serviceFile('legacy', flatMapping('legacy')));
+    assert.equal(computeDrift(d, [liveOwner('legacy', 'default', flatMapping('legacy'))])[0].state, 'in-sync');
+    const e = computeDrift(d, [liveOwner('legacy', 'edge', flatMapping('legacy'))], { defaultNamespace: 'edge' });
+    assert.deepEqual(e.map((x) => [x.key, x.state]), [['getambassador.io/v2/Mapping/edge/legacy@Service/edge/legacy', 'in-sync']]);
+  });
+
+  it('Ingress annotations are compared the same way, keyed by the Ingress', () => {
+    const [e] = computeDrift(desiredOf(uri, serviceFile('web', flatMapping('web'), { namespace: 'shop', kind: 'Ingress' })), [liveOwner('web', 'shop', flatMapping('web'), { kind: 'Ingress' })]);
+    assert.equal(e.state, 'in-sync');
+    assert.equal(e.key, 'getambassador.io/v2/Mapping/shop/web@Ingress/shop/web');
+  });
+
+  it('a live annotation with a YAML error defines nothing (as in Emissary); the cluster document says why', () => {
+    const idx = new DriftIndex();
+    idx.setDesired(desiredOf(uri, serviceFile('legacy', flatMapping('legacy'), { namespace: 'shop' })));
+    idx.upsertOwner(liveOwner('legacy', 'shop', 'apiVersion: ambassador/v2\nkind: Mapping\nname: [unclosed\n'));
+    const [e] = idx.list();
+    assert.equal(e.state, 'workspace-only');
+    const doc = idx.document(e.key, 'cluster')!;
+    assert.match(doc, /^# from the getambassador\.io\/config annotation of Service shop\/legacy in the cluster/m);
+    assert.match(doc, /^# the live annotation has a problem: YAML syntax error/m);
+    assert.match(doc, /^# not present in the live annotation/m);
+  });
+
+  it('documents carry a header naming the annotation owner; the resource is rendered normalised', () => {
+    const idx = new DriftIndex();
+    idx.setDesired(desiredOf(uri, serviceFile('legacy', flatMapping('legacy', { timeout_ms: 3000 }), { namespace: 'shop' })));
+    idx.upsertOwner(liveOwner('legacy', 'shop', flatMapping('legacy', { timeout_ms: 9000 })));
+    const key = idx.list()[0].key;
+    const ws = idx.document(key, 'workspace')!;
+    const cl = idx.document(key, 'cluster')!;
+    assert.match(ws, /^# from the getambassador\.io\/config annotation of Service shop\/legacy in the workspace \(not a Mapping custom resource\)\n/);
+    assert.match(cl, /^# from the getambassador\.io\/config annotation of Service shop\/legacy in the cluster/);
+    assert.deepEqual(yaml.load(cl), {
+      apiVersion: 'getambassador.io/v2',
+      kind: 'Mapping',
+      metadata: { name: 'legacy', namespace: 'shop' },
+      spec: { host: 'shop.example.com', prefix: '/legacy/', service: 'legacy:8080', timeout_ms: 9000 },
+    });
+    assert.doesNotMatch(cl, /prometheus|clusterIP|last-applied/, "nothing else of the Service is shown");
+  });
+
+  it('incremental: an edited, removed or re-listed owner updates only its entries', () => {
+    const idx = new DriftIndex();
+    const text = serviceFile('a', flatMapping('a'), { namespace: 'shop' }) + '---\n' + serviceFile('b', flatMapping('b'), { namespace: 'shop' });
+    idx.setDesired(desiredOf(uri, text));
+    const a = liveOwner('a', 'shop', flatMapping('a'));
+    const b = liveOwner('b', 'shop', flatMapping('b'));
+    assert.equal(idx.replaceOwners('Service', [a, b, liveOwner('plain', 'shop', undefined)]).size, 2);
+    assert.ok(idx.list().every((e) => e.state === 'in-sync'));
+    const keyA = 'getambassador.io/v2/Mapping/shop/a@Service/shop/a';
+    assert.deepEqual([...idx.upsertOwner(liveOwner('a', 'shop', flatMapping('a', { timeout_ms: 1 })))], [keyA]);
+    assert.equal(idx.entry(keyA)!.state, 'changed');
+    assert.equal(idx.upsertOwner(liveOwner('a', 'shop', flatMapping('a', { timeout_ms: 1 }))).size, 0, 'same annotation -> nothing changes');
+    // The annotation is removed from the live Service (the Service stays).
+    assert.deepEqual([...idx.upsertOwner(liveOwner('a', 'shop', undefined))], [keyA]);
+    assert.equal(idx.entry(keyA)!.state, 'workspace-only');
+    // A re-list of another namespace leaves these owners alone; a re-list of theirs without b drops b.
+    assert.equal(idx.replaceOwners('Service', [], ['other']).size, 0);
+    assert.deepEqual([...idx.replaceOwners('Service', [], ['shop'])], ['getambassador.io/v2/Mapping/shop/b@Service/shop/b']);
+    idx.upsertOwner(b);
+    assert.deepEqual([...idx.removeOwner(b)], ['getambassador.io/v2/Mapping/shop/b@Service/shop/b']);
+    assert.ok(idx.list().every((e) => e.state === 'workspace-only'));
+    // Live CR listings never touch annotation entries.
+    idx.replaceLive('getambassador.io', 'Mapping', 'v2', [served(mapping('a', { prefix: '/a/' }, { namespace: 'shop', version: 'v2' }))]);
+    assert.equal(idx.entry(keyA)!.state, 'workspace-only');
+  });
+
+  it('owners that cannot be read (403) leave their annotation resources out; CRs are still compared', () => {
+    const idx = new DriftIndex({ namespaces: ['shop'] });
+    idx.setDesired([...desiredOf(uri, serviceFile('legacy', flatMapping('legacy'), { namespace: 'shop' })), { object: mapping('cr', { prefix: '/cr/' }, { namespace: 'shop' }) }]);
+    assert.equal(idx.size, 2);
+    idx.setOwnersReadable('Service', 'shop', false);
+    assert.deepEqual(idx.list().map((e) => e.name), ['cr']);
+    idx.setOwnersReadable('Service', 'shop', true);
+    assert.equal(idx.size, 2);
+    idx.setOwnersReadable('Service', undefined, false);
+    assert.equal(idx.size, 1, 'unreadable at the cluster scope');
+    idx.setOwnersReadable('Ingress', undefined, false);
+    idx.setOwnersReadable('Service', undefined, true);
+    assert.equal(idx.size, 2, 'Ingresses unreadable does not hide Service annotations');
+  });
+
+  it('annotation resources are scoped by their owner namespace and need no CR listing', () => {
+    const text = serviceFile('legacy', flatMapping('legacy', { namespace: 'elsewhere' }), { namespace: 'shop' });
+    const idx = new DriftIndex({ namespaces: ['shop'] });
+    idx.setDesired(desiredOf(uri, text));
+    assert.deepEqual(idx.list().map((e) => e.key), ['getambassador.io/v2/Mapping/elsewhere/legacy@Service/shop/legacy']);
+    assert.deepEqual([...idx.desiredNamespaces()], ['shop']);
+    assert.equal(idx.desiredVersions().size, 0);
+    assert.equal(new DriftIndex({ namespaces: ['elsewhere'] }).setDesired(desiredOf(uri, text)).size, 0);
+  });
+
+  it('an ignore rule matches annotation resources by kind/namespace/name', () => {
+    const d = desiredOf(uri, serviceFile('legacy', flatMapping('legacy', { timeout_ms: 3000 }), { namespace: 'shop' }));
+    const live = liveOwner('legacy', 'shop', flatMapping('legacy', { timeout_ms: 9000 }));
+    assert.equal(computeDrift(d, [live], { ignore: [{ kind: 'Mapping', name: 'legacy', pointer: '/spec/timeout_ms' }] })[0].state, 'in-sync');
+    assert.equal(computeDrift(d, [live], { ignore: [{ kind: 'Mapping', namespace: 'shop' }] }).length, 0);
+  });
+
+  it('liveAnnotationResources reads only Services/Ingresses and only their getambassador.io/config annotation', () => {
+    assert.equal(liveAnnotationResources(served(mapping('a', {}))), undefined);
+    assert.deepEqual(liveAnnotationResources(liveOwner('s', 'shop', undefined)), { owner: { kind: 'Service', namespace: 'shop', name: 's' }, objects: [], problems: [] });
+    const r = liveAnnotationResources(liveOwner('s', 'shop', flatMapping('x'), { labels: { app: 's' } }))!;
+    assert.deepEqual(r.objects, [
+      { apiVersion: 'getambassador.io/v2', kind: 'Mapping', metadata: { name: 'x', namespace: 'shop', labels: { app: 's' } }, spec: { host: 'shop.example.com', prefix: '/x/', service: 'x:8080' } },
+    ]);
+    assert.deepEqual(r.problems, []);
+    const bad = liveAnnotationResources(liveOwner('s', 'shop', `apiVersion: apps/v1\nkind: Mapping\nname: x\n---\n${flatMapping('y')}`))!;
+    assert.deepEqual(bad.objects.map((o) => (o.metadata as Obj).name), ['y'], 'the readable document still counts');
+    assert.match(bad.problems.join('\n'), /apiVersion 'apps\/v1' .* is not an Ambassador version/);
   });
 });

@@ -3,9 +3,16 @@
 // Both sides are normalised (server-managed metadata, status and Emissary's v2 conversion helpers dropped),
 // then compared as whole objects. The result is one DriftEntry per resource, kept in a keyed index so that a
 // single watch event or a single changed workspace resource updates one entry without recomputing the rest.
+//
+// Resources defined in the getambassador.io/config annotation of a Service or Ingress are a source of their own:
+// Emissary reads them from the live Service/Ingress and never creates CRs from them. So they are compared with the
+// documents of the live owner's annotation (parsed by the engine exactly like the workspace's), keyed by
+// (kind, namespace, name, owner), and never with a CR of the same name.
 import * as yaml from 'js-yaml';
 import type { DriftEntry, DriftState } from '../lsp/protocol';
 import type { Resource } from './model';
+import { ANNOTATION_KEY } from './annotations';
+import { parseFile } from './parse';
 import { escapePointerToken, ignoresFor, isPlainObject, pointerTokens, type IgnoreRule } from './ignore';
 
 export type { IgnoreRule } from './ignore';
@@ -16,13 +23,34 @@ const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
 /** Fields Emissary's v2<->v3alpha1 conversion adds to round-trip v2 objects; dropped anywhere under spec. */
 const CONVERSION_HELPERS = new Set(['v2ExplicitTLS', 'v2BoolHeaders', 'v2BoolQueryParameters', 'v2Representation', 'v2Shorthand']);
 
-/** Identity of an object: group/version/kind/namespace/name. */
+/** The Service or Ingress whose getambassador.io/config annotation defines a resource. */
+export interface AnnotationOwnerRef {
+  kind: string;
+  namespace: string;
+  name: string;
+}
+
+/** Identity of an object: group/version/kind/namespace/name, and the annotation owner for annotation resources. */
 export interface ObjectId {
   group: string;
   version: string;
   kind: string;
   namespace: string;
   name: string;
+  owner?: AnnotationOwnerRef;
+}
+
+function ownerSuffix(owner: AnnotationOwnerRef | undefined): string {
+  return owner ? `@${owner.kind}/${owner.namespace}/${owner.name}` : '';
+}
+
+export function ownerKey(owner: AnnotationOwnerRef): string {
+  return `${owner.kind}/${owner.namespace}/${owner.name}`;
+}
+
+/** `Service catalog/images`. */
+export function ownerLabel(owner: AnnotationOwnerRef): string {
+  return `${owner.kind} ${owner.namespace}/${owner.name}`;
 }
 
 export function splitApiVersion(apiVersion: string): { group: string; version: string } {
@@ -39,14 +67,17 @@ export function idOf(obj: Obj, defaultNamespace = 'default'): ObjectId | undefin
   return { ...splitApiVersion(apiVersion), kind, namespace: ns, name: md['name'] };
 }
 
-/** The DriftEntry key: `${apiGroupVersion}/${kind}/${namespace}/${name}`. */
+/**
+ * The DriftEntry key: `${apiGroupVersion}/${kind}/${namespace}/${name}`, followed by `@${ownerKind}/${ownerNamespace}/${ownerName}`
+ * for a resource defined in an annotation.
+ */
 export function keyOf(id: ObjectId): string {
-  return `${id.group ? id.group + '/' : ''}${id.version}/${id.kind}/${id.namespace}/${id.name}`;
+  return `${id.group ? id.group + '/' : ''}${id.version}/${id.kind}/${id.namespace}/${id.name}${ownerSuffix(id.owner)}`;
 }
 
-/** Version-independent identity (one cluster object is served at every version of its kind). */
-export function identityOf(id: Pick<ObjectId, 'group' | 'kind' | 'namespace' | 'name'>): string {
-  return `${id.group}/${id.kind}/${id.namespace}/${id.name}`;
+/** Version-independent identity (one cluster object is served at every version of its kind); the owner for annotation resources. */
+export function identityOf(id: Pick<ObjectId, 'group' | 'kind' | 'namespace' | 'name' | 'owner'>): string {
+  return `${id.group}/${id.kind}/${id.namespace}/${id.name}${ownerSuffix(id.owner)}`;
 }
 
 export function kindKey(group: string, kind: string): string {
@@ -270,8 +301,10 @@ export function renderYaml(obj: Obj | undefined, header?: string[]): string {
 export interface DesiredItem {
   object: Obj;
   uri?: string;
-  /** 0-based line of the resource in its file. */
+  /** 0-based line of the resource in its file (for an annotation resource: of its document inside the annotation). */
   line?: number;
+  /** Set for a resource defined in a getambassador.io/config annotation: its Service/Ingress (namespace: as written). */
+  owner?: { kind: string; name: string; namespace?: string };
 }
 
 export function desiredFromResource(r: Resource): DesiredItem {
@@ -281,7 +314,58 @@ export function desiredFromResource(r: Resource): DesiredItem {
   } catch {
     line = undefined;
   }
-  return { object: r.object, uri: r.origin.uri, line };
+  const item: DesiredItem = { object: r.object, uri: r.origin.uri, line };
+  const a = r.origin.annotation;
+  if (a) item.owner = { kind: a.ownerKind, name: a.ownerName, namespace: a.ownerNamespace };
+  return item;
+}
+
+// ---- live side of annotation resources
+
+/** The kinds whose getambassador.io/config annotation Emissary reads, with the API version the diff lists them at. */
+export const ANNOTATION_OWNER_KINDS: readonly { kind: string; group: string; version: string }[] = [
+  { kind: 'Service', group: '', version: 'v1' },
+  { kind: 'Ingress', group: 'networking.k8s.io', version: 'v1' },
+];
+
+export interface LiveAnnotation {
+  owner: AnnotationOwnerRef;
+  /** The Ambassador objects of the annotation, as the engine reads them (flat layout expanded, owner's namespace/labels). */
+  objects: Obj[];
+  /** Why (part of) the annotation cannot be read, e.g. a YAML syntax error (Emissary then ignores it too). */
+  problems: string[];
+}
+
+/** The identity of a live Service/Ingress; undefined for anything else. */
+export function ownerRefOf(owner: Obj): AnnotationOwnerRef | undefined {
+  const kind = owner['kind'];
+  const md = owner['metadata'];
+  if ((kind !== 'Service' && kind !== 'Ingress') || typeof owner['apiVersion'] !== 'string' || !isPlainObject(md) || typeof md['name'] !== 'string') return undefined;
+  const namespace = typeof md['namespace'] === 'string' && md['namespace'] !== '' ? md['namespace'] : 'default';
+  return { kind, namespace, name: md['name'] };
+}
+
+/**
+ * The resources a live Service/Ingress defines in its getambassador.io/config annotation, read with the same engine
+ * parser as the workspace (so both sides are shaped alike). Only that annotation is looked at: the owner's other
+ * annotations, spec and status take no part. Undefined when `owner` is not a named Service/Ingress.
+ */
+export function liveAnnotationResources(owner: Obj): LiveAnnotation | undefined {
+  const ref = ownerRefOf(owner);
+  if (!ref) return undefined;
+  const { kind, namespace } = ref;
+  const apiVersion = owner['apiVersion'];
+  const md = owner['metadata'] as Obj;
+  const ann = isPlainObject(md['annotations']) ? md['annotations'][ANNOTATION_KEY] : undefined;
+  if (ann === undefined || ann === null) return { owner: ref, objects: [], problems: [] };
+  // A minimal manifest of the owner: only what the annotation reader uses (namespace and labels are defaults inside).
+  const meta: Obj = { name: ref.name, namespace, annotations: { [ANNOTATION_KEY]: ann } };
+  if (isPlainObject(md['labels'])) meta['labels'] = md['labels'];
+  const text = yaml.dump({ apiVersion, kind, metadata: meta }, { lineWidth: -1, noRefs: true });
+  const parsed = parseFile(`cluster:///${encodeURIComponent(kind)}/${encodeURIComponent(namespace)}/${encodeURIComponent(ref.name)}`, text);
+  const problems = parsed.findings.filter((f) => f.severity === 'error').map((f) => f.message);
+  if (parsed.skipped) problems.push(`the annotation was not read: ${parsed.skipped}`);
+  return { owner: ref, objects: parsed.resources.map((r) => r.object), problems };
 }
 
 // ---- the keyed index
@@ -300,13 +384,18 @@ interface Slot {
   kind: string;
   namespace: string;
   name: string;
+  /** Set for a resource defined in an annotation: compared only with the live annotation of this owner. */
+  owner?: AnnotationOwnerRef;
   desired?: { version: string; norm: Obj; uri?: string; line?: number; source: unknown };
-  /** Live object per served version it was listed at. */
+  /** Live object per served version it was listed at; for an annotation slot, one object under ANNOTATION_LIVE. */
   live: Map<string, Obj>;
   entry?: DriftEntry;
   /** Pointers left out by ignore rules (for document headers). */
   ignoredPointers: string[];
 }
+
+/** The `live` map key of an annotation slot: the live annotation has one object, at the apiVersion it names. */
+const ANNOTATION_LIVE = '@annotation';
 
 /**
  * The drift index. Desired and live objects are keyed by identity; each change re-evaluates only its slot.
@@ -324,6 +413,12 @@ export class DriftIndex {
   private nsFilter: Set<string> | undefined;
   /** Desired source object -> identity, to update the workspace side by difference. */
   private desiredBySource = new Map<unknown, string>();
+  /** Live annotation owner (ownerKey) -> identities of the slots its annotation fills. */
+  private readonly ownerSlots = new Map<string, Set<string>>();
+  /** Live annotation owner (ownerKey) -> why its annotation could not be read. */
+  private readonly ownerProblems = new Map<string, string[]>();
+  /** `${ownerKind}/${namespace}` (or `/*` for all) whose owners cannot be read: their annotation resources are not compared. */
+  private readonly unreadable = new Set<string>();
 
   constructor(opts: DriftOptions = {}) {
     this.defaultNamespace = opts.defaultNamespace || 'default';
@@ -345,14 +440,14 @@ export class DriftIndex {
     const k = kindKey(group, kind);
     if (this.primary.get(k) === version) return;
     this.primary.set(k, version);
-    for (const s of this.slots.values()) if (s.group === group && s.kind === kind) this.evaluate(s);
+    for (const s of this.slots.values()) if (!s.owner && s.group === group && s.kind === kind) this.evaluate(s);
   }
 
-  /** Versions the desired side uses per kind (`group/kind` -> versions), for deciding what to list. */
+  /** Versions the desired side's CRs use per kind (`group/kind` -> versions), for deciding what to list. Annotation resources need no CR listing. */
   desiredVersions(): Map<string, Set<string>> {
     const m = new Map<string, Set<string>>();
     for (const s of this.slots.values()) {
-      if (!s.desired) continue;
+      if (!s.desired || s.owner) continue;
       const k = kindKey(s.group, s.kind);
       let set = m.get(k);
       if (!set) m.set(k, (set = new Set()));
@@ -361,15 +456,16 @@ export class DriftIndex {
     return m;
   }
 
-  /** Namespaces named by desired objects (after defaulting). */
+  /** Namespaces named by desired objects (after defaulting); for annotation resources, their owner's namespace. */
   desiredNamespaces(): Set<string> {
     const set = new Set<string>();
-    for (const s of this.slots.values()) if (s.desired) set.add(s.namespace);
+    for (const s of this.slots.values()) if (s.desired) set.add(s.owner ? s.owner.namespace : s.namespace);
     return set;
   }
 
-  private inScope(ns: string): boolean {
-    return !this.nsFilter || this.nsFilter.has(ns);
+  /** Annotation resources are in scope by their owner's namespace (that is where the owner is listed). */
+  private inScope(s: Slot): boolean {
+    return !this.nsFilter || this.nsFilter.has(s.owner ? s.owner.namespace : s.namespace);
   }
 
   private slot(id: ObjectId, create: boolean): Slot | undefined {
@@ -377,6 +473,7 @@ export class DriftIndex {
     let s = this.slots.get(identity);
     if (!s && create) {
       s = { identity, group: id.group, kind: id.kind, namespace: id.namespace, name: id.name, live: new Map(), ignoredPointers: [] };
+      if (id.owner) s.owner = id.owner;
       this.slots.set(identity, s);
     }
     return s;
@@ -427,9 +524,13 @@ export class DriftIndex {
   }
 
   private putDesired(it: DesiredItem, source: unknown, seen: Set<string>, changed: Set<string>): string | undefined {
-    const norm = normalizeObject(it.object, this.defaultNamespace);
-    const id = idOf(norm, this.defaultNamespace);
+    // An annotation resource without a namespace of its own takes its owner's (the parser already did that), and
+    // an owner without a namespace is applied to the default namespace.
+    const ownerNs = it.owner ? it.owner.namespace || this.defaultNamespace : undefined;
+    const norm = normalizeObject(it.object, ownerNs ?? this.defaultNamespace);
+    const id = idOf(norm, ownerNs ?? this.defaultNamespace);
     if (!id) return undefined;
+    if (it.owner) id.owner = { kind: it.owner.kind, namespace: ownerNs!, name: it.owner.name };
     const identity = identityOf(id);
     // A second definition of the same resource: the first one (workspace order) is compared.
     if (seen.has(identity)) return undefined;
@@ -492,6 +593,96 @@ export class DriftIndex {
     return this.replaceLive(group, kind, version, []);
   }
 
+  /**
+   * Add or replace one live Service/Ingress (listed or watched): the resources of its getambassador.io/config
+   * annotation replace what it defined before. Owners without the annotation cost nothing. Returns the changed keys.
+   */
+  upsertOwner(owner: Obj, changed = new Set<string>()): Set<string> {
+    const la = liveAnnotationResources(owner);
+    if (!la) return changed;
+    const oid = ownerKey(la.owner);
+    const before = this.ownerSlots.get(oid);
+    if (!la.objects.length && !before && !la.problems.length && !this.ownerProblems.has(oid)) return changed;
+    const now = new Set<string>();
+    for (const o of la.objects) {
+      const norm = normalizeObject(o, la.owner.namespace);
+      const id = idOf(norm, la.owner.namespace);
+      if (!id) continue;
+      id.owner = la.owner;
+      const identity = identityOf(id);
+      // Two documents with one identity: the first is compared (as on the workspace side).
+      if (now.has(identity)) continue;
+      now.add(identity);
+      const s = this.slot(id, true)!;
+      const prev = s.live.get(ANNOTATION_LIVE);
+      s.live.set(ANNOTATION_LIVE, norm);
+      if (prev === undefined || !deepEqual(prev, norm)) this.evaluate(s, changed);
+    }
+    if (before) for (const identity of before) if (!now.has(identity)) this.dropOwnerSlot(identity, changed);
+    if (now.size) this.ownerSlots.set(oid, now);
+    else this.ownerSlots.delete(oid);
+    if (la.problems.length) this.ownerProblems.set(oid, la.problems);
+    else this.ownerProblems.delete(oid);
+    return changed;
+  }
+
+  /** Remove one live Service/Ingress (watch DELETED): its annotation resources are gone from the cluster. */
+  removeOwner(owner: Obj, changed = new Set<string>()): Set<string> {
+    const ref = ownerRefOf(owner);
+    if (!ref) return changed;
+    const oid = ownerKey(ref);
+    for (const identity of this.ownerSlots.get(oid) ?? []) this.dropOwnerSlot(identity, changed);
+    this.ownerSlots.delete(oid);
+    this.ownerProblems.delete(oid);
+    return changed;
+  }
+
+  /** Replace every live owner of one kind (a (re)list), in `namespaces` only when given. Returns the changed keys. */
+  replaceOwners(ownerKind: string, owners: Obj[], namespaces?: string[]): Set<string> {
+    const changed = new Set<string>();
+    const present = new Set<string>();
+    for (const o of owners) {
+      this.upsertOwner(o, changed);
+      const ref = ownerRefOf(o);
+      if (ref) present.add(ownerKey(ref));
+    }
+    const nsSet = namespaces && namespaces.length ? new Set(namespaces) : undefined;
+    for (const oid of [...new Set([...this.ownerSlots.keys(), ...this.ownerProblems.keys()])]) {
+      const [kind, ns] = oid.split('/');
+      if (kind !== ownerKind || present.has(oid) || (nsSet && !nsSet.has(ns!))) continue;
+      for (const identity of this.ownerSlots.get(oid) ?? []) this.dropOwnerSlot(identity, changed);
+      this.ownerSlots.delete(oid);
+      this.ownerProblems.delete(oid);
+    }
+    return changed;
+  }
+
+  private dropOwnerSlot(identity: string, changed: Set<string>): void {
+    const s = this.slots.get(identity);
+    if (!s) return;
+    s.live.delete(ANNOTATION_LIVE);
+    this.evaluate(s, changed);
+    this.gc(s);
+  }
+
+  /**
+   * Whether owners of a kind can be read in a namespace (undefined = at the cluster scope). Annotation resources of
+   * owners that cannot be read are left out of the comparison (they would all look workspace-only otherwise).
+   */
+  setOwnersReadable(ownerKind: string, namespace: string | undefined, readable: boolean): Set<string> {
+    const changed = new Set<string>();
+    const k = `${ownerKind}/${namespace ?? '*'}`;
+    if (readable === !this.unreadable.has(k)) return changed;
+    if (readable) this.unreadable.delete(k);
+    else this.unreadable.add(k);
+    for (const s of this.slots.values()) if (s.owner && s.owner.kind === ownerKind) this.evaluate(s, changed);
+    return changed;
+  }
+
+  private readable(owner: AnnotationOwnerRef): boolean {
+    return !this.unreadable.size || (!this.unreadable.has(`${owner.kind}/*`) && !this.unreadable.has(`${owner.kind}/${owner.namespace}`));
+  }
+
   private primaryOf(s: Slot): string {
     return this.primary.get(kindKey(s.group, s.kind)) ?? 'v3alpha1';
   }
@@ -516,6 +707,7 @@ export class DriftIndex {
       Object.assign(before, next);
       if (next.uri === undefined) delete before.uri;
       if (next.line === undefined) delete before.line;
+      if (next.annotationOf === undefined) delete before.annotationOf;
       changed?.add(before.key);
       return before.key;
     }
@@ -527,16 +719,27 @@ export class DriftIndex {
     return next.key;
   }
 
+  /** The version an entry is shown at, and the live object it is compared with. */
+  private sides(s: Slot): { version: string; live: Obj | undefined } {
+    if (s.owner) {
+      const live = s.live.get(ANNOTATION_LIVE);
+      const liveVersion = live && typeof live['apiVersion'] === 'string' ? splitApiVersion(live['apiVersion']).version : '';
+      return { version: s.desired ? s.desired.version : liveVersion, live };
+    }
+    const version = s.desired ? s.desired.version : this.primaryOf(s);
+    return { version, live: s.live.get(version) };
+  }
+
   private compute(s: Slot): DriftEntry | undefined {
-    if (!this.inScope(s.namespace)) return undefined;
+    if (!this.inScope(s)) return undefined;
+    if (s.owner && !this.readable(s.owner)) return undefined;
     const ign = ignoresFor(this.ignore, s.kind, s.namespace, s.name);
     if (ign.whole) return undefined;
     s.ignoredPointers = ign.pointers;
     const d = s.desired;
-    const version = d ? d.version : this.primaryOf(s);
-    const live = s.live.get(version);
+    const { version, live } = this.sides(s);
     if (!d && !live) return undefined;
-    const key = keyOf({ group: s.group, version, kind: s.kind, namespace: s.namespace, name: s.name });
+    const key = keyOf({ group: s.group, version, kind: s.kind, namespace: s.namespace, name: s.name, owner: s.owner });
     let state: DriftState;
     let changes: string[] = [];
     if (d && live) {
@@ -547,6 +750,7 @@ export class DriftIndex {
     const e: DriftEntry = { key, kind: s.kind, namespace: s.namespace, name: s.name, state, changes };
     if (d?.uri !== undefined) e.uri = d.uri;
     if (d?.line !== undefined) e.line = d.line;
+    if (s.owner) e.annotationOf = { ...s.owner };
     return e;
   }
 
@@ -578,10 +782,14 @@ export class DriftIndex {
   document(key: string, side: 'workspace' | 'cluster'): string | undefined {
     const s = this.entrySlots.get(key);
     if (!s) return undefined;
-    const version = s.desired ? s.desired.version : this.primaryOf(s);
-    const obj = side === 'workspace' ? s.desired?.norm : s.live.get(version);
+    const obj = side === 'workspace' ? s.desired?.norm : this.sides(s).live;
     const header: string[] = [];
-    if (!obj) header.push(side === 'workspace' ? 'not defined in the workspace' : 'not present in the cluster');
+    if (s.owner) {
+      const where = side === 'workspace' ? 'in the workspace' : 'in the cluster';
+      header.push(`from the ${ANNOTATION_KEY} annotation of ${ownerLabel(s.owner)} ${where} (not a ${s.kind} custom resource)`);
+      if (side === 'cluster') for (const p of this.ownerProblems.get(ownerKey(s.owner)) ?? []) header.push(`the live annotation has a problem: ${p}`);
+    }
+    if (!obj) header.push(side === 'workspace' ? 'not defined in the workspace' : s.owner ? 'not present in the live annotation' : 'not present in the cluster');
     if (s.ignoredPointers.length) header.push(`ignored by .edgepolicy.yaml: ${s.ignoredPointers.join(', ')}`);
     return renderYaml(obj ? (s.ignoredPointers.length ? this.stripped(obj, s.ignoredPointers) : obj) : undefined, header);
   }
@@ -601,10 +809,12 @@ function sameEntry(a: DriftEntry, b: DriftEntry): boolean {
   );
 }
 
-/** One-shot diff: desired items vs live objects (each listed at its own apiVersion). */
+/** One-shot diff: desired items vs live objects (each listed at its own apiVersion; Services/Ingresses by their annotation). */
 export function computeDrift(desired: DesiredItem[], live: Obj[], opts: DriftOptions = {}): DriftEntry[] {
   const idx = new DriftIndex(opts);
   idx.setDesired(desired);
-  for (const o of live) idx.upsertLive(o);
+  // Services and Ingresses count only by their getambassador.io/config annotation.
+  for (const o of live) if (ownerRefOf(o)) idx.upsertOwner(o);
+  else idx.upsertLive(o);
   return idx.list().slice();
 }
