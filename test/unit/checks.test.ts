@@ -173,20 +173,42 @@ describe('analyzeResources', () => {
     assert.ok(err.some((f) => f.code === 'EP200'));
   });
 
-  it('applying the EP200 quick fix makes the split explicit and silences EP200', () => {
-    const finding = checkWorkspace(ws.resources, opts).find((f) => f.code === 'EP200');
-    assert.ok(finding?.fix, 'EP200 should carry a quick fix');
-    const edited = new Map(ws.texts);
-    for (const e of finding.fix.edits) edited.set(e.uri, applyEdit(edited.get(e.uri)!, e.range, e.newText));
-    const ws2 = loadWorkspace([...edited].map(([uri, text]) => ({ name: short(uri), text })));
-    const after = checkWorkspace(ws2.resources, { ...opts, secrets: ws2.secrets, textOf: (u) => ws2.texts.get(u) });
-    assert.ok(!after.some((f) => f.code === 'EP200'), 'no EP200 after the fix');
-    const table = buildRouteTable(ws2.resources);
-    const group = table.groups.find((g) => g.members.length === 2)!;
-    assert.deepEqual(group.members.map((m) => [m.rawWeight, m.weight]), [
-      [50, 50],
-      [50, 50],
-    ]);
+  const fixCases: [string, number[]][] = [
+    ['ep200-fire-two-teams', [50, 50]],
+    ['ep200-fire-three-way-annotation', [33, 33, 34]],
+    ['tcp-split-and-weights', [50, 50]],
+  ];
+  for (const [name, expectedShares] of fixCases) {
+    it(`applying the EP200 quick fix in ${name} makes the split explicit and silences EP200`, () => {
+      const c = loadCase(path.join(CASES, name));
+      const finding = checkWorkspace(c.ws.resources, c.opts).find((f) => f.code === 'EP200');
+      assert.ok(finding?.fix, 'EP200 should carry a quick fix');
+      const edited = new Map(c.ws.texts);
+      // Apply bottom-up per file so earlier edits do not shift later ones.
+      const edits = [...finding.fix.edits].sort((a, b) => b.range.start.line - a.range.start.line);
+      for (const e of edits) edited.set(e.uri, applyEdit(edited.get(e.uri)!, e.range, e.newText));
+      const ws2 = loadWorkspace([...edited].map(([uri, text]) => ({ name: short(uri), text })));
+      const after = analyzeResources(ws2.resources, { secrets: ws2.secrets, textOf: (u) => ws2.texts.get(u) });
+      assert.ok(!after.findings.some((f) => f.code === 'EP200'), 'no EP200 after the fix');
+      const members = [...after.routes.groups.map((g) => g.members), ...after.routes.tcp.map((t) => t.members)].find((m) => m.length === expectedShares.length)!;
+      assert.deepEqual(members.map((m) => m.rawWeight), members.map((m) => m.weight), 'explicit weights equal the shares');
+      assert.deepEqual(members.map((m) => m.weight).sort(), [...expectedShares].sort());
+    });
+  }
+
+  it('offers no weight quick fix when a member is written in flow style (an inserted line would break it)', () => {
+    const flow = (ns: string) => `apiVersion: getambassador.io/v3alpha1
+kind: Mapping
+metadata: {name: api, namespace: ${ns}}
+spec: {prefix: /api/, hostname: "*", service: api}
+`;
+    const ws = loadWorkspace([{ name: 'flow.yaml', text: flow('a') + '---\n' + flow('b') }]);
+    const findings = checkWorkspace(ws.resources, { textOf: (u) => ws.texts.get(u) });
+    const split = findings.filter((f) => f.code === 'EP200');
+    assert.equal(split.length, 2);
+    assert.ok(split.every((f) => f.fix === undefined));
+    const withoutText = checkWorkspace(ws.resources).filter((f) => f.code === 'EP200');
+    assert.ok(withoutText.length === 2 && withoutText.every((f) => f.fix === undefined), 'flow style is detected from ranges too');
   });
 
   it('never throws on resources with odd specs', () => {

@@ -69,6 +69,9 @@ function weightFix(ctx: CheckContext, members: { resource: Resource; weight: num
   const linesOf = new Map<string, string[]>();
   for (const { resource, weight } of members) {
     const key = locateCached(resource, anchor, 'key');
+    // Flow style (`spec: {prefix: ...}`): the mapping opens on the key's line, before the key.
+    const parent = locateCached(resource, anchor.slice(0, -1), 'value');
+    if (parent.start.line === key.start.line && parent.start.character < key.start.character) return undefined;
     const text = ctx.opts.textOf?.(resource.origin.uri);
     if (text !== undefined) {
       let lines = linesOf.get(resource.origin.uri);
