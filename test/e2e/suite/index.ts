@@ -6,6 +6,14 @@ import * as fs from 'fs';
 const SUITES: Array<() => unknown> = [
   // Each entry loads one test file after mocha's BDD globals exist.
   () => require('./activation.test'),
+  () => require('./diagnostics.test'),
+  () => require('./hover.test'),
+  () => require('./routes.test'),
+  () => require('./crossfile.test'),
+  () => require('./completion.test'),
+  () => require('./diff.test'),
+  () => require('./quickfix.test'),
+  () => require('./files.test'),
 ];
 
 export function run(): Promise<void> {

@@ -1,0 +1,46 @@
+// The Routes view through the API activate() returns: the nodes VS Code is given, and where a member leads.
+import * as assert from 'assert';
+import * as vscode from 'vscode';
+import type { ViewNode } from '../../../client/src/viewNode';
+import { api, find, wsUri } from './helpers';
+
+describe('routes tree', () => {
+  it('shows the example hosts, their route groups, and the accidental split as one group of two', async () => {
+    const a = await api();
+    await a.waitForRoutes((m) => m.shownGroups > 0, 30000);
+    const p = a.routesProvider;
+    const roots = p.getChildren(undefined as unknown as ViewNode);
+    const hosts = roots.filter((n) => n.kind === 'host').map((n) => n.label);
+    assert.ok(hosts.includes('api.example.com') && hosts.includes('shop.example.com'), `hosts: ${hosts.join(', ')}`);
+    const api_ = roots.find((n) => n.label === 'api.example.com')!;
+    const groups = p.getChildren(api_);
+    const labels = groups.map((g) => g.label);
+    for (const prefix of ['/api/', '/suggest/']) assert.ok(labels.some((l) => l.startsWith(prefix)), `${prefix} under api.example.com (${labels.join(', ')})`);
+    const split = groups.find((g) => g.label.startsWith('/api/'))!;
+    const members = p.getChildren(split).map((m) => m.label).sort();
+    assert.deepStrictEqual(members, ['orders/orders-api', 'payments/payments-api']);
+    const item = p.getTreeItem(split);
+    assert.ok(item.iconPath instanceof vscode.ThemeIcon && item.iconPath.id === 'warning', 'the split group carries a warning icon');
+    const shop = roots.find((n) => n.label === 'shop.example.com')!;
+    const shopGroups = p.getChildren(shop).map((g) => g.label);
+    for (const prefix of ['/products/', '/checkout/', '/cart/', '/images/']) assert.ok(shopGroups.some((l) => l.startsWith(prefix)), `${prefix} under shop.example.com (${shopGroups.join(', ')})`);
+    assert.ok(roots.some((n) => n.kind === 'tcp'), 'the TCPMapping has its own root');
+  });
+
+  it('selecting a member runs Go to Source and opens its Mapping', async () => {
+    const a = await api();
+    const p = a.routesProvider;
+    const api_ = p.getChildren(undefined as unknown as ViewNode).find((n) => n.label === 'api.example.com')!;
+    const split = p.getChildren(api_).find((g) => g.label.startsWith('/api/'))!;
+    const member = p.getChildren(split).find((m) => m.label === 'orders/orders-api')!;
+    const item = p.getTreeItem(member);
+    assert.strictEqual(item.command?.command, 'edgepolicy.goToSource');
+    await vscode.commands.executeCommand(item.command!.command, ...(item.command!.arguments ?? []));
+    const editor = vscode.window.activeTextEditor;
+    assert.ok(editor, 'an editor is open');
+    assert.strictEqual(editor.document.uri.toString(), wsUri('teams/orders/routes.yaml').toString());
+    const line = editor.selection.active.line;
+    assert.ok(line >= find('teams/orders/routes.yaml', 'kind: Mapping').line - 1 && line <= find('teams/orders/routes.yaml', '---').line, `the cursor is in the orders-api Mapping (line ${line})`);
+    await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+  });
+});
