@@ -49,7 +49,8 @@ export function createLanguageClient(context: vscode.ExtensionContext, output: v
     revealOutputChannelOn: RevealOutputChannelOn.Never,
     synchronize: {
       configurationSection: ['edgepolicy', 'files.exclude'],
-      fileEvents: vscode.workspace.createFileSystemWatcher('**/*.{yaml,yml}'),
+      // the second watcher reports created and deleted folders too (their YAML files may get no events of their own)
+      fileEvents: [vscode.workspace.createFileSystemWatcher('**/*.{yaml,yml}'), vscode.workspace.createFileSystemWatcher('**/*', false, true, false)],
     },
     initializationOptions: () => ({ workspaceTrusted: vscode.workspace.isTrusted }),
     middleware: {
