@@ -263,25 +263,6 @@ describe('cluster diff integration', function () {
       assert.equal(sum.entries.length, 5);
     });
 
-    it('a Mapping defined in a Service annotation is compared with the Mapping of that name', async () => {
-      const ns = await newNamespace(t);
-      await kubectl(t, ['apply', '--server-side', '-f', '-'], fixture('service-annotation.yaml', ns));
-      const s = open();
-      s.setResources(workspaceFor(ns, ['service-annotation.yaml']).resources());
-      const missing = await s.start(t.context, [ns]);
-      assert.deepEqual(states(missing.entries), { 'Mapping/legacy': 'workspace-only' });
-      await kubectl(
-        t,
-        ['apply', '--server-side', '-f', '-'],
-        `apiVersion: getambassador.io/v2\nkind: Mapping\nmetadata:\n  name: legacy\n  namespace: ${ns}\nspec:\n  host: shop.example.com\n  prefix: /legacy/\n  service: legacy:8080\n`,
-      );
-      const sum = await s.start(t.context, [ns]);
-      assert.deepEqual(states(sum.entries), { 'Mapping/legacy': 'in-sync' });
-      const e = sum.entries[0]!;
-      assert.equal(e.key, `getambassador.io/v2/Mapping/${ns}/legacy`);
-      assert.ok(e.uri!.endsWith('/service-annotation.yaml'));
-    });
-
     it('with no namespaces chosen it compares every namespace (cluster scope)', async () => {
       const ns = await seedDrifted(t);
       const s = open();
@@ -291,6 +272,137 @@ describe('cluster diff integration', function () {
       const mine = sum.entries.filter((e) => e.namespace === ns);
       assert.equal(states(mine)['Mapping/debug-hotfix'], 'cluster-only');
       assert.equal(states(mine)['Mapping/checkout'], 'changed /spec/timeout_ms');
+    });
+  });
+
+  describe('resources defined in getambassador.io/config annotations (compared with the live Service)', () => {
+    const ann = (ns: string, lines: string[]): string =>
+      fixture('service-annotation.yaml', ns).replace(/( {4}getambassador\.io\/config: \|\n)(?: {6}.*\n)+/, (_m, head: string) => head + lines.map((l) => `      ${l}\n`).join(''));
+    const legacy = ['apiVersion: ambassador/v2', 'kind: Mapping', 'name: legacy', 'host: shop.example.com', 'prefix: /legacy/', 'service: legacy:8080'];
+    const annKey = (ns: string, name = 'legacy', version = 'v2'): string => `getambassador.io/${version}/Mapping/${ns}/${name}@Service/${ns}/legacy`;
+    const annotated = (s: DriftSummary): DriftEntry[] => s.entries.filter((e) => e.annotationOf);
+
+    it('in sync with the live annotation; a CR of the same name is another resource', async () => {
+      const ns = await newNamespace(t);
+      await kubectl(t, ['apply', '--server-side', '-f', '-'], fixture('service-annotation.yaml', ns));
+      const s = open();
+      s.setResources(workspaceFor(ns, ['service-annotation.yaml']).resources());
+      const sum = await s.start(t.context, [ns]);
+      assert.equal(sum.status, 'live', sum.message);
+      assert.deepEqual(sum.entries.map((e) => [e.key, e.state]), [[annKey(ns), 'in-sync']]);
+      const e = sum.entries[0]!;
+      assert.deepEqual(e.annotationOf, { kind: 'Service', namespace: ns, name: 'legacy' });
+      assert.ok(e.uri!.endsWith('/service-annotation.yaml'));
+      assert.equal(e.line, 9, 'the annotation document inside the Service (0-based line)');
+      const cluster = s.document(e.key, 'cluster')!;
+      assert.match(cluster, new RegExp(`^# from the getambassador\\.io/config annotation of Service ${ns}/legacy in the cluster`));
+      assert.match(cluster, /timeout_ms: 3000/);
+      assert.doesNotMatch(cluster, /clusterIP|ports:|last-applied|managedFields/, 'only the annotation resource is shown');
+
+      // A Mapping CR with the same name appears as a CR of its own; the annotation entry does not move.
+      await kubectl(
+        t,
+        ['apply', '--server-side', '-f', '-'],
+        `apiVersion: getambassador.io/v3alpha1\nkind: Mapping\nmetadata:\n  name: legacy\n  namespace: ${ns}\nspec:\n  hostname: shop.example.com\n  prefix: /legacy/\n  service: legacy:8080\n`,
+      );
+      const again = await s.start(t.context, [ns]);
+      assert.deepEqual(again.entries.map((x) => [x.key, x.state]).sort(), [
+        [annKey(ns), 'in-sync'],
+        [`getambassador.io/v3alpha1/Mapping/${ns}/legacy`, 'cluster-only'],
+      ]);
+    });
+
+    it('a change inside the annotation is reported as pointers into the resource; other Service changes are not drift', async () => {
+      const ns = await newNamespace(t);
+      await kubectl(t, ['apply', '--server-side', '-f', '-'], ann(ns, [...legacy, 'timeout_ms: 9000', 'rewrite: /']));
+      await kubectl(t, ['annotate', '-n', ns, 'service', 'legacy', 'example.com/owner=web-team']);
+      await kubectl(t, ['patch', '-n', ns, 'service', 'legacy', '--type', 'merge', '-p', '{"spec":{"ports":[{"port":9090}]}}']);
+      const s = open();
+      s.setResources(workspaceFor(ns, ['service-annotation.yaml']).resources());
+      const sum = await s.start(t.context, [ns]);
+      assert.deepEqual(states(sum.entries), { 'Mapping/legacy': 'changed /spec/rewrite,/spec/timeout_ms' });
+      assert.match(s.document(annKey(ns), 'cluster')!, /timeout_ms: 9000/);
+      assert.match(s.document(annKey(ns), 'workspace')!, /timeout_ms: 3000/);
+    });
+
+    it('only in Git (no Service, or a Service without the annotation) is workspace-only', async () => {
+      const ns = await newNamespace(t);
+      const s = open();
+      s.setResources(workspaceFor(ns, ['service-annotation.yaml']).resources());
+      const none = await s.start(t.context, [ns]);
+      assert.deepEqual(none.entries.map((e) => [e.key, e.state]), [[annKey(ns), 'workspace-only']]);
+      await kubectl(t, ['apply', '--server-side', '-f', '-'], `apiVersion: v1\nkind: Service\nmetadata:\n  name: legacy\n  namespace: ${ns}\n  annotations:\n    example.com/owner: web\nspec:\n  ports:\n    - port: 8080\n`);
+      const bare = await s.start(t.context, [ns]);
+      assert.deepEqual(bare.entries.map((e) => [e.key, e.state]), [[annKey(ns), 'workspace-only']]);
+      assert.match(s.document(annKey(ns), 'cluster')!, /# not present in the live annotation/);
+    });
+
+    it("only in the cluster's annotation is cluster-only, at the version the annotation names", async () => {
+      const ns = await newNamespace(t);
+      const extra = ['---', 'apiVersion: getambassador.io/v3alpha1', 'kind: Mapping', 'metadata:', '  name: legacy-admin', 'spec:', '  hostname: admin.example.com', '  prefix: /admin/', '  service: legacy:8081'];
+      await kubectl(t, ['apply', '--server-side', '-f', '-'], ann(ns, [...legacy, 'timeout_ms: 3000', ...extra]));
+      const s = open();
+      s.setResources(workspaceFor(ns, ['service-annotation.yaml']).resources());
+      const sum = await s.start(t.context, [ns]);
+      assert.deepEqual(sum.entries.map((e) => [e.key, e.state]).sort(), [
+        [annKey(ns), 'in-sync'],
+        [annKey(ns, 'legacy-admin', 'v3alpha1'), 'cluster-only'],
+      ]);
+      const admin = sum.entries.find((e) => e.name === 'legacy-admin')!;
+      assert.equal(admin.uri, undefined);
+      assert.deepEqual(admin.annotationOf, { kind: 'Service', namespace: ns, name: 'legacy' });
+      assert.match(s.document(admin.key, 'cluster')!, /prefix: \/admin\//);
+      assert.match(s.document(admin.key, 'workspace')!, /# not defined in the workspace/);
+    });
+
+    it('a live annotation edit with kubectl updates the session (edit, revert, remove, delete the Service)', async () => {
+      const ns = await newNamespace(t);
+      await kubectl(t, ['apply', '--server-side', '-f', '-'], fixture('service-annotation.yaml', ns));
+      const rec = new Recorder();
+      const s = open({}, rec);
+      s.setResources(workspaceFor(ns, ['service-annotation.yaml']).resources());
+      const first = await s.start(t.context, [ns]);
+      assert.equal(entryState(first, 'Mapping', 'legacy'), 'in-sync');
+
+      await kubectl(t, ['annotate', '--overwrite', '-n', ns, 'service', 'legacy', `getambassador.io/config=${[...legacy, 'timeout_ms: 1'].join('\n')}\n`]);
+      const edited = await rec.waitFor((x) => entryState(x, 'Mapping', 'legacy') === 'changed', 'annotation edit seen');
+      assert.deepEqual(edited.entries.find((e) => e.name === 'legacy')!.changes, ['/spec/timeout_ms']);
+      assert.equal(edited.status, 'live');
+
+      await kubectl(t, ['annotate', '--overwrite', '-n', ns, 'service', 'legacy', `getambassador.io/config=${[...legacy, 'timeout_ms: 3000'].join('\n')}\n`]);
+      await rec.waitFor((x) => entryState(x, 'Mapping', 'legacy') === 'in-sync', 'annotation reverted');
+
+      // A second document added in the cluster shows up as cluster-only, keyed by the Service.
+      await kubectl(t, ['annotate', '--overwrite', '-n', ns, 'service', 'legacy', `getambassador.io/config=${[...legacy, 'timeout_ms: 3000', '---', 'apiVersion: ambassador/v2', 'kind: Mapping', 'name: hotfix', 'prefix: /hotfix/', 'service: legacy:8080'].join('\n')}\n`]);
+      const hot = await rec.waitFor((x) => entryState(x, 'Mapping', 'hotfix') === 'cluster-only', 'hotfix document seen');
+      assert.equal(hot.entries.find((e) => e.name === 'hotfix')!.key, annKey(ns, 'hotfix'));
+
+      await kubectl(t, ['annotate', '-n', ns, 'service', 'legacy', 'getambassador.io/config-']);
+      await rec.waitFor((x) => entryState(x, 'Mapping', 'legacy') === 'workspace-only' && entryState(x, 'Mapping', 'hotfix') === undefined, 'annotation removed');
+
+      await kubectl(t, ['apply', '--server-side', '--force-conflicts', '-f', '-'], fixture('service-annotation.yaml', ns));
+      await rec.waitFor((x) => entryState(x, 'Mapping', 'legacy') === 'in-sync', 'annotation applied again');
+      await kubectl(t, ['delete', '-n', ns, 'service', 'legacy']);
+      const gone = await rec.waitFor((x) => entryState(x, 'Mapping', 'legacy') === 'workspace-only', 'Service deleted');
+      assert.equal(annotated(gone).length, 1);
+    });
+
+    it('CLI: file and line point at the annotation document; JSON names the Service', async () => {
+      const ns = await newNamespace(t);
+      await kubectl(t, ['apply', '--server-side', '-f', '-'], ann(ns, [...legacy, 'timeout_ms: 9000']));
+      const dir = path.join(tmp, `cli-ann-${ns}`);
+      fs.mkdirSync(dir, { recursive: true });
+      fs.writeFileSync(path.join(dir, 'legacy.yaml'), fixture('service-annotation.yaml', ns));
+      const args = ['--context', t.context, ...t.kubeconfigArgs, '-n', ns];
+      const text = captureIo(dir, t.env);
+      assert.equal(await runDiff(args, text), 2, text.err);
+      assert.match(text.out, new RegExp(`changed\\s+Mapping ${ns}/legacy \\(annotation of Service ${ns}/legacy\\)\\s+legacy\\.yaml:10\\n\\s+/spec/timeout_ms\\n`));
+      assert.equal(fs.readFileSync(path.join(dir, 'legacy.yaml'), 'utf8').split('\n')[9]!.trim(), 'apiVersion: ambassador/v2', 'line 10 is the annotation document');
+      const json = captureIo(dir, t.env);
+      assert.equal(await runDiff([...args, '--format', 'json'], json), 2);
+      assert.deepEqual(JSON.parse(json.out).resources, [
+        { kind: 'Mapping', namespace: ns, name: 'legacy', state: 'changed', changes: ['/spec/timeout_ms'], file: 'legacy.yaml', line: 10, annotationOf: { kind: 'Service', namespace: ns, name: 'legacy' } },
+      ]);
     });
   });
 
@@ -373,7 +485,7 @@ describe('cluster diff integration', function () {
       const out = JSON.parse(io.out) as { context: string; resources: Record<string, unknown>[] };
       assert.equal(out.context, t.context);
       const checkout = out.resources.find((r) => r['name'] === 'checkout')!;
-      assert.deepEqual(checkout, { kind: 'Mapping', namespace: ns, name: 'checkout', state: 'changed', changes: ['/spec/timeout_ms'], file: 'routes.yaml', line: 15 });
+      assert.deepEqual(checkout, { kind: 'Mapping', namespace: ns, name: 'checkout', state: 'changed', changes: ['/spec/timeout_ms'], file: 'routes.yaml', line: 15, annotationOf: null });
       const hotfix = out.resources.find((r) => r['name'] === 'debug-hotfix')!;
       assert.equal(hotfix['state'], 'cluster-only');
       assert.equal(hotfix['file'], null);
@@ -537,7 +649,11 @@ describe('cluster diff integration', function () {
       const kubectlWrites = knobs().requestLog().filter((r) => r.userAgent !== USER_AGENT && r.verb === 'patch');
       assert.ok(ours.length > 20, `saw ${ours.length} requests of ours`);
       assert.ok(kubectlWrites.length >= 1, 'the log does hold the test writes (made by kubectl)');
-      assert.deepEqual([...new Set(ours.map((r) => r.verb))].sort(), ['list', 'watch']);
+      // Lists and watches; the only other request is the read of ingresses (a 404 on the test server, which logs an
+      // unknown path as a get).
+      const verbs = [...new Set(ours.map((r) => r.verb))].sort();
+      assert.ok(verbs.includes('list') && verbs.includes('watch') && verbs.every((v) => ['get', 'list', 'watch'].includes(v)), verbs.join());
+      assert.ok(ours.some((r) => r.resource === 'services' && r.verb === 'watch'), 'Services are watched (annotation resources)');
       assert.deepEqual([...new Set(ours.map((r) => r.method))], ['GET']);
       const watches = ours.filter((r) => r.verb === 'watch');
       assert.ok(watches.every((r) => r.query['allowWatchBookmarks'] === 'true' && r.query['resourceVersion']));
@@ -571,6 +687,38 @@ describe('cluster diff integration', function () {
       assert.equal(sum.status, 'live', sum.message);
       assert.match(sum.message!, /cluster scope is forbidden; comparing the workspace's namespaces only/);
       assert.equal(states(sum.entries)['Mapping/checkout'], 'changed /spec/timeout_ms');
+    });
+
+    it('403 on services: annotation resources are left out with a note, CRs are still compared', async () => {
+      const ns = await seedDrifted(t);
+      await kubectl(t, ['apply', '--server-side', '-f', '-'], fixture('service-annotation.yaml', ns));
+      const s = open();
+      s.setResources(workspaceFor(ns, ['workspace.yaml', 'service-annotation.yaml']).resources());
+      knobs().setFaults({ forbidden: [{ resource: 'services', verb: 'list', namespace: ns }] });
+      const sum = await s.start(t.context, [ns]);
+      assert.equal(sum.status, 'live', sum.message);
+      assert.match(
+        sum.message!,
+        new RegExp(`annotations of Services in namespace ${ns} are not compared .*Forbidden \\(403\\): context "${t.context}" may not list services in namespace "${ns}"`),
+      );
+      assert.equal(sum.entries.some((e) => e.annotationOf), false, 'not shown as workspace-only');
+      assert.equal(states(sum.entries)['Mapping/checkout'], 'changed /spec/timeout_ms');
+      assert.equal(states(sum.entries)['Mapping/debug-hotfix'], 'cluster-only');
+
+      // Forbidden at the cluster scope only (no namespaces chosen): the same, without a namespace.
+      knobs().setFaults({ forbidden: [{ resource: 'services', verb: 'list', namespace: '' }] });
+      const all = await s.start(t.context, []);
+      assert.equal(all.status, 'live', all.message);
+      assert.match(all.message!, /annotations of Services are not compared .*may not list services at the cluster scope/);
+      assert.equal(states(all.entries.filter((e) => e.namespace === ns))['Mapping/checkout'], 'changed /spec/timeout_ms');
+
+      knobs().setFaults({});
+      const ok = await s.start(t.context, [ns]);
+      assert.equal(ok.message, undefined);
+      assert.deepEqual(
+        ok.entries.filter((e) => e.annotationOf).map((e) => [e.name, e.state]),
+        [['legacy', 'in-sync']],
+      );
     });
 
     it('403 on namespaces: listNamespaces answers with an error, not a crash', async () => {

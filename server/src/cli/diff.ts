@@ -35,6 +35,10 @@ workspace-only or cluster-only. Server-managed metadata, status and Emissary's v
 fields are ignored; so is whatever .edgepolicy.yaml lists under diff.ignore. Secret values are
 never printed.
 
+Resources defined in the getambassador.io/config annotation of a Service or Ingress are compared
+with the annotation of that live Service/Ingress (Emissary never turns them into custom
+resources); they are shown as "(annotation of Service <namespace>/<name>)".
+
 Exit status: 0 everything in sync, 2 drift found, 3 error.
 `;
 
@@ -145,6 +149,8 @@ export interface DiffJsonResource {
   changes: string[];
   file: string | null;
   line: number | null;
+  /** The Service/Ingress whose getambassador.io/config annotation defines the resource; null for a custom resource. */
+  annotationOf: { kind: string; namespace: string; name: string } | null;
 }
 
 export function toJson(summary: DriftSummary, cwd: string): { context: string; resources: DiffJsonResource[] } {
@@ -158,6 +164,7 @@ export function toJson(summary: DriftSummary, cwd: string): { context: string; r
       changes: e.changes,
       file: e.uri ? displayPath(e.uri, cwd) : null,
       line: e.line !== undefined ? e.line + 1 : null,
+      annotationOf: e.annotationOf ? { ...e.annotationOf } : null,
     })),
   };
 }
@@ -166,9 +173,11 @@ export function toText(summary: DriftSummary, cwd: string): string {
   const out: string[] = [];
   out.push(`Context ${summary.context}, ${summary.namespaces.length ? `namespaces ${summary.namespaces.join(', ')}` : 'all namespaces'}`);
   const drifted = summary.entries.filter((e) => e.state !== 'in-sync');
-  const width = Math.max(0, ...drifted.map((e) => `${e.kind} ${e.namespace}/${e.name}`.length));
+  const label = (e: DriftEntry): string =>
+    `${e.kind} ${e.namespace}/${e.name}${e.annotationOf ? ` (annotation of ${e.annotationOf.kind} ${e.annotationOf.namespace}/${e.annotationOf.name})` : ''}`;
+  const width = Math.max(0, ...drifted.map((e) => label(e).length));
   for (const e of drifted) {
-    const what = `${e.kind} ${e.namespace}/${e.name}`.padEnd(width);
+    const what = label(e).padEnd(width);
     const where = e.uri ? `  ${displayPath(e.uri, cwd)}${e.line !== undefined ? `:${e.line + 1}` : ''}` : '';
     out.push(`  ${e.state.padEnd(14)}  ${what}${where}`.trimEnd());
     for (const c of e.changes) out.push(`      ${c}`);

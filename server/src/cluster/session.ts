@@ -1,13 +1,17 @@
 // A live diff session: the workspace's Ambassador resources against one kubeconfig context, kept current on both
 // sides (watches for the cluster, setResources() for the workspace) and reported as throttled DriftSummary updates.
 // Read-only: only get, list and watch requests are ever sent.
+//
+// Besides the getambassador.io kinds, Services (core v1) and Ingresses (networking.k8s.io/v1) are listed and watched:
+// resources defined in their getambassador.io/config annotation are compared with the live annotation. When they
+// may not be read (403), those resources are left out with a note, and the CR comparison goes on.
 import type { DriftSummary } from '../lsp/protocol';
 import type { Resource } from '../engine/model';
-import { DriftIndex, desiredFromResource, type DesiredItem, type IgnoreRule, type Obj } from '../engine/diff';
+import { ANNOTATION_OWNER_KINDS, DriftIndex, desiredFromResource, type DesiredItem, type IgnoreRule, type Obj } from '../engine/diff';
 import { KubeClient, type ClientOptions } from './client';
 import { ClusterError, errorMessage } from './errors';
 import { loadKubeconfig, resolveContext, type KubeconfigSource } from './kubeconfig';
-import { DIFF_KINDS, GROUP, collectionPath, explain404, primaryVersion, whatOf } from './resources';
+import { DIFF_KINDS, GROUP, collectionPath, explain404, primaryVersion } from './resources';
 import { LiveListing, type BackoffOptions } from './watcher';
 
 export interface DiffSessionOptions extends KubeconfigSource {
@@ -24,19 +28,35 @@ export interface DiffSessionOptions extends KubeconfigSource {
   watch?: boolean;
 }
 
-interface ListingState {
-  id: string;
+interface WantedListing {
+  /** API group: getambassador.io for the CRs, '' (core) or networking.k8s.io for annotation owners. */
+  group: string;
   kind: string;
   version: string;
   namespace?: string;
+  primary: boolean;
+  /** A Service/Ingress listing: only their getambassador.io/config annotation counts. */
+  owner: boolean;
+}
+
+interface ListingState extends WantedListing {
+  id: string;
   listing?: LiveListing;
   problem?: string;
   /** The cluster does not serve this kind/version: compared as empty, not watched. */
   notServed?: string;
+  /** An owner listing that may not be read (403): its annotation resources are not compared. */
+  unavailable?: string;
 }
 
 function listingId(kind: string, version: string, ns?: string): string {
   return `${kind}/${version}/${ns ?? '*'}`;
+}
+
+/** `mappings.getambassador.io`, `services`, `ingresses.networking.k8s.io`: as the API server names a resource. */
+function resourceOf(group: string, kind: string): string {
+  const plural = `${kind.toLowerCase()}${kind.endsWith('s') ? 'es' : 's'}`;
+  return group ? `${plural}.${group}` : plural;
 }
 
 /** Run tasks with at most `n` at a time. */
@@ -126,7 +146,10 @@ export class DiffSession {
         // Not allowed to list at the cluster scope: fall back to the namespaces the workspace (and context) use.
         if (e instanceof ClusterError && e.reason === 'forbidden' && !this.namespaces.length && gen === this.generation) {
           const nss = [...new Set([...this.index.desiredNamespaces(), ctx.namespace || 'default'])].sort();
+          const tried = [...this.listings.values()];
           await this.closeListings();
+          // Whatever the cluster-scope listings did get must not linger (other namespaces' objects).
+          for (const st of tried) this.dropContribution(st);
           this.scopes = nss;
           this.notes.push(`Listing at the cluster scope is forbidden; comparing the workspace's namespaces only (${nss.join(', ')}).`);
           await this.syncListings(gen, true);
@@ -134,7 +157,7 @@ export class DiffSession {
       }
       if (gen !== this.generation) return this.summary();
       this.status = 'live';
-      this.message = this.notes.length ? this.notes.join(' ') : undefined;
+      this.message = this.noteText();
       if (this.opts.watch !== false) {
         for (const l of this.listings.values()) l.listing?.startWatching();
         // The workspace may have changed kinds/versions while the first lists ran.
@@ -153,19 +176,34 @@ export class DiffSession {
     return s;
   }
 
-  /** The listings the desired side needs: per kind, each version the workspace uses (v3alpha1 when none), per scope. */
-  private wantedListings(): Map<string, { kind: string; version: string; namespace?: string; primary: boolean }> {
+  /**
+   * The listings the desired side needs: per kind, each version the workspace uses (v3alpha1 when none), per scope;
+   * and the annotation owners (Services, Ingresses) per scope.
+   */
+  private wantedListings(): Map<string, WantedListing> {
     const used = this.index!.desiredVersions();
-    const want = new Map<string, { kind: string; version: string; namespace?: string; primary: boolean }>();
+    const want = new Map<string, WantedListing>();
     for (const kind of DIFF_KINDS) {
       const versions = used.get(`${GROUP}/${kind}`);
       const primary = primaryVersion(kind, versions);
       const all = new Set(versions ?? []);
       all.add(primary);
       for (const version of all)
-        for (const ns of this.scopes) want.set(listingId(kind, version, ns), { kind, version, namespace: ns, primary: version === primary });
+        for (const ns of this.scopes) want.set(listingId(kind, version, ns), { group: GROUP, kind, version, namespace: ns, primary: version === primary, owner: false });
     }
+    for (const o of ANNOTATION_OWNER_KINDS)
+      for (const ns of this.scopes) want.set(listingId(o.kind, o.version, ns), { group: o.group, kind: o.kind, version: o.version, namespace: ns, primary: true, owner: true });
     return want;
+  }
+
+  /** Forget what a listing contributed (only its namespace for a namespaced listing). */
+  private dropContribution(st: ListingState): void {
+    const index = this.index!;
+    const nss = st.namespace ? [st.namespace] : undefined;
+    if (st.owner) {
+      index.replaceOwners(st.kind, [], nss);
+      if (st.unavailable) index.setOwnersReadable(st.kind, st.namespace, true);
+    } else index.replaceLive(st.group, st.kind, st.version, [], nss);
   }
 
   /** Bring the set of listings in line with what is wanted; new ones are listed (and watched unless `initial`). */
@@ -173,34 +211,42 @@ export class DiffSession {
     const index = this.index!;
     const client = this.client!;
     const want = this.wantedListings();
-    for (const w of want.values()) if (w.primary) index.setPrimaryVersion(GROUP, w.kind, w.version);
+    for (const w of want.values()) if (w.primary && !w.owner) index.setPrimaryVersion(GROUP, w.kind, w.version);
     for (const [id, st] of [...this.listings]) {
       if (want.has(id)) continue;
       this.listings.delete(id);
       await st.listing?.stop();
-      // Drop what this listing contributed (only its namespace for a namespaced listing).
-      index.replaceLive(GROUP, st.kind, st.version, [], st.namespace ? [st.namespace] : undefined);
+      this.dropContribution(st);
     }
     const fresh = [...want.entries()].filter(([id]) => !this.listings.has(id));
-    for (const [id, w] of fresh) this.listings.set(id, { id, kind: w.kind, version: w.version, namespace: w.namespace });
+    for (const [id, w] of fresh) this.listings.set(id, { id, ...w });
     await pool(fresh, this.opts.concurrency ?? 4, async ([id, w]) => {
       if (gen !== this.generation) return;
       const st = this.listings.get(id);
       if (!st) return;
-      const apiVersion = `${GROUP}/${w.version}`;
-      const on404 = (): Promise<ClusterError> => explain404(client, w.kind, w.version);
+      const apiVersion = w.group ? `${w.group}/${w.version}` : w.version;
+      const nss = w.namespace ? [w.namespace] : undefined;
+      const on404 = w.owner
+        ? async (): Promise<ClusterError> =>
+            new ClusterError('version-not-served', `The cluster of context "${client.contextName}" does not serve ${resourceOf(w.group, w.kind)} at ${apiVersion}.`, 404)
+        : (): Promise<ClusterError> => explain404(client, w.kind, w.version);
       const listing = new LiveListing(
         client,
-        collectionPath(GROUP, w.version, w.kind, w.namespace),
-        whatOf('list', w.kind, w.namespace),
+        collectionPath(w.group, w.version, w.kind, w.namespace),
+        { verb: 'list', resource: resourceOf(w.group, w.kind), namespace: w.namespace },
         { apiVersion, kind: w.kind },
         {
           onList: (items) => {
             if (this.listings.get(id) !== st) return;
-            if (index.replaceLive(GROUP, w.kind, w.version, items, w.namespace ? [w.namespace] : undefined).size) this.scheduleEmit();
+            const changed = w.owner ? index.replaceOwners(w.kind, items, nss) : index.replaceLive(GROUP, w.kind, w.version, items, nss);
+            if (changed.size) this.scheduleEmit();
           },
           onEvent: (type, obj) => {
             if (this.listings.get(id) !== st) return;
+            if (w.owner) {
+              if ((type === 'DELETED' ? index.removeOwner(obj as Obj) : index.upsertOwner(obj as Obj)).size) this.scheduleEmit();
+              return;
+            }
             const k = type === 'DELETED' ? index.removeLive(obj as Obj) : index.upsertLive(obj as Obj);
             if (k) this.scheduleEmit();
           },
@@ -219,8 +265,17 @@ export class DiffSession {
         st.listing = undefined;
         if (e instanceof ClusterError && e.reason === 'version-not-served') {
           st.notServed = e.message;
+          // A cluster without Ingresses (or at another version) cannot have annotations on them: nothing to say.
+          if (w.owner) return;
           const note = e.message;
           if (!this.notes.includes(note)) this.notes.push(note);
+          return;
+        }
+        if (w.owner && e instanceof ClusterError && e.reason === 'forbidden') {
+          // Not allowed to read Services/Ingresses here: their annotation resources cannot be compared; CRs still are.
+          if (this.listings.get(id) !== st) return;
+          st.unavailable = e.message;
+          if (index.setOwnersReadable(w.kind, w.namespace, false).size) this.scheduleEmit();
           return;
         }
         throw e;
@@ -249,11 +304,23 @@ export class DiffSession {
     });
   }
 
+  /** The session's notes: fallbacks, kinds not served, annotation owners that may not be read. */
+  private noteText(): string | undefined {
+    const all = [...this.notes];
+    for (const o of ANNOTATION_OWNER_KINDS) {
+      const denied = [...this.listings.values()].filter((l) => l.owner && l.kind === o.kind && l.unavailable);
+      if (!denied.length) continue;
+      const where = denied.some((l) => !l.namespace) ? '' : ` in namespace${denied.length > 1 ? 's' : ''} ${denied.map((l) => l.namespace).join(', ')}`;
+      all.push(`Resources defined in getambassador.io/config annotations of ${o.kind}s${where} are not compared (listed neither as drift nor as in sync): ${denied[0]!.unavailable}`);
+    }
+    return all.length ? all.join(' ') : undefined;
+  }
+
   private refreshHealth(): void {
     if (this.status === 'stopped' || this.status === 'error' || this.status === 'loading') return;
     const problems = [...this.listings.values()].map((l) => l.problem).filter((p): p is string => !!p);
     const next = problems.length ? 'reconnecting' : 'live';
-    const msg = problems.length ? problems[0] : this.notes.length ? this.notes.join(' ') : undefined;
+    const msg = problems.length ? problems[0] : this.noteText();
     if (next !== this.status || msg !== this.message) {
       this.status = next;
       this.message = msg;
