@@ -691,6 +691,11 @@ describe('diff: resources defined in getambassador.io/config annotations', () =>
     assert.deepEqual([...idx.upsertOwner(liveOwner('a', 'shop', flatMapping('a', { timeout_ms: 1 })))], [keyA]);
     assert.equal(idx.entry(keyA)!.state, 'changed');
     assert.equal(idx.upsertOwner(liveOwner('a', 'shop', flatMapping('a', { timeout_ms: 1 }))).size, 0, 'same annotation -> nothing changes');
+    const statusOnly = liveOwner('a', 'shop', flatMapping('a', { timeout_ms: 1 }), { other: { 'example.com/x': 'y' } });
+    statusOnly.status = { loadBalancer: { ingress: [{ ip: '10.1.1.1' }] } };
+    assert.equal(idx.upsertOwner(statusOnly).size, 0, 'status, spec and other annotations -> nothing changes');
+    assert.deepEqual([...idx.upsertOwner(liveOwner('a', 'shop', flatMapping('a', { timeout_ms: 1 }), { labels: { team: 'x' } }))], [keyA], 'owner labels count');
+    assert.deepEqual(idx.entry(keyA)!.changes, ['/metadata/labels', '/spec/timeout_ms']);
     // The annotation is removed from the live Service (the Service stays).
     assert.deepEqual([...idx.upsertOwner(liveOwner('a', 'shop', undefined))], [keyA]);
     assert.equal(idx.entry(keyA)!.state, 'workspace-only');

@@ -311,7 +311,7 @@ export class DiffSession {
       const denied = [...this.listings.values()].filter((l) => l.owner && l.kind === o.kind && l.unavailable);
       if (!denied.length) continue;
       const where = denied.some((l) => !l.namespace) ? '' : ` in namespace${denied.length > 1 ? 's' : ''} ${denied.map((l) => l.namespace).join(', ')}`;
-      all.push(`Resources defined in getambassador.io/config annotations of ${o.kind}s${where} are not compared (listed neither as drift nor as in sync): ${denied[0]!.unavailable}`);
+      all.push(`Resources defined in getambassador.io/config annotations of ${o.kind === 'Ingress' ? 'Ingresses' : `${o.kind}s`}${where} are not compared (listed neither as drift nor as in sync): ${denied[0]!.unavailable}`);
     }
     return all.length ? all.join(' ') : undefined;
   }

@@ -417,6 +417,8 @@ export class DriftIndex {
   private readonly ownerSlots = new Map<string, Set<string>>();
   /** Live annotation owner (ownerKey) -> why its annotation could not be read. */
   private readonly ownerProblems = new Map<string, string[]>();
+  /** Live annotation owner (ownerKey) -> what its annotation resources were read from (annotation, labels, apiVersion). */
+  private readonly ownerInputs = new Map<string, string>();
   /** `${ownerKind}/${namespace}` (or `/*` for all) whose owners cannot be read: their annotation resources are not compared. */
   private readonly unreadable = new Set<string>();
 
@@ -598,9 +600,17 @@ export class DriftIndex {
    * annotation replace what it defined before. Owners without the annotation cost nothing. Returns the changed keys.
    */
   upsertOwner(owner: Obj, changed = new Set<string>()): Set<string> {
-    const la = liveAnnotationResources(owner);
-    if (!la) return changed;
-    const oid = ownerKey(la.owner);
+    const ref = ownerRefOf(owner);
+    if (!ref) return changed;
+    const oid = ownerKey(ref);
+    // Most events of a Service change its status or spec: nothing to do when the inputs of the annotation did not change.
+    const md = owner['metadata'] as Obj;
+    const ann = isPlainObject(md['annotations']) ? md['annotations'][ANNOTATION_KEY] : undefined;
+    const input = ann === undefined || ann === null ? '' : JSON.stringify([ann, md['labels'] ?? null, owner['apiVersion']]);
+    if ((this.ownerInputs.get(oid) ?? '') === input) return changed;
+    if (input) this.ownerInputs.set(oid, input);
+    else this.ownerInputs.delete(oid);
+    const la = liveAnnotationResources(owner)!;
     const before = this.ownerSlots.get(oid);
     if (!la.objects.length && !before && !la.problems.length && !this.ownerProblems.has(oid)) return changed;
     const now = new Set<string>();
@@ -634,6 +644,7 @@ export class DriftIndex {
     for (const identity of this.ownerSlots.get(oid) ?? []) this.dropOwnerSlot(identity, changed);
     this.ownerSlots.delete(oid);
     this.ownerProblems.delete(oid);
+    this.ownerInputs.delete(oid);
     return changed;
   }
 
@@ -647,12 +658,13 @@ export class DriftIndex {
       if (ref) present.add(ownerKey(ref));
     }
     const nsSet = namespaces && namespaces.length ? new Set(namespaces) : undefined;
-    for (const oid of [...new Set([...this.ownerSlots.keys(), ...this.ownerProblems.keys()])]) {
+    for (const oid of [...this.ownerInputs.keys()]) {
       const [kind, ns] = oid.split('/');
       if (kind !== ownerKind || present.has(oid) || (nsSet && !nsSet.has(ns!))) continue;
       for (const identity of this.ownerSlots.get(oid) ?? []) this.dropOwnerSlot(identity, changed);
       this.ownerSlots.delete(oid);
       this.ownerProblems.delete(oid);
+      this.ownerInputs.delete(oid);
     }
     return changed;
   }
