@@ -527,13 +527,14 @@ describe('cluster diff integration', function () {
   describe('LSP handlers', () => {
     it('listNamespaces, diffStart, diffChanged after a kubectl change, diffDocument, diffStop', async () => {
       const ns = await seedDrifted(t);
+      await kubectl(t, ['apply', '--server-side', '-f', '-'], fixture('service-annotation.yaml', ns));
       const handlers = new Map<string, (p: unknown) => unknown>();
       const rec = new Recorder();
       const conn = {
         onRequest: (m: string, h: (p: unknown) => unknown) => void handlers.set(m, h),
         sendNotification: async (m: string, p: unknown) => void (m === P.DiffChangedNotification && rec.push(p as DriftSummary)),
       };
-      let ws = workspaceFor(ns);
+      let ws = workspaceFor(ns, ['workspace.yaml', 'service-annotation.yaml']);
       const listeners: (() => void)[] = [];
       const folder = path.join(tmp, `lsp-${ns}`);
       fs.mkdirSync(folder);
@@ -557,6 +558,13 @@ describe('cluster diff integration', function () {
         assert.match(doc.text, /prefix: \/debug\//);
         const missing = await call<P.DiffDocumentResult>(P.DiffDocumentRequest, { key: `getambassador.io/v3alpha1/Mapping/${ns}/debug-hotfix`, side: 'workspace' });
         assert.match(missing.text, /not defined in the workspace/);
+        // The annotation resource: compared with the live Service's annotation; its documents say so.
+        const legacy = sum.entries.find((e) => e.name === 'legacy')!;
+        assert.equal(legacy.state, 'in-sync');
+        assert.equal(legacy.key, `getambassador.io/v2/Mapping/${ns}/legacy@Service/${ns}/legacy`);
+        const annDoc = await call<P.DiffDocumentResult>(P.DiffDocumentRequest, { key: legacy.key, side: 'workspace' });
+        assert.match(annDoc.text, new RegExp(`^# from the getambassador\\.io/config annotation of Service ${ns}/legacy in the workspace`));
+        assert.match(annDoc.text, /prefix: \/legacy\//);
 
         await kubectl(t, ['patch', '-n', ns, 'mappings.getambassador.io', 'storefront', '--type', 'merge', '-p', '{"spec":{"service":"moved:80"}}']);
         await rec.waitFor((x) => entryState(x, 'Mapping', 'storefront') === 'changed', 'diffChanged after kubectl patch');
