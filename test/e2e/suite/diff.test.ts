@@ -28,6 +28,9 @@ describe('diff against cluster', () => {
       assert.ok(e.changes.includes(w.pointer), `${key(w)} changed at ${w.pointer} (${e.changes.join(', ')})`);
     }
     assert.ok(summary.entries.some((e) => e.state === 'in-sync' && e.name === 'payments-api'), 'in-sync resources are listed as such');
+    // the README: the annotation-defined Mapping is compared with the live Service's annotation, and is in sync
+    const images = summary.entries.filter((e) => e.kind === 'Mapping' && e.namespace === 'catalog' && e.name === 'images');
+    assert.deepStrictEqual(images.map((e) => [e.state, e.annotationOf?.kind, e.annotationOf?.name]), [['in-sync', 'Service', 'images']]);
     // what the view shows
     const roots = a.driftProvider.roots.map((n) => n.label);
     const count = (state: string): number => want.filter((w) => w.state === state).length;
