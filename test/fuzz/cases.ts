@@ -19,9 +19,16 @@ export async function runCases(o: RunOptions): Promise<void> {
   // a stable neighbour file so cross-file checks (collisions, duplicates) meet the mutated input
   ws.setFile('file:///fuzz/neighbour.yaml', o.corpus[0]);
   let lsp: StdioLsp | undefined;
+  let lspExit: string | undefined;
   const uri = 'file:///fuzz/case.yaml';
   if (o.serverJs) {
     lsp = new StdioLsp(o.serverJs);
+    let stderr = '';
+    lsp.child.stderr.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
+    lsp.child.stdin.on('error', () => undefined); // a dead server is reported by the exit check below
+    lsp.child.on('exit', (code, signal) => {
+      if (code !== null || signal) lspExit = `language server exited (${code ?? signal}); its last stderr: ${stderr}`;
+    });
     await lsp.request('initialize', { processId: process.pid, rootUri: null, capabilities: {}, workspaceFolders: null }, 30000);
     lsp.notify('initialized', {});
     lsp.notify('textDocument/didOpen', { textDocument: { uri, languageId: 'yaml', version: 1, text: '' } });
@@ -50,7 +57,7 @@ export async function runCases(o: RunOptions): Promise<void> {
           const pos = { textDocument: { uri }, position: { line, character } };
           await lsp.request('textDocument/completion', pos, LSP_TIMEOUT);
           await lsp.request('textDocument/hover', pos, LSP_TIMEOUT);
-          if (lsp.child.exitCode !== null) throw new Error(`language server exited with ${lsp.child.exitCode}`);
+          if (lspExit) throw new Error(lspExit);
         }
       } catch (e) {
         o.report({ type: 'fail', index: i, message: `case ${i}: ${(e as Error)?.stack ?? e}`, input });
@@ -61,6 +68,7 @@ export async function runCases(o: RunOptions): Promise<void> {
     }
     o.report({ type: 'done', index: o.cases, maxMs });
   } finally {
+    lspExit = undefined;
     lsp?.kill();
   }
 }

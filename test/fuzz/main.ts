@@ -82,6 +82,13 @@ async function work(): Promise<void> {
 }
 
 if (argv.includes('--worker')) {
+  const die = (what: string) => (e: unknown) => {
+    process.send?.({ type: 'fail', index: -1, message: `${what}: ${(e as Error)?.stack ?? e}` });
+    process.exitCode = 1;
+    setTimeout(() => process.exit(1), 100);
+  };
+  process.on('uncaughtException', die('uncaught exception in the fuzzer'));
+  process.on('unhandledRejection', die('unhandled rejection in the fuzzer'));
   work().then(
     () => process.exit(0),
     (e) => {
