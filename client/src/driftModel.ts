@@ -62,13 +62,22 @@ export function entryLabel(e: DriftEntry): string {
   return `${e.kind} ${e.namespace}/${e.name}`;
 }
 
+/** "annotation of Service ns/name" for resources defined in a getambassador.io/config annotation. */
+export function annotationText(e: Pick<DriftEntry, 'annotationOf'>): string | undefined {
+  const a = e.annotationOf;
+  return a ? `annotation of ${a.kind} ${a.namespace}/${a.name}` : undefined;
+}
+
 export function entryDescription(e: DriftEntry): string {
-  if (e.state === 'changed' && e.changes.length) return changesSummary(e.changes);
-  return stateInfo(e.state).short;
+  const base = e.state === 'changed' && e.changes.length ? changesSummary(e.changes) : stateInfo(e.state).short;
+  const ann = annotationText(e);
+  return ann ? `${base} (${ann})` : base;
 }
 
 export function entryTooltip(e: DriftEntry, context: string): string {
   const lines = [`**${md(entryLabel(e))}** — ${md(stateInfo(e.state).label)}`, ''];
+  const ann = annotationText(e);
+  if (ann) lines.push(`Defined in the getambassador.io/config ${md(ann)} (compared with that annotation in the cluster, not with a custom resource).`, '');
   if (e.state === 'changed') {
     lines.push(`Changed fields (workspace ↔ ${md(context)}):`);
     lines.push(...e.changes.map((c) => `- \`${pointerToPath(c)}\``));

@@ -73,6 +73,14 @@ describe('client drift model', () => {
     assert.match(entryTooltip(e('Mapping', 'a', 'b', 'cluster-only'), 'prod'), /Found in prod but not defined in the workspace/);
   });
 
+  it('tells annotation-defined resources apart from custom resources of the same name', () => {
+    const cr = e('Mapping', 'shop', 'legacy', 'in-sync');
+    const ann = { ...cr, annotationOf: { kind: 'Service', namespace: 'shop', name: 'legacy' } };
+    assert.match(entryDescription(ann), /\(annotation of Service shop\/legacy\)$/);
+    assert.doesNotMatch(entryDescription(cr), /annotation/);
+    assert.match(entryTooltip(ann, 'prod'), /getambassador\.io\/config annotation of Service shop\/legacy/);
+  });
+
   it('puts a status message first when not live', () => {
     const err = buildDriftNodes(summary('error', 'Unauthorized: the credentials of context kind-dev were rejected'));
     assert.equal(err[0].kind, 'message');
