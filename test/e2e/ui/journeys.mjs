@@ -138,7 +138,8 @@ async function showEdgePolicy(page) {
   await tab.waitFor({ timeout: T });
   const checked = await page.locator('.activitybar .action-item.checked a[aria-label^="Edge Policy"]').count();
   if (!checked) await tab.click();
-  await page.locator('.pane-header[aria-label*="Routes"]').first().waitFor({ timeout: T });
+  await setPane(page, 'Routes', true);
+  await setPane(page, 'Cluster Drift', true);
 }
 
 /** Opens a workspace file with Quick Open and waits until it is the active editor. */
@@ -201,6 +202,14 @@ async function openProblems(page) {
 
 function pane(page, title) {
   return page.locator(`.pane:has(> .pane-header[aria-label*="${title}"])`).first();
+}
+
+/** Expands or collapses a view pane of the side bar by its header. */
+async function setPane(page, title, expanded) {
+  const header = page.locator(`.pane-header[aria-label*="${title}"]`).first();
+  await header.waitFor({ timeout: T });
+  if ((await header.getAttribute('aria-expanded')) !== String(expanded)) await header.click();
+  await until(`the ${title} pane to be ${expanded ? 'expanded' : 'collapsed'}`, async () => (await header.getAttribute('aria-expanded')) === String(expanded), 5000);
 }
 
 function treeRow(page, view, label) {
@@ -427,7 +436,13 @@ export const journeys = [
       const status = await waitForText(cursorStatus(page), /Ln \d+/);
       const line = Number(/Ln (\d+)/.exec(status)[1]);
       assert.ok(line >= 2 && line <= 11, `the cursor is inside the orders-api Mapping (line ${line})`);
-      await shot('routes');
+      // for the picture: the whole Routes tree (the Cluster Drift pane folded away meanwhile)
+      await setPane(page, 'Cluster Drift', false);
+      try {
+        await shot('routes');
+      } finally {
+        await setPane(page, 'Cluster Drift', true);
+      }
     },
   },
   {
@@ -454,16 +469,18 @@ export const journeys = [
         }
       }
       assert.ok(tree['in-sync'].count > 0 && !tree['in-sync'].expanded, 'in-sync resources are counted, collapsed');
-      // for the picture: the tooltip of the changed canary (which fields differ, where its source is)
+      // the tooltip of the changed canary names the changed field and the source
       const canary = expected.find((e) => e.state === 'changed' && /weight/.test(e.pointer));
       const canaryRow = treeRow(page, 'Cluster Drift', canary.label);
       await canaryRow.hover();
       const tip = page.locator('.monaco-hover:not(.hidden), .workbench-hover').first();
-      if (await tip.waitFor({ state: 'visible', timeout: 5000 }).then(() => true, () => false)) {
-        assert.match((await tip.innerText()).replace(/\u00a0/g, ' '), /spec\.weight/, 'the tooltip names the changed field');
-      }
+      await tip.waitFor({ state: 'visible', timeout: 10000 });
+      const tipText = (await tip.innerText()).replace(/\u00a0/g, ' ');
+      assert.match(tipText, new RegExp(canary.pointer.replace(/^\//, '').replace(/\//g, '\\.')), 'the tooltip names the changed field');
+      assert.match(tipText, /routes\.yaml:\d+/, 'the tooltip names the source');
+      await page.mouse.move(900, 700);
+      await tip.waitFor({ state: 'hidden', timeout: 10000 }).catch(() => {});
       await shot('drift');
-      await page.mouse.move(700, 700);
 
       // open the promoted canary: both sides in the diff editor
       await canaryRow.click();
