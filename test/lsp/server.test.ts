@@ -117,6 +117,9 @@ describe('language server over stdio (dist/server.js)', function () {
       const timeout = items.find((i) => i.label === 'timeout_ms')!;
       const edit = timeout.textEdit as { range: { start: { line: number; character: number } } };
       assert.deepStrictEqual(edit.range.start, { line: 30, character: 2 }, 'edit lands on the requested line');
+      const doc = timeout.documentation as { kind?: string; value?: string } | undefined;
+      assert.strictEqual(doc?.kind, 'markdown', 'field documentation is Markdown, as in hovers');
+      assert.match(doc?.value ?? '', /\w+ \w+ \w+/, 'field documentation is our description');
       client.close(u);
     });
 

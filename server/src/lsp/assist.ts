@@ -84,6 +84,13 @@ export class YamlAssist {
     this.ls = getLanguageService({
       schemaRequestService: (uri: string) => this.serveSchema(uri),
       workspaceContext: { resolveRelativePath: (relative: string) => relative },
+      // Our descriptions are Markdown: ask for Markdown documentation in completion items as well as hovers.
+      clientCapabilities: {
+        textDocument: {
+          completion: { completionItem: { documentationFormat: [MarkupKind.Markdown, MarkupKind.PlainText] } },
+          hover: { contentFormat: [MarkupKind.Markdown, MarkupKind.PlainText] },
+        },
+      },
     });
     const ids = this.allSchemaIds();
     this.ls.configure({
