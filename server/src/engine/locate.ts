@@ -88,10 +88,22 @@ export class DocLocator {
   private fast: FastScanner | null | undefined;
 
   constructor(
-    readonly text: string,
-    readonly start: number,
-    readonly end: number,
+    public text: string,
+    public start: number,
+    public end: number,
   ) {}
+
+  /**
+   * Points the locator at the same document text at another place of a newer version of the file (see
+   * parseFile's `previous`). The AST keeps offsets relative to the document, so it stays valid; the line
+   * scanner works on absolute offsets and is rebuilt on demand.
+   */
+  rebase(text: string, start: number, end: number): void {
+    this.text = text;
+    this.start = start;
+    this.end = end;
+    if (this.fast) this.fast = undefined;
+  }
 
   /** The parsed AST, or null when the `yaml` package could not build one. */
   ast(): Document.Parsed | null {
@@ -303,7 +315,8 @@ export interface ResourceLocator {
 export class DocumentResourceLocator implements ResourceLocator {
   constructor(
     readonly doc: DocLocator,
-    readonly lines: LineIndex,
+    /** Line table of the whole file; replaced when the document is rebased onto a newer version of the file. */
+    public lines: LineIndex,
     readonly basePath: JsonPath,
   ) {}
 

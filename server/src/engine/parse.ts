@@ -19,7 +19,9 @@
 import type { Finding, JsonPath, Range } from './model';
 import { AMBASSADOR_GROUP } from './model';
 import { ANNOTATION_KEY, readAnnotation, stringMap, tokenEnd } from './annotations';
+import type { AnnotationOwner } from './annotations';
 import { DocLocator, DocumentResourceLocator, LineIndex, SourceResource, loadYaml, splitDocuments } from './locate';
+import type { DocSlice, LoadResult } from './locate';
 import type { Resource } from './model';
 
 export interface ParsedDocument {
@@ -100,6 +102,8 @@ interface Ctx {
   uri: string;
   lines: LineIndex;
   findings: Finding[];
+  /** Objects that hold the file's line table (resource locators, annotation owners): rebased with the document. */
+  holders: { lines: LineIndex }[];
 }
 
 /** Collects the Ambassador resources of one value found at `basePath` of a document. */
@@ -113,11 +117,13 @@ function collect(ctx: Ctx, doc: DocLocator, docIndex: number, value: unknown, ba
     return;
   }
   const meta = isObject(value.metadata) ? value.metadata : undefined;
-  const fallback = (): Range => {
-    const s = doc.locate(basePath, 'key');
-    return ctx.lines.range(s.start, s.end);
-  };
   if (apiVersion !== undefined && apiVersion.startsWith(AMBASSADOR_GROUP + '/')) {
+    const locator = new DocumentResourceLocator(doc, ctx.lines, basePath);
+    ctx.holders.push(locator);
+    const fallback = (): Range => {
+      const s = doc.locate(basePath, 'key');
+      return locator.lines.range(s.start, s.end);
+    };
     out.push(
       new SourceResource(
         {
@@ -131,93 +137,197 @@ function collect(ctx: Ctx, doc: DocLocator, docIndex: number, value: unknown, ba
           object: value,
           origin: { uri: ctx.uri, docIndex },
         },
-        new DocumentResourceLocator(doc, ctx.lines, basePath),
+        locator,
         fallback,
       ),
     );
     return;
   }
   if (meta && isObject(meta.annotations) && meta.annotations[ANNOTATION_KEY] !== undefined && isAnnotationOwner(apiVersion, kind)) {
-    const r = readAnnotation(
-      {
-        uri: ctx.uri,
-        docIndex,
-        kind: kind ?? '',
-        name: optString(meta.name) ?? '',
-        namespace: optString(meta.namespace),
-        labels: stringMap(meta.labels),
-        doc,
-        lines: ctx.lines,
-        path: [...basePath, 'metadata', 'annotations', ANNOTATION_KEY],
-      },
-      meta.annotations[ANNOTATION_KEY],
-    );
+    const owner: AnnotationOwner = {
+      uri: ctx.uri,
+      docIndex,
+      kind: kind ?? '',
+      name: optString(meta.name) ?? '',
+      namespace: optString(meta.namespace),
+      labels: stringMap(meta.labels),
+      doc,
+      lines: ctx.lines,
+      path: [...basePath, 'metadata', 'annotations', ANNOTATION_KEY],
+    };
+    ctx.holders.push(owner);
+    const r = readAnnotation(owner, meta.annotations[ANNOTATION_KEY]);
     for (const res of r.resources) out.push(res);
     for (const f of r.findings) ctx.findings.push(f);
   }
 }
 
-/** Parses one file. Never throws. */
-export function parseFile(uri: string, text: string, options: ParseOptions = {}): ParsedFile {
+/** Parses one file. Never throws. `previous` (an earlier parse of the same URI) lets unchanged documents be reused. */
+export function parseFile(uri: string, text: string, options: ParseOptions = {}, previous?: ParsedFile): ParsedFile {
+  return parseFileIncremental(uri, text, options, previous).parsed;
+}
+
+/** A document whose text did not change but moved (other line or index): its value was reused, its resources are new. */
+export interface MovedDocument {
+  document: ParsedDocument;
+  previous: ParsedDocument;
+  /** New start line minus old start line. */
+  lineDelta: number;
+}
+
+export interface IncrementalParse {
+  parsed: ParsedFile;
+  /** Documents reused as they were (same text, index and start line): same ParsedDocument.resources objects. */
+  reused: number;
+  /** Documents with the same text as before at another line or index. */
+  moved: MovedDocument[];
+}
+
+/**
+ * parseFile with reuse: documents of `previous` whose text is unchanged keep their resources (same objects, so
+ * per-resource results cached by the caller stay valid) when they also keep their index and start line; when only
+ * their position changed, their YAML value is reused and fresh resources are built. Never throws.
+ */
+export function parseFileIncremental(uri: string, text: string, options: ParseOptions = {}, previous?: ParsedFile): IncrementalParse {
   try {
-    return parseUnsafe(uri, text, options);
+    const prev = previous && previous.uri === uri && !previous.skipped && previous.documents.length > 0 ? previous : undefined;
+    return parseUnsafe(uri, text, options, prev);
   } catch (e) {
     // Defensive: a bug in this module must not take the server down.
-    return skippedFile(uri, text, `internal error while parsing: ${e instanceof Error ? e.message : String(e)}`);
+    return { parsed: skippedFile(uri, text, `internal error while parsing: ${e instanceof Error ? e.message : String(e)}`), reused: 0, moved: [] };
   }
 }
 
-function parseUnsafe(uri: string, text: string, options: ParseOptions): ParsedFile {
+/** js-yaml's result for one document, with offsets relative to the document start. */
+interface RelativeLoad {
+  value: unknown;
+  error?: { reason: string; rel: number };
+  duplicate?: { reason: string; rel: number };
+}
+
+/** What a later parse of the same file needs to reuse a document. */
+interface DocState {
+  locator: DocLocator;
+  holders: { lines: LineIndex }[];
+  /** EP001 and annotation findings of the document. */
+  findings: Finding[];
+  load: RelativeLoad;
+}
+
+const docStates = new WeakMap<ParsedDocument, DocState>();
+
+function relativeLoad(l: LoadResult, start: number): RelativeLoad {
+  const out: RelativeLoad = { value: l.value };
+  if (l.error) out.error = { reason: l.error.reason, rel: l.error.offset - start };
+  if (l.duplicate) out.duplicate = { reason: l.duplicate.reason, rel: l.duplicate.offset - start };
+  return out;
+}
+
+function buildDocument(uri: string, text: string, lines: LineIndex, s: DocSlice, i: number, loaded: RelativeLoad): ParsedDocument {
+  const doc: ParsedDocument = {
+    index: i,
+    startOffset: s.start,
+    endOffset: s.end,
+    startLine: s.startLine,
+    endLine: s.endLine,
+    value: loaded.value,
+    resources: [],
+  };
+  const ctx: Ctx = { uri, lines, findings: [], holders: [] };
+  if (loaded.error) {
+    doc.error = loaded.error.reason;
+    const at = s.start + loaded.error.rel;
+    ctx.findings.push({
+      code: 'EP001',
+      severity: 'error',
+      message: `YAML syntax error: ${loaded.error.reason}`,
+      uri,
+      range: lines.range(at, tokenEnd(text, at)),
+    });
+  }
+  if (loaded.duplicate) {
+    const at = s.start + loaded.duplicate.rel;
+    ctx.findings.push({
+      code: 'EP001',
+      severity: 'error',
+      message: `YAML error: ${loaded.duplicate.reason} (kubectl rejects duplicate keys; the last one is used here)`,
+      uri,
+      range: lines.range(at, tokenEnd(text, at)),
+    });
+  }
+  const locator = new DocLocator(text, s.start, s.end);
+  if (isObject(loaded.value)) collect(ctx, locator, i, loaded.value, [], doc.resources, 0);
+  docStates.set(doc, { locator, holders: ctx.holders, findings: ctx.findings, load: loaded });
+  return doc;
+}
+
+function sameSlice(a: string, aStart: number, aEnd: number, b: string, bStart: number, bEnd: number): boolean {
+  if (aEnd - aStart !== bEnd - bStart) return false;
+  return a.slice(aStart, aEnd) === b.slice(bStart, bEnd);
+}
+
+function parseUnsafe(uri: string, text: string, options: ParseOptions, previous: ParsedFile | undefined): IncrementalParse {
   const limit = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
-  if (utf8Exceeds(text, limit)) return skippedFile(uri, text, `file is larger than ${limit} bytes; not analysed`);
+  const skip = (reason: string): IncrementalParse => ({ parsed: skippedFile(uri, text, reason), reused: 0, moved: [] });
+  if (utf8Exceeds(text, limit)) return skip(`file is larger than ${limit} bytes; not analysed`);
   const nul = text.indexOf('\u0000');
-  if (nul !== -1) return skippedFile(uri, text, `binary content (NUL byte at offset ${nul}); not analysed`);
+  if (nul !== -1) return skip(`binary content (NUL byte at offset ${nul}); not analysed`);
   const bad = text.indexOf('\uFFFD');
-  if (bad !== -1) return skippedFile(uri, text, `not valid UTF-8 (replacement character at offset ${bad}); not analysed`);
+  if (bad !== -1) return skip(`not valid UTF-8 (replacement character at offset ${bad}); not analysed`);
 
   const lines = LineIndex.build(text);
   const from = text.charCodeAt(0) === 0xfeff ? 1 : 0;
   const slices = splitDocuments(text, lines, from);
-  const ctx: Ctx = { uri, lines, findings: [] };
   const documents: ParsedDocument[] = [];
   const resources: Resource[] = [];
+  const findings: Finding[] = [];
+  const moved: MovedDocument[] = [];
+  let reused = 0;
   let syntaxError = false;
+
+  // Earlier documents by text, for documents that moved (built on the first miss only).
+  const prevDocs = previous?.documents;
+  const used = new Set<ParsedDocument>();
+  let byText: Map<string, ParsedDocument[]> | undefined;
+  const findPrevious = (s: DocSlice, i: number): ParsedDocument | undefined => {
+    if (!previous || !prevDocs) return undefined;
+    const same = prevDocs[i];
+    if (same && !used.has(same) && sameSlice(previous.text, same.startOffset, same.endOffset, text, s.start, s.end)) return same;
+    if (!byText) {
+      byText = new Map();
+      for (const d of prevDocs) {
+        const key = previous.text.slice(d.startOffset, d.endOffset);
+        const list = byText.get(key);
+        if (list) list.push(d);
+        else byText.set(key, [d]);
+      }
+    }
+    return byText.get(text.slice(s.start, s.end))?.find((d) => !used.has(d));
+  };
+
   for (let i = 0; i < slices.length; i++) {
     const s = slices[i];
-    const loaded = loadYaml(text, s.start, s.end);
-    const doc: ParsedDocument = {
-      index: i,
-      startOffset: s.start,
-      endOffset: s.end,
-      startLine: s.startLine,
-      endLine: s.endLine,
-      value: loaded.value,
-      resources: [],
-    };
-    if (loaded.error) {
-      syntaxError = true;
-      doc.error = loaded.error.reason;
-      ctx.findings.push({
-        code: 'EP001',
-        severity: 'error',
-        message: `YAML syntax error: ${loaded.error.reason}`,
-        uri,
-        range: lines.range(loaded.error.offset, tokenEnd(text, loaded.error.offset)),
-      });
+    const old = findPrevious(s, i);
+    const oldState = old && docStates.get(old);
+    let doc: ParsedDocument;
+    if (old && oldState && old.index === i && old.startLine === s.startLine) {
+      // Same text at the same place: same positions, same resources.
+      used.add(old);
+      reused++;
+      doc = { ...old, startOffset: s.start, endOffset: s.end };
+      oldState.locator.rebase(text, s.start, s.end);
+      for (const h of oldState.holders) h.lines = lines;
+      docStates.set(doc, oldState);
+    } else if (old && oldState) {
+      used.add(old);
+      doc = buildDocument(uri, text, lines, s, i, oldState.load);
+      moved.push({ document: doc, previous: old, lineDelta: s.startLine - old.startLine });
+    } else {
+      doc = buildDocument(uri, text, lines, s, i, relativeLoad(loadYaml(text, s.start, s.end), s.start));
     }
-    if (loaded.duplicate) {
-      ctx.findings.push({
-        code: 'EP001',
-        severity: 'error',
-        message: `YAML error: ${loaded.duplicate.reason} (kubectl rejects duplicate keys; the last one is used here)`,
-        uri,
-        range: lines.range(loaded.duplicate.offset, tokenEnd(text, loaded.duplicate.offset)),
-      });
-    }
-    if (isObject(loaded.value)) {
-      collect(ctx, new DocLocator(text, s.start, s.end), i, loaded.value, [], doc.resources, 0);
-      for (const r of doc.resources) resources.push(r);
-    }
+    if (doc.error !== undefined) syntaxError = true;
+    for (const f of docStates.get(doc)!.findings) findings.push(f);
+    for (const r of doc.resources) resources.push(r);
     documents.push(doc);
   }
   if (syntaxError && TEMPLATE_RE.test(text)) {
@@ -225,13 +335,17 @@ function parseUnsafe(uri: string, text: string, options: ParseOptions): ParsedFi
     const line = m ? lines.lineOf(m.index) + 1 : 1;
     for (const d of documents) d.resources = [];
     return {
-      uri,
-      text,
-      documents,
-      resources: [],
-      findings: [],
-      skipped: `template syntax ({{ … }} or {% … %}, first at line ${line}) and not valid YAML: looks like a Helm/Jinja template; not analysed`,
+      parsed: {
+        uri,
+        text,
+        documents,
+        resources: [],
+        findings: [],
+        skipped: `template syntax ({{ … }} or {% … %}, first at line ${line}) and not valid YAML: looks like a Helm/Jinja template; not analysed`,
+      },
+      reused: 0,
+      moved: [],
     };
   }
-  return { uri, text, documents, resources, findings: ctx.findings };
+  return { parsed: { uri, text, documents, resources, findings }, reused, moved };
 }

@@ -650,17 +650,7 @@ export function buildRouteModel(resources: Resource[], opts: RouteOptions = {}):
     g.group.hosts = g.hostEntries.map((h) => `${h.namespace}/${h.name}`);
   }
 
-  // Emissary's route order: reversed(sorted(groups, key=group_weight)); ties keep reversed creation order.
-  const weightOf = (g: GroupDetail) =>
-    g.members
-      .filter((m) => !m.drop)
-      .map((m) => m.mapping.routeWeight)
-      .reduce((best, w) => (compareRouteWeight(w, best) > 0 ? w : best));
-  const ordered = groups
-    .map((g, i) => ({ g, i, w: weightOf(g) }))
-    .sort((a, b) => compareRouteWeight(a.w, b.w) || a.i - b.i)
-    .reverse()
-    .map((x) => x.g);
+  const ordered = routeOrder(groups);
 
   for (const g of ordered) for (const h of g.hostEntries) h.route.groupIds.push(g.group.groupId);
 
@@ -678,6 +668,23 @@ export function buildRouteModel(resources: Resource[], opts: RouteOptions = {}):
   for (const g of ordered) g.group.problems = intrinsicGroupProblems(g, hosts.length > 0);
   for (const t of tcpGroups) t.route.problems = intrinsicTcpProblems(t);
   return model;
+}
+
+/**
+ * Emissary's route order: reversed(sorted(groups, key=group_weight)); ties keep reversed creation order.
+ * `groups` must be in creation order (the order of their first members in `name.namespace` processing order).
+ */
+export function routeOrder(groups: GroupDetail[]): GroupDetail[] {
+  const weightOf = (g: GroupDetail) =>
+    g.members
+      .filter((m) => !m.drop)
+      .map((m) => m.mapping.routeWeight)
+      .reduce((best, w) => (compareRouteWeight(w, best) > 0 ? w : best));
+  return groups
+    .map((g, i) => ({ g, i, w: weightOf(g) }))
+    .sort((a, b) => compareRouteWeight(a.w, b.w) || a.i - b.i)
+    .reverse()
+    .map((x) => x.g);
 }
 
 function makeMember(m: MappingEntry): RouteMember {

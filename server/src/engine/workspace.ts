@@ -1,20 +1,25 @@
 // The engine's view of a whole workspace: every YAML file's parse, per-file findings (EP001 + schema) and
 // cross-resource findings (EP2xx), plus the route table. Pure (no I/O) and incremental:
-// - setFile re-parses and re-validates only that file;
-// - cross-resource findings and the route table come from one analyzeResources pass (./checks), recomputed
-//   lazily and only after a change that touched Ambassador resources or `kind: Secret` documents (a file with
-//   neither before and after does not invalidate them);
+// - setFile re-parses only the documents of the file whose text changed (parseFileIncremental): unchanged
+//   documents keep their Resource objects, and per-resource schema findings are cached by Resource;
+// - cross-resource findings and the route table are kept by an IncrementalAnalysis (./incremental): a change
+//   recomputes the route groups, duplicate keys and references its old and new resources touch. A change to a
+//   Host, Module, TLSContext, resolver or Secret, an option change, or a very large change set rebuilds them;
+//   custom analyzers/checkers (options) always recompute everything;
+// - nothing cross-resource is computed until somebody reads findings, change sets or the route table;
 // - every update returns the set of URIs whose findings changed since they were last reported (in a change
-//   set, or read through findingsFor/allFindings), so the language server republishes only those. The set is computed when first read (iterated, .has, .size): a
-//   caller that loads thousands of files and ignores the results pays for the cross-resource checks once.
+//   set, or read through findingsFor/allFindings), so the language server republishes only those. The set is
+//   computed when first read (iterated, .has, .size): a caller that loads thousands of files and ignores the
+//   results pays for the cross-resource checks once.
 
-import type { Finding, Resource, RouteTable, Severity } from './model';
-import { parseFile } from './parse';
-import type { ParsedFile, ParseOptions } from './parse';
+import type { Finding, Range, Resource, RouteTable, Severity } from './model';
+import { parseFileIncremental } from './parse';
+import type { MovedDocument, ParsedFile, ParseOptions } from './parse';
 import { validateResource } from './schema/validate';
 import { buildRouteTable } from './routes';
 import { analyzeResources, secretsInDocuments } from './checks';
 import type { CheckOptions, SeveritySetting } from './checks';
+import { IncrementalAnalysis } from './incremental';
 
 /** Per-resource checks (schema validation). */
 export type ResourceValidator = (r: Resource) => Finding[];
@@ -142,7 +147,8 @@ export class Workspace {
   private readonly files = new Map<string, FileState>();
   private opts: Required<Pick<WorkspaceOptions, 'defaultNamespace' | 'maxFileBytes'>> & WorkspaceOptions;
   private validators: ResourceValidator[];
-  private analyzer: Analyzer;
+  /** Set when options replace the built-in analysis (custom analyzer, checkers or route builder). */
+  private analyzer: Analyzer | undefined;
   /** True when the cross-resource findings come from custom checkers (policy applied here, not by the checks). */
   private customChecks: boolean;
   private severity: Record<string, SeveritySetting>;
@@ -150,17 +156,29 @@ export class Workspace {
 
   // Caches
   private resourceList: Resource[] | undefined;
+  private resourceCount = 0;
   private secretList: { name: string; namespace?: string }[] | undefined;
-  private analysis: { routes: RouteTable; findings: Finding[] } | undefined;
-  private cross: Map<string, Finding[]> | undefined;
+  /** Schema (validator) findings per resource: unchanged documents keep their Resource objects. */
+  private readonly validated = new WeakMap<Resource, Finding[]>();
   private readonly merged = new Map<string, Finding[]>();
   private readonly signatures = new Map<string, string>();
+  private version = 0;
+
+  // Cross-resource analysis: the built-in, incremental one...
+  private incremental: IncrementalAnalysis | undefined;
+  /** The next sync must rebuild everything (first use, options or Secrets changed, a failed update). */
+  private stale = true;
+  private readonly pendingAdded = new Set<Resource>();
+  private readonly pendingRemoved = new Set<Resource>();
+  // ...or a custom analyzer's complete result.
+  private custom: { routes: RouteTable; findings: Map<string, Finding[]> } | undefined;
 
   // Change reporting
   private readonly reported = new Map<string, string>();
   private readonly touched = new Set<string>();
+  /** URIs whose cross-resource findings may have changed since the last settled change set. */
+  private readonly crossDirty = new Set<string>();
   private everything = false;
-  private crossAtReport = new Set<string>();
 
   constructor(options: WorkspaceOptions = {}) {
     this.opts = { ...options, defaultNamespace: options.defaultNamespace ?? 'default', maxFileBytes: options.maxFileBytes ?? 5 * 1024 * 1024 };
@@ -188,7 +206,7 @@ export class Workspace {
         return { routes, findings };
       };
     } else {
-      this.analyzer = options.analyzer ?? ((rs, o) => analyzeResources(rs, o));
+      this.analyzer = options.analyzer;
     }
     this.severity = { ...DEFAULT_SEVERITY_OVERRIDES, ...(options.severity ?? {}) };
     this.disabled = new Set(options.disabled ?? []);
@@ -220,6 +238,11 @@ export class Workspace {
     return this.resourceList;
   }
 
+  /** A number that changes whenever the set of resources (or Secrets) changes: a cheap staleness check. */
+  get resourcesVersion(): number {
+    return this.version;
+  }
+
   /** Findings of one file (parse, schema and cross-resource), after severity overrides and disabled codes. */
   findingsFor(uri: string): Finding[] {
     const list = this.current(uri);
@@ -233,9 +256,10 @@ export class Workspace {
   private current(uri: string): Finding[] {
     const state = this.files.get(uri);
     if (!state) return [];
+    this.sync();
     let list = this.merged.get(uri);
     if (!list) {
-      const cross = this.crossFindings().get(uri) ?? [];
+      const cross = this.crossFor(uri);
       list = [];
       for (const f of state.own) this.applyPolicy(f, list, false);
       for (const f of cross) this.applyPolicy(f, list, !this.customChecks);
@@ -257,7 +281,9 @@ export class Workspace {
   }
 
   routeTable(): RouteTable {
-    return this.analyze().routes;
+    this.sync();
+    if (this.analyzer) return this.custom?.routes ?? emptyTable();
+    return this.incremental?.routeTable() ?? emptyTable();
   }
 
   /** `kind: Secret` documents in the workspace (names only). */
@@ -276,24 +302,28 @@ export class Workspace {
     const before = this.files.get(uri);
     if (before && before.parsed.text === text) return this.changes();
     const parseOpts: ParseOptions = { maxFileBytes: this.opts.maxFileBytes };
-    const parsed = parseFile(uri, text, parseOpts);
+    // Quick fixes pick the line break from the whole file: when that changes, nothing is reused.
+    const reuse = before && before.parsed.text.includes('\r\n') === text.includes('\r\n') ? before.parsed : undefined;
+    const inc = parseFileIncremental(uri, text, parseOpts, reuse);
+    const parsed = inc.parsed;
+    for (const m of inc.moved) this.carryValidation(m);
     const own = [...parsed.findings];
-    for (const r of parsed.resources) {
-      for (const v of this.validators) {
-        try {
-          for (const f of v(r)) own.push(f);
-        } catch (e) {
-          this.opts.onError?.(`validator (${r.kind} ${r.name} in ${uri})`, e);
-        }
-      }
-    }
+    for (const r of parsed.resources) for (const f of this.validate(r, uri)) own.push(f);
     const secrets = parsed.documents.length ? secretsInDocuments(parsed.documents.map((d) => d.value)) : [];
     this.files.set(uri, { parsed, own, secrets });
     this.touched.add(uri);
     this.merged.delete(uri);
     const secretsChanged = (before?.secrets.length ?? 0) + secrets.length > 0 && JSON.stringify(before?.secrets ?? []) !== JSON.stringify(secrets);
-    if (secretsChanged) this.secretList = undefined;
-    if ((before && before.parsed.resources.length > 0) || parsed.resources.length > 0 || secretsChanged) this.resourcesChanged();
+    const oldResources = before?.parsed.resources ?? [];
+    let removed: Resource[] = oldResources;
+    let added: Resource[] = parsed.resources;
+    if (oldResources.length > 0 && parsed.resources.length > 0) {
+      const now = new Set(parsed.resources);
+      const was = new Set(oldResources);
+      removed = oldResources.filter((r) => !now.has(r));
+      added = parsed.resources.filter((r) => !was.has(r));
+    }
+    this.resourcesChanged(removed, added, secretsChanged);
     return this.changes();
   }
 
@@ -309,8 +339,7 @@ export class Workspace {
     this.files.delete(uri);
     this.touched.add(uri);
     this.merged.delete(uri);
-    if (before.secrets.length > 0) this.secretList = undefined;
-    if (before.parsed.resources.length > 0 || before.secrets.length > 0) this.resourcesChanged();
+    this.resourcesChanged(before.parsed.resources, [], before.secrets.length > 0);
     return this.changes();
   }
 
@@ -323,8 +352,8 @@ export class Workspace {
     if ('secretReferenceSeverity' in options) this.opts.secretReferenceSeverity = options.secretReferenceSeverity;
     if (options.severity) this.severity = { ...DEFAULT_SEVERITY_OVERRIDES, ...options.severity };
     if (options.disabled) this.disabled = new Set(options.disabled);
-    this.analysis = undefined;
-    this.cross = undefined;
+    this.stale = true;
+    this.custom = undefined;
     this.merged.clear();
     this.everything = true;
     return this.changes();
@@ -345,6 +374,33 @@ export class Workspace {
     return o;
   }
 
+  /** Schema findings of one resource, computed once per Resource object. */
+  private validate(r: Resource, uri: string): Finding[] {
+    let list = this.validated.get(r);
+    if (list) return list;
+    list = [];
+    for (const v of this.validators) {
+      try {
+        for (const f of v(r)) list.push(f);
+      } catch (e) {
+        this.opts.onError?.(`validator (${r.kind} ${r.name} in ${uri})`, e);
+      }
+    }
+    this.validated.set(r, list);
+    return list;
+  }
+
+  /** A document that only moved keeps its schema findings, shifted by the lines it moved. */
+  private carryValidation(m: MovedDocument): void {
+    const before = m.previous.resources;
+    const after = m.document.resources;
+    if (before.length !== after.length) return;
+    for (let i = 0; i < after.length; i++) {
+      const cached = this.validated.get(before[i]);
+      if (cached) this.validated.set(after[i], m.lineDelta === 0 ? cached : cached.map((f) => shiftFinding(f, m.lineDelta)));
+    }
+  }
+
   /** Applies disabled codes and, unless the checks applied them already, severity overrides. */
   private applyPolicy(f: Finding, out: Finding[], severityApplied: boolean): void {
     if (this.disabled.has(f.code)) return;
@@ -353,42 +409,91 @@ export class Workspace {
     out.push(sev && sev !== f.severity ? { ...f, severity: sev } : f);
   }
 
-  private resourcesChanged(): void {
-    this.resourceList = undefined;
-    this.analysis = undefined;
-    if (this.cross) {
-      // Every file that had cross-resource findings must be merged again.
-      for (const u of this.cross.keys()) this.merged.delete(u);
+  private resourcesChanged(removed: Resource[], added: Resource[], secretsChanged: boolean): void {
+    if (removed.length === 0 && added.length === 0 && !secretsChanged) return;
+    this.version++;
+    if (secretsChanged) {
+      this.secretList = undefined;
+      this.stale = true;
     }
-    this.cross = undefined;
+    if (removed.length > 0 || added.length > 0) this.resourceList = undefined;
+    this.resourceCount += added.length - removed.length;
+    if (this.analyzer) {
+      this.stale = true;
+      return;
+    }
+    if (this.stale) return;
+    for (const r of removed) if (!this.pendingAdded.delete(r)) this.pendingRemoved.add(r);
+    for (const r of added) this.pendingAdded.add(r);
   }
 
-  private analyze(): { routes: RouteTable; findings: Finding[] } {
-    if (!this.analysis) {
-      const resources = this.resources();
+  /** Brings the cross-resource analysis up to date with the files. */
+  private sync(): void {
+    if (this.analyzer) {
+      if (this.stale || !this.custom) this.syncCustom();
+      return;
+    }
+    const pending = this.pendingAdded.size + this.pendingRemoved.size;
+    if (!this.stale && pending === 0 && this.incremental) return;
+    const opts = this.analysisOptions();
+    const inc = (this.incremental ??= new IncrementalAnalysis(opts));
+    let done = false;
+    if (!this.stale && pending <= Math.max(1000, this.resourceCount / 5)) {
       try {
-        this.analysis = resources.length ? this.analyzer(resources, this.analysisOptions()) : { routes: emptyTable(), findings: [] };
+        done = inc.update(this.pendingRemoved, this.pendingAdded);
+      } catch (e) {
+        this.opts.onError?.('cross-resource analysis (incremental)', e);
+      }
+    }
+    this.pendingAdded.clear();
+    this.pendingRemoved.clear();
+    this.stale = false;
+    if (!done) {
+      try {
+        inc.full(this.resources(), opts);
       } catch (e) {
         this.opts.onError?.('cross-resource analysis', e);
-        this.analysis = { routes: emptyTable(), findings: [] };
+        // Start over empty; every file that had cross findings is republished; the next change retries.
+        const lost = [...inc.takeDirty(), ...inc.urisWithFindings()];
+        this.incremental = new IncrementalAnalysis(opts);
+        for (const u of lost) this.crossChanged(u);
+        this.stale = true;
+        return;
       }
     }
-    return this.analysis;
+    for (const u of inc.takeDirty()) this.crossChanged(u);
   }
 
-  private crossFindings(): Map<string, Finding[]> {
-    if (!this.cross) {
-      const byUri = new Map<string, Finding[]>();
-      for (const f of this.analyze().findings) {
-        let list = byUri.get(f.uri);
-        if (!list) byUri.set(f.uri, (list = []));
-        list.push(f);
-      }
-      // Files whose cross findings appear now must be merged again (those that had some were cleared already).
-      for (const u of byUri.keys()) this.merged.delete(u);
-      this.cross = byUri;
+  private syncCustom(): void {
+    const before = this.custom;
+    let result: { routes: RouteTable; findings: Finding[] };
+    const resources = this.resources();
+    try {
+      result = resources.length ? this.analyzer!(resources, this.analysisOptions()) : { routes: emptyTable(), findings: [] };
+    } catch (e) {
+      this.opts.onError?.('cross-resource analysis', e);
+      result = { routes: emptyTable(), findings: [] };
     }
-    return this.cross;
+    const byUri = new Map<string, Finding[]>();
+    for (const f of result.findings) {
+      let list = byUri.get(f.uri);
+      if (!list) byUri.set(f.uri, (list = []));
+      list.push(f);
+    }
+    this.custom = { routes: result.routes, findings: byUri };
+    this.stale = false;
+    for (const u of before?.findings.keys() ?? []) this.crossChanged(u);
+    for (const u of byUri.keys()) this.crossChanged(u);
+  }
+
+  private crossChanged(uri: string): void {
+    this.merged.delete(uri);
+    this.crossDirty.add(uri);
+  }
+
+  private crossFor(uri: string): Finding[] {
+    if (this.analyzer) return this.custom?.findings.get(uri) ?? [];
+    return this.incremental?.findingsFor(uri) ?? [];
   }
 
   private signature(uri: string): string {
@@ -406,17 +511,16 @@ export class Workspace {
   }
 
   private settleChanges(): string[] {
+    this.sync();
     const candidates = new Set<string>(this.touched);
-    const cross = this.crossFindings();
-    for (const u of this.crossAtReport) candidates.add(u);
-    for (const u of cross.keys()) candidates.add(u);
+    for (const u of this.crossDirty) candidates.add(u);
     if (this.everything) {
       for (const u of this.reported.keys()) candidates.add(u);
       for (const u of this.files.keys()) candidates.add(u);
     }
     this.touched.clear();
+    this.crossDirty.clear();
     this.everything = false;
-    this.crossAtReport = new Set(cross.keys());
     const changed: string[] = [];
     for (const u of candidates) {
       const sig = this.signature(u);
@@ -427,4 +531,16 @@ export class Workspace {
     }
     return changed;
   }
+}
+
+function shiftRange(r: Range, delta: number): Range {
+  return { start: { line: r.start.line + delta, character: r.start.character }, end: { line: r.end.line + delta, character: r.end.character } };
+}
+
+/** A copy of a finding about a document that moved by `delta` lines (all its locations are in that document). */
+function shiftFinding(f: Finding, delta: number): Finding {
+  const out: Finding = { ...f, range: shiftRange(f.range, delta) };
+  if (f.related) out.related = f.related.map((r) => (r.uri === f.uri ? { ...r, range: shiftRange(r.range, delta) } : r));
+  if (f.fix) out.fix = { ...f.fix, edits: f.fix.edits.map((e) => (e.uri === f.uri ? { ...e, range: shiftRange(e.range, delta) } : e)) };
+  return out;
 }

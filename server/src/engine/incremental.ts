@@ -1,0 +1,475 @@
+// Cross-resource analysis (EP2xx findings and the route table) kept up to date change by change.
+//
+// A from-scratch analysis (analyzeResources in ./checks) builds one route model over every resource and runs
+// every check over it. Here the same model and the same check functions are used, but their results are kept
+// in buckets, each tied to the part of the workspace it depends on:
+//
+//   g:<groupId>    route-group checks of one group (EP200..EP204, EP220)       <- the group's members
+//   d:<dupKey>     EP210 for one kind/namespace/name                           <- its definitions
+//   r:<resource>   EP221 references of one resource                            <- the resource (known names fixed)
+//   p:<resource>   EP230/EP231 of one Mapping                                  <- the resource
+//   conf           EP212/EP213 (Listeners, singletons, AuthServices, Module)   <- resources of those kinds
+//   tcp            TCPMapping groups                                           <- every TCPMapping
+//   hostnames      EP211                                                       <- Hosts
+//
+// When Mappings (or other non-global kinds) change, only the buckets they touch are recomputed: the route
+// model is rebuilt for the affected groups alone (groups are independent once the Hosts and the `ambassador`
+// Module are fixed), by running the unchanged builder and checks on that subset. Changes to Hosts, Modules,
+// TLSContexts, resolvers or Secrets (which every resource may depend on), option changes and very large
+// change sets fall back to a full rebuild. Pure: no I/O.
+import type { Finding, Resource, RouteHost, RouteTable } from './model';
+import type { GroupDetail, HostEntry, RouteModel, TcpGroupDetail } from './routes';
+import { buildRouteModel, compareOrigin, compareStrings, inAmbassadorScope, nameSpaceKind, routeOrder, sortKey } from './routes';
+import type { CheckOptions } from './checks';
+import { createContext } from './checks/context';
+import type { CollectedFinding } from './checks/context';
+import { checkConflicts } from './checks/conflicts';
+import { checkGroups } from './checks/groups';
+import { checkPatterns } from './checks/patterns';
+import { checkReferences } from './checks/references';
+
+/** Kinds whose change can affect any other resource's results: a change to one of them rebuilds everything. */
+const GLOBAL_KINDS = new Set(['Host', 'Module', 'TLSContext', 'ConsulResolver', 'KubernetesEndpointResolver', 'KubernetesServiceResolver']);
+/** Kinds read by the EP212/EP213 checks. */
+const CONF_KINDS = new Set(['Listener', 'RateLimitService', 'TracingService', 'AuthService', 'Module']);
+/** Kinds that define names references resolve against (fixed between full rebuilds). */
+const PROVIDER_KINDS = new Set(['TLSContext', 'Host', 'ConsulResolver', 'KubernetesEndpointResolver', 'KubernetesServiceResolver']);
+
+export type IncrementalOptions = CheckOptions & { defaultNamespace: string };
+
+function cmpFindings(a: Finding, b: Finding): number {
+  const cmp = (x: string, y: string) => (x < y ? -1 : x > y ? 1 : 0);
+  return (
+    cmp(a.uri, b.uri) ||
+    a.range.start.line - b.range.start.line ||
+    a.range.start.character - b.range.start.character ||
+    cmp(a.code, b.code) ||
+    cmp(a.message, b.message)
+  );
+}
+
+export class IncrementalAnalysis {
+  private opts: IncrementalOptions;
+  private ns: string;
+  private ambassadorId: string;
+
+  // Scope and duplicates
+  private readonly inScope = new Set<Resource>();
+  /** Definitions per kind/namespace/name key, in file order; the last one is the active one. */
+  private readonly dups = new Map<string, Resource[]>();
+  private readonly activeOf = new Map<string, Resource>();
+  /** Active resources of the kinds handled as sets (everything but Mappings). */
+  private readonly activeByKind = new Map<string, Set<Resource>>();
+
+  // Route groups
+  private readonly groupOf = new Map<Resource, string>();
+  private readonly members = new Map<string, Set<Resource>>();
+  private readonly details = new Map<string, GroupDetail>();
+  private hosts: HostEntry[] = [];
+  private tcp: TcpGroupDetail[] = [];
+  private table: RouteTable | undefined;
+
+  // Findings
+  private readonly buckets = new Map<string, CollectedFinding[]>();
+  private readonly byUri = new Map<string, Map<string, Finding[]>>();
+  private readonly ids = new WeakMap<Resource, number>();
+  private nextId = 1;
+  private dirty = new Set<string>();
+
+  constructor(opts: IncrementalOptions) {
+    this.opts = opts;
+    this.ns = opts.defaultNamespace;
+    this.ambassadorId = opts.ambassadorId ?? 'default';
+  }
+
+  // ---- Queries
+
+  /** Cross-resource findings of one file, in the from-scratch order (position, code, message). */
+  findingsFor(uri: string): Finding[] {
+    const m = this.byUri.get(uri);
+    if (!m) return [];
+    const out: Finding[] = [];
+    for (const list of m.values()) for (const f of list) out.push(f);
+    return out.sort(cmpFindings);
+  }
+
+  /** URIs that have cross-resource findings. */
+  urisWithFindings(): IterableIterator<string> {
+    return this.byUri.keys();
+  }
+
+  /** URIs whose cross-resource findings may have changed since the last call. */
+  takeDirty(): Set<string> {
+    const d = this.dirty;
+    this.dirty = new Set();
+    return d;
+  }
+
+  routeTable(): RouteTable {
+    this.table ??= this.assemble();
+    return this.table;
+  }
+
+  // ---- Updates
+
+  /** Rebuilds everything from `resources` (file order). */
+  full(resources: Resource[], opts: IncrementalOptions = this.opts): void {
+    this.opts = opts;
+    this.ns = opts.defaultNamespace;
+    this.ambassadorId = opts.ambassadorId ?? 'default';
+    for (const key of [...this.buckets.keys()]) this.setBucket(key, []);
+    this.inScope.clear();
+    this.dups.clear();
+    this.activeOf.clear();
+    this.activeByKind.clear();
+    this.groupOf.clear();
+    this.members.clear();
+    this.details.clear();
+    this.table = undefined;
+
+    const model = buildRouteModel(resources, this.opts);
+    for (const r of model.inScope) {
+      this.inScope.add(r);
+      const key = this.dupKey(r);
+      const list = this.dups.get(key);
+      if (list) list.push(r);
+      else this.dups.set(key, [r]);
+    }
+    for (const [key, list] of this.dups) this.activeOf.set(key, list[list.length - 1]);
+    for (const r of model.active) if (r.kind !== 'Mapping') this.kindSet(r.kind).add(r);
+    this.hosts = model.hosts;
+    this.tcp = model.tcpGroups;
+    for (const g of model.groups) this.addGroup(g);
+
+    const byKey = new Map<string, CollectedFinding[]>();
+    const put = (key: string, c: CollectedFinding) => {
+      const list = byKey.get(key);
+      if (list) list.push(c);
+      else byKey.set(key, [c]);
+    };
+    for (const c of this.run(model, checkGroups)) put(c.groupIds.length ? `g:${c.groupIds[0]}` : 'tcp', c);
+    for (const c of this.run(model, checkConflicts)) {
+      const code = c.finding.code;
+      put(code === 'EP210' ? `d:${this.dupKey(c.subject)}` : code === 'EP211' ? 'hostnames' : 'conf', c);
+    }
+    for (const c of this.run(model, checkReferences)) put(`r:${this.idOf(c.subject)}`, c);
+    for (const c of this.run(model, checkPatterns)) put(`p:${this.idOf(c.subject)}`, c);
+    for (const [key, list] of byKey) this.setBucket(key, list);
+  }
+
+  /**
+   * Applies a change: `removed` resources are gone, `added` ones are new (a moved or edited document yields new
+   * Resource objects). Returns false when the change needs a full rebuild (the caller then calls full()).
+   */
+  update(removed: Iterable<Resource>, added: Iterable<Resource>): boolean {
+    const rem = [...removed];
+    const add = [...added];
+    for (const r of rem) if (GLOBAL_KINDS.has(r.kind)) return false;
+    for (const r of add) if (GLOBAL_KINDS.has(r.kind)) return false;
+    if (rem.length === 0 && add.length === 0) return true;
+    this.table = undefined;
+
+    // 1. Scope and duplicate keys.
+    const dirtyKeys = new Set<string>();
+    const leftScope: Resource[] = [];
+    const enteredScope: Resource[] = [];
+    for (const r of rem) {
+      if (!this.inScope.delete(r)) continue;
+      const key = this.dupKey(r);
+      const list = this.dups.get(key);
+      if (list) {
+        const i = list.indexOf(r);
+        if (i >= 0) list.splice(i, 1);
+        if (list.length === 0) this.dups.delete(key);
+      }
+      dirtyKeys.add(key);
+      leftScope.push(r);
+    }
+    for (const r of add) {
+      if (this.inScope.has(r) || !inAmbassadorScope(r, this.ambassadorId)) continue;
+      this.inScope.add(r);
+      const key = this.dupKey(r);
+      let list = this.dups.get(key);
+      if (!list) this.dups.set(key, (list = []));
+      let i = list.length;
+      while (i > 0 && compareOrigin(list[i - 1], r) > 0) i--;
+      list.splice(i, 0, r);
+      dirtyKeys.add(key);
+      enteredScope.push(r);
+    }
+
+    // 2. Which resources stop or start being the active definition of their key.
+    const leaving: Resource[] = [];
+    const entering: Resource[] = [];
+    for (const key of dirtyKeys) {
+      const before = this.activeOf.get(key);
+      const list = this.dups.get(key);
+      const after = list ? list[list.length - 1] : undefined;
+      if (before === after) continue;
+      if (before) leaving.push(before);
+      if (after) {
+        entering.push(after);
+        this.activeOf.set(key, after);
+      } else this.activeOf.delete(key);
+    }
+
+    const dirtyGroups = new Set<string>();
+    let tcpDirty = false;
+    let confDirty = false;
+    for (const r of leaving) {
+      if (r.kind === 'Mapping') {
+        const id = this.groupOf.get(r);
+        if (id !== undefined) {
+          dirtyGroups.add(id);
+          this.members.get(id)?.delete(r);
+          this.groupOf.delete(r);
+        }
+      } else this.activeByKind.get(r.kind)?.delete(r);
+      if (r.kind === 'TCPMapping') tcpDirty = true;
+      if (CONF_KINDS.has(r.kind)) confDirty = true;
+      this.setBucket(`r:${this.idOf(r)}`, []);
+    }
+    const enteringMappings: Resource[] = [];
+    for (const r of entering) {
+      if (r.kind === 'Mapping') enteringMappings.push(r);
+      else this.kindSet(r.kind).add(r);
+      if (r.kind === 'TCPMapping') tcpDirty = true;
+      if (CONF_KINDS.has(r.kind)) confDirty = true;
+    }
+
+    // 3. Route groups: find the groups of the new Mappings, then rebuild every group whose members changed.
+    const base = this.baseResources();
+    if (enteringMappings.length > 0) {
+      const m1 = buildRouteModel([...base, ...enteringMappings], this.opts);
+      for (const g of m1.groups) {
+        const id = g.group.groupId;
+        dirtyGroups.add(id);
+        let set = this.members.get(id);
+        if (!set) this.members.set(id, (set = new Set()));
+        for (const d of g.members) {
+          set.add(d.mapping.resource);
+          this.groupOf.set(d.mapping.resource, id);
+        }
+      }
+    }
+    if (dirtyGroups.size > 0) {
+      const rebuild: Resource[] = [];
+      for (const id of dirtyGroups) {
+        const set = this.members.get(id);
+        if (!set || set.size === 0) {
+          this.members.delete(id);
+          this.details.delete(id);
+        } else for (const r of set) rebuild.push(r);
+      }
+      const byGroup = new Map<string, CollectedFinding[]>();
+      if (rebuild.length > 0) {
+        const m2 = buildRouteModel([...base, ...rebuild], this.opts);
+        for (const g of m2.groups) this.details.set(g.group.groupId, g);
+        for (const c of this.run({ ...m2, tcpGroups: [] }, checkGroups)) {
+          const key = c.groupIds[0];
+          const list = byGroup.get(key);
+          if (list) list.push(c);
+          else byGroup.set(key, [c]);
+        }
+      }
+      for (const id of dirtyGroups) this.setBucket(`g:${id}`, byGroup.get(id) ?? []);
+    }
+
+    // 4. TCP groups (few): all of them.
+    if (tcpDirty) {
+      const m3 = buildRouteModel([...(this.activeByKind.get('TCPMapping') ?? [])].sort(compareOrigin), this.opts);
+      this.tcp = m3.tcpGroups;
+      this.setBucket('tcp', this.run({ ...m3, groups: [], hosts: this.hosts }, checkGroups));
+    }
+
+    // 5. EP210 for the keys that changed.
+    if (dirtyKeys.size > 0) {
+      const defs: Resource[] = [];
+      for (const key of dirtyKeys) {
+        const list = this.dups.get(key);
+        if (list && list.length > 1) for (const r of list) defs.push(r);
+      }
+      const byKey = new Map<string, CollectedFinding[]>();
+      if (defs.length > 0) {
+        for (const c of this.run(this.partialModel({ inScope: defs }), checkConflicts)) {
+          const key = this.dupKey(c.subject);
+          const list = byKey.get(key);
+          if (list) list.push(c);
+          else byKey.set(key, [c]);
+        }
+      }
+      for (const key of dirtyKeys) this.setBucket(`d:${key}`, byKey.get(key) ?? []);
+    }
+
+    // 6. EP212/EP213 over all resources of those kinds.
+    if (confDirty) {
+      const active: Resource[] = [];
+      for (const kind of CONF_KINDS) for (const r of this.activeByKind.get(kind) ?? []) active.push(r);
+      active.sort(compareOrigin);
+      this.setBucket('conf', this.run(this.partialModel({ active }), checkConflicts));
+    }
+
+    // 7. References of the resources that became active (the names they resolve against did not change).
+    if (entering.length > 0) {
+      const providers: Resource[] = [];
+      for (const kind of PROVIDER_KINDS) for (const r of this.activeByKind.get(kind) ?? []) providers.push(r);
+      const subjects = new Set(entering);
+      const active = [...providers, ...entering].sort(compareOrigin);
+      const byRes = new Map<Resource, CollectedFinding[]>();
+      for (const c of this.run(this.partialModel({ active }), checkReferences)) {
+        if (!subjects.has(c.subject)) continue;
+        const list = byRes.get(c.subject);
+        if (list) list.push(c);
+        else byRes.set(c.subject, [c]);
+      }
+      for (const r of entering) this.setBucket(`r:${this.idOf(r)}`, byRes.get(r) ?? []);
+    }
+
+    // 8. Regex and exact-host checks of Mappings that entered or left the scope.
+    for (const r of leftScope) this.setBucket(`p:${this.idOf(r)}`, []);
+    const patternSubjects = enteredScope.filter((r) => r.kind === 'Mapping');
+    if (patternSubjects.length > 0) {
+      const byRes = new Map<Resource, CollectedFinding[]>();
+      const modules = [...(this.activeByKind.get('Module') ?? [])].sort(compareOrigin);
+      for (const c of this.run(this.partialModel({ inScope: patternSubjects, active: modules }), checkPatterns)) {
+        const list = byRes.get(c.subject);
+        if (list) list.push(c);
+        else byRes.set(c.subject, [c]);
+      }
+      for (const r of patternSubjects) this.setBucket(`p:${this.idOf(r)}`, byRes.get(r) ?? []);
+    }
+    return true;
+  }
+
+  // ---- Internals
+
+  private dupKey(r: Resource): string {
+    return `${nameSpaceKind(r.kind)}\u0000${r.namespace ?? this.ns}\u0000${r.name}`;
+  }
+
+  private idOf(r: Resource): number {
+    let id = this.ids.get(r);
+    if (id === undefined) this.ids.set(r, (id = this.nextId++));
+    return id;
+  }
+
+  private kindSet(kind: string): Set<Resource> {
+    let set = this.activeByKind.get(kind);
+    if (!set) this.activeByKind.set(kind, (set = new Set()));
+    return set;
+  }
+
+  /** Active Hosts and Modules: what a partial route build needs besides the Mappings (file order). */
+  private baseResources(): Resource[] {
+    const out = this.hosts.map((h) => h.resource);
+    for (const r of this.activeByKind.get('Module') ?? []) out.push(r);
+    return out.sort(compareOrigin);
+  }
+
+  private partialModel(part: Partial<RouteModel>): RouteModel {
+    return {
+      table: { hosts: [], groups: [], tcp: [] },
+      groups: [],
+      tcpGroups: [],
+      hosts: [],
+      active: [],
+      inScope: [],
+      defaultNamespace: this.ns,
+      ...part,
+    };
+  }
+
+  private run(model: RouteModel, check: (ctx: ReturnType<typeof createContext>['ctx']) => void): CollectedFinding[] {
+    const { ctx, collected } = createContext(model, this.opts);
+    check(ctx);
+    return collected;
+  }
+
+  private addGroup(g: GroupDetail): void {
+    const id = g.group.groupId;
+    this.details.set(id, g);
+    const set = new Set<Resource>();
+    for (const d of g.members) {
+      set.add(d.mapping.resource);
+      this.groupOf.set(d.mapping.resource, id);
+    }
+    this.members.set(id, set);
+  }
+
+  private setBucket(key: string, collected: CollectedFinding[]): void {
+    const old = this.buckets.get(key);
+    if (old) {
+      for (const c of old) {
+        const uri = c.finding.uri;
+        this.dirty.add(uri);
+        const m = this.byUri.get(uri);
+        if (m) {
+          m.delete(key);
+          if (m.size === 0) this.byUri.delete(uri);
+        }
+      }
+    }
+    if (collected.length === 0) {
+      if (old) this.buckets.delete(key);
+      return;
+    }
+    this.buckets.set(key, collected);
+    for (const c of collected) {
+      const uri = c.finding.uri;
+      this.dirty.add(uri);
+      let m = this.byUri.get(uri);
+      if (!m) this.byUri.set(uri, (m = new Map()));
+      const list = m.get(key);
+      if (list) list.push(c.finding);
+      else m.set(key, [c.finding]);
+    }
+  }
+
+  /** The route table from the groups kept, in Emissary's route order, with problems from the findings. */
+  private assemble(): RouteTable {
+    const groups = [...this.details.values()];
+    const created = groups
+      .map((g) => ({ g, first: g.members[0].mapping }))
+      .sort(
+        (a, b) =>
+          compareStrings(sortKey(a.first.name, a.first.namespace), sortKey(b.first.name, b.first.namespace)) ||
+          compareOrigin(a.first.resource, b.first.resource),
+      )
+      .map((x) => x.g);
+    const ordered = routeOrder(created);
+
+    const hostRoutes = new Map<Resource, RouteHost>();
+    const hosts = this.hosts.map((h) => {
+      const route: RouteHost = { ...h.route, groupIds: [] };
+      hostRoutes.set(h.resource, route);
+      return route;
+    });
+    for (const g of ordered) for (const h of g.hostEntries) hostRoutes.get(h.resource)?.groupIds.push(g.group.groupId);
+
+    // Problems: codes of findings that name the group, or whose subject is one of its members.
+    const codesBySubject = new Map<Resource, Set<string>>();
+    const codesByGroup = new Map<string, Set<string>>();
+    const add = <K>(map: Map<K, Set<string>>, key: K, code: string) => {
+      let set = map.get(key);
+      if (!set) map.set(key, (set = new Set()));
+      set.add(code);
+    };
+    for (const list of this.buckets.values()) {
+      for (const c of list) {
+        add(codesBySubject, c.subject, c.finding.code);
+        for (const id of c.groupIds) add(codesByGroup, id, c.finding.code);
+      }
+    }
+    const groupsOut = ordered.map((g) => {
+      const codes = new Set(codesByGroup.get(g.group.groupId) ?? []);
+      for (const d of g.members) for (const code of codesBySubject.get(d.mapping.resource) ?? []) codes.add(code);
+      return { ...g.group, problems: [...codes].sort() };
+    });
+    const tcp = this.tcp.map((t) => {
+      const codes = new Set<string>();
+      for (const m of t.members) for (const code of codesBySubject.get(m.mapping.resource) ?? []) codes.add(code);
+      return { ...t.route, problems: [...codes].sort() };
+    });
+    return { hosts, groups: groupsOut, tcp };
+  }
+}
