@@ -5,55 +5,24 @@
 //   3. packages the extension as a VSIX and installs it into a fresh code-server profile;
 //   4. starts code-server on the example workspace (a scratch copy, so the repo stays clean) and prints the URL.
 // Stop with Ctrl+C; everything started here is stopped. PORT=NNNN picks the port (default: a free one).
-import { spawn, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePort, Services } from './lib/procs.mjs';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const say = (m) => console.log(`[demo] ${m}`);
-const children = [];
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'edgepolicy-demo-'));
+const services = new Services(scratch);
 
-function stopAll() {
-  for (const c of children) {
-    try { process.kill(-c.pid, 'SIGTERM'); } catch { /* already gone */ }
-  }
+process.on('exit', () => {
+  services.stopAll();
   fs.rmSync(scratch, { recursive: true, force: true });
-}
-process.on('exit', stopAll);
+});
 process.on('SIGINT', () => { say('stopping'); process.exit(0); });
 process.on('SIGTERM', () => process.exit(0));
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.on('error', reject);
-    s.listen(Number(process.env.PORT) || 0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-function start(cmd, args, opts, ready, name) {
-  const child = spawn(cmd, args, { ...opts, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
-  const logFile = fs.createWriteStream(path.join(scratch, `${name}.log`));
-  child.stdout.pipe(logFile);
-  child.stderr.pipe(logFile);
-  return new Promise((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(() => reject(new Error(`${name} did not start in time; see ${name}.log`)), 120000);
-    child.stdout.on('data', (d) => {
-      out += d;
-      if (ready.test(out)) { clearTimeout(timer); resolve(child); }
-    });
-    child.on('exit', (code) => { clearTimeout(timer); reject(new Error(`${name} exited with ${code}:\n${out.slice(-1500)}`)); });
-  });
-}
 
 async function main() {
   say('preparing Node 24, code-server and chromium (cached after the first run; the first takes a few minutes)');
@@ -65,8 +34,8 @@ async function main() {
   const ws = path.join(scratch, 'example-workspace');
   fs.cpSync(path.join(repo, 'examples'), ws, { recursive: true });
   const kubeconfig = path.join(scratch, 'kubeconfig');
-  await start(process.execPath, [path.join(repo, 'dist/test-cluster.js'), '--kubeconfig-out', kubeconfig,
-    '--seed', path.join(repo, 'test/fixtures/demo-cluster')], { cwd: repo }, /^ready$/m, 'demo-cluster');
+  await services.start('demo-cluster', process.execPath, [path.join(repo, 'dist/test-cluster.js'), '--kubeconfig-out', kubeconfig,
+    '--seed', path.join(repo, 'test/fixtures/demo-cluster')], { cwd: repo }, /^ready$/m);
   say(`demo cluster is up; kubeconfig: ${kubeconfig}`);
 
   say('packaging the extension');
@@ -87,10 +56,10 @@ async function main() {
   execFileSync(codeServer, ['--user-data-dir', udd, '--extensions-dir', exts, '--install-extension', vsix],
     { env, stdio: ['ignore', 'ignore', 'inherit'] });
 
-  const port = await freePort();
-  await start(codeServer, ['--bind-addr', `127.0.0.1:${port}`, '--auth', 'none', '--user-data-dir', udd,
+  const port = await freePort(Number(process.env.PORT) || 0);
+  await services.start('code-server', codeServer, ['--bind-addr', `127.0.0.1:${port}`, '--auth', 'none', '--user-data-dir', udd,
     '--extensions-dir', exts, '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust',
-    '--disable-getting-started-override', '--ignore-last-opened'], { env, cwd: scratch }, /HTTP server listening/, 'code-server');
+    '--disable-getting-started-override', '--ignore-last-opened'], { env, cwd: scratch }, /HTTP server listening/);
   const url = `http://127.0.0.1:${port}/?folder=${encodeURIComponent(ws)}`;
   console.log('');
   console.log(`  Open ${url}`);

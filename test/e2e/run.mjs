@@ -12,13 +12,13 @@
 // E2E_ONLY=in-host|ui (one phase), E2E_GREP=regex (UI journeys by name, in-host tests by full title).
 // Screenshots (and FAILED-*.png for failed journeys) go to test/e2e/out/screenshots/. Both phases take about
 // 75 s on the 2-core build machine.
-import { spawn, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createRequire } from 'node:module';
+import { freePort, Services } from '../../scripts/lib/procs.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, '..', '..');
@@ -27,55 +27,15 @@ const { chromium } = require('playwright-core');
 
 const T0 = Date.now();
 const log = (m) => console.log(`[e2e +${((Date.now() - T0) / 1000).toFixed(1)}s] ${m}`);
-const children = [];
+let services;
 let scratch;
 
 function cleanup() {
-  for (const c of children) {
-    try {
-      process.kill(-c.pid, 'SIGTERM');
-    } catch {
-      try { c.kill('SIGTERM'); } catch { /* gone */ }
-    }
-  }
+  services?.stopAll();
   if (scratch && !process.env.E2E_KEEP) fs.rmSync(scratch, { recursive: true, force: true });
 }
 process.on('exit', cleanup);
 for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => process.exit(130));
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-function startChild(cmd, args, opts, readyPattern, timeoutMs, name) {
-  const child = spawn(cmd, args, { ...opts, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
-  const logFile = fs.createWriteStream(path.join(scratch, `${name}.log`));
-  child.stdout.pipe(logFile);
-  child.stderr.pipe(logFile);
-  return new Promise((resolve, reject) => {
-    let buf = '';
-    const timer = setTimeout(() => reject(new Error(`${name} did not start within ${timeoutMs} ms (see ${name}.log)`)), timeoutMs);
-    child.stdout.on('data', (d) => {
-      buf += d.toString();
-      if (readyPattern.test(buf)) {
-        clearTimeout(timer);
-        resolve(child);
-      }
-    });
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`${name} exited early with ${code}: ${buf.slice(-2000)}`));
-    });
-  });
-}
 
 async function waitHttp(url, timeoutMs) {
   const end = Date.now() + timeoutMs;
@@ -116,12 +76,13 @@ async function main() {
   }
 
   scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'edgepolicy-e2e-'));
+  services = new Services(scratch);
   log(`scratch folder ${scratch}`);
   const kubeconfig = path.join(scratch, 'kubeconfig');
   const seed = path.join(repo, 'test', 'fixtures', 'demo-cluster');
   const clusterArgs = [path.join(repo, 'dist/test-cluster.js'), '--kubeconfig-out', kubeconfig];
   if (fs.existsSync(seed)) clusterArgs.push('--seed', seed);
-  await startChild(process.execPath, clusterArgs, { cwd: repo, env: process.env }, /^ready$/m, 30000, 'cluster');
+  await services.start('cluster', process.execPath, clusterArgs, { cwd: repo, env: process.env }, /^ready$/m, 30000);
   log('demo cluster ready');
 
   const results = { passed: 0, failed: 0, failures: [] };
@@ -172,8 +133,7 @@ async function main() {
       '--disable-workspace-trust', '--disable-getting-started-override', '--ignore-last-opened',
       '--vscode-option', 'enable-smoke-test-driver'];
     fs.mkdirSync(path.join(dir, 'extensions'), { recursive: true });
-    const cs = startChild(codeServer, csArgs, { env, cwd: dir }, /HTTP server listening/, 120000, `code-server-${phase}`);
-    await cs;
+    const cs = await services.start(`code-server-${phase}`, codeServer, csArgs, { env, cwd: dir }, /HTTP server listening/, 120000);
     await waitHttp(`http://127.0.0.1:${port}/healthz`, 60000);
     log(`code-server (${phase}) on port ${port}`);
     const ctx = { port, repo, ws, kubeconfig, scratch: dir, log, launchBrowser, env };
@@ -182,8 +142,7 @@ async function main() {
     results.failed += r.failed;
     results.failures.push(...r.failures);
     // stop this phase's code-server before the next
-    const child = children.pop();
-    try { process.kill(-child.pid, 'SIGTERM'); } catch { /* gone */ }
+    services.stop(cs);
   }
 
   for (const f of results.failures) console.log(`FAILED: ${f}`);
