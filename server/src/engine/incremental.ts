@@ -237,13 +237,18 @@ export class IncrementalAnalysis {
       if (CONF_KINDS.has(r.kind)) confDirty = true;
     }
 
-    // 3. Route groups: find the groups of the new Mappings, then rebuild every group whose members changed.
+    // 3. Route groups: find the groups of the new Mappings, then rebuild every group whose members changed. A
+    //    group made of new Mappings only is complete after the first build (a Mapping edited or moved in place).
     const base = this.baseResources();
+    const fresh = new Map<string, GroupDetail>();
+    let hosts: HostEntry[] | undefined;
     if (enteringMappings.length > 0) {
       const m1 = buildRouteModel([...base, ...enteringMappings], this.opts);
+      hosts = m1.hosts;
       for (const g of m1.groups) {
         const id = g.group.groupId;
         dirtyGroups.add(id);
+        fresh.set(id, g);
         let set = this.members.get(id);
         if (!set) this.members.set(id, (set = new Set()));
         for (const d of g.members) {
@@ -254,18 +259,25 @@ export class IncrementalAnalysis {
     }
     if (dirtyGroups.size > 0) {
       const rebuild: Resource[] = [];
+      const done: GroupDetail[] = [];
       for (const id of dirtyGroups) {
         const set = this.members.get(id);
+        const f = fresh.get(id);
         if (!set || set.size === 0) {
           this.members.delete(id);
           this.details.delete(id);
-        } else for (const r of set) rebuild.push(r);
+        } else if (f && f.members.length === set.size) done.push(f);
+        else for (const r of set) rebuild.push(r);
       }
-      const byGroup = new Map<string, CollectedFinding[]>();
       if (rebuild.length > 0) {
         const m2 = buildRouteModel([...base, ...rebuild], this.opts);
-        for (const g of m2.groups) this.details.set(g.group.groupId, g);
-        for (const c of this.run({ ...m2, tcpGroups: [] }, checkGroups)) {
+        hosts = m2.hosts;
+        for (const g of m2.groups) done.push(g);
+      }
+      for (const g of done) this.details.set(g.group.groupId, g);
+      const byGroup = new Map<string, CollectedFinding[]>();
+      if (done.length > 0) {
+        for (const c of this.run(this.partialModel({ groups: done, hosts: hosts ?? [] }), checkGroups)) {
           const key = c.groupIds[0];
           const list = byGroup.get(key);
           if (list) list.push(c);

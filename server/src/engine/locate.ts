@@ -343,6 +343,8 @@ export class SourceResource implements Resource {
   origin: Origin;
   readonly #locator: ResourceLocator;
   readonly #fallback: () => Range;
+  /** Ranges located so far, by part and path (a located range never changes: the resource is immutable). */
+  #memo: Map<string, Range> | undefined;
 
   constructor(f: ResourceFields, locator: ResourceLocator, fallback: () => Range) {
     this.apiVersion = f.apiVersion;
@@ -359,8 +361,13 @@ export class SourceResource implements Resource {
   }
 
   locate(path: JsonPath, part?: 'key' | 'value'): Range {
+    const key = memoKey(path, part);
+    const hit = this.#memo?.get(key);
+    if (hit) return hit;
     try {
-      return this.#locator.locate(path, part);
+      const range = this.#locator.locate(path, part);
+      (this.#memo ??= new Map()).set(key, range);
+      return range;
     } catch {
       try {
         return this.#fallback();
@@ -369,6 +376,30 @@ export class SourceResource implements Resource {
       }
     }
   }
+
+  /**
+   * Takes over the ranges `from` has located, moved by `lineDelta` lines: for a resource built from the same
+   * document text as `from` at another line (see parseFileIncremental), so it need not scan the text again.
+   */
+  adoptRanges(from: SourceResource, lineDelta: number): void {
+    const memo = from.#memo;
+    if (!memo || memo.size === 0) return;
+    const mine = (this.#memo ??= new Map());
+    for (const [key, r] of memo) {
+      if (!mine.has(key)) {
+        mine.set(key, {
+          start: { line: r.start.line + lineDelta, character: r.start.character },
+          end: { line: r.end.line + lineDelta, character: r.end.character },
+        });
+      }
+    }
+  }
+}
+
+function memoKey(path: JsonPath, part: 'key' | 'value' | undefined): string {
+  let key = part ?? '';
+  for (const seg of path) key += (typeof seg === 'number' ? '\u0001' : '\u0000') + seg;
+  return key;
 }
 
 // ---- Document splitting and loading (shared by file parsing and annotation parsing).

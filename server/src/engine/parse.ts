@@ -321,7 +321,14 @@ function parseUnsafe(uri: string, text: string, options: ParseOptions, previous:
     } else if (old && oldState) {
       used.add(old);
       doc = buildDocument(uri, text, lines, s, i, oldState.load);
-      moved.push({ document: doc, previous: old, lineDelta: s.startLine - old.startLine });
+      const lineDelta = s.startLine - old.startLine;
+      if (doc.resources.length === old.resources.length) {
+        doc.resources.forEach((r, k) => {
+          const before = old.resources[k];
+          if (r instanceof SourceResource && before instanceof SourceResource) r.adoptRanges(before, lineDelta);
+        });
+      }
+      moved.push({ document: doc, previous: old, lineDelta });
     } else {
       doc = buildDocument(uri, text, lines, s, i, relativeLoad(loadYaml(text, s.start, s.end), s.start));
     }

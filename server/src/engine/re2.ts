@@ -680,8 +680,19 @@ export function analyzeRe2(pattern: string): Re2Analysis {
 /**
  * The problem Envoy would have with `pattern`, or undefined when RE2 accepts it within `maxProgramSize`.
  */
+// Analyses of recent patterns: an edit re-checks the Mappings of a changed or moved document, whose regexes are
+// mostly the ones seen before. Bounded; cleared when full.
+const recent = new Map<string, Re2Analysis>();
+const RECENT_MAX = 10000;
+
 export function checkRe2(pattern: string, maxProgramSize: number = DEFAULT_REGEX_MAX_SIZE): Re2Error | undefined {
-  const result = analyzeRe2(pattern);
+  let result = recent.get(pattern);
+  if (!result) {
+    result = analyzeRe2(pattern);
+    if (recent.size >= RECENT_MAX) recent.clear();
+    recent.set(pattern, result);
+  }
+  if (result.error) return { ...result.error };
   if (result.error) return result.error;
   if (result.programSize > maxProgramSize) {
     return {

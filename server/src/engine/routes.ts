@@ -244,7 +244,20 @@ export function locateCached(r: Resource, path: JsonPath, part: 'key' | 'value' 
 }
 
 export function memberLocation(r: Resource): Location {
-  return { uri: r.origin.uri, range: locateCached(r, ['metadata', 'name'], 'value') };
+  // Lazy: locating means scanning the document's text, and the location is read only when the route table is
+  // shown (the tree view, `edgepolicy routes`), not for the checks. An own enumerable accessor, so copies,
+  // comparisons and JSON see an ordinary `range` property.
+  const location = { uri: r.origin.uri } as Location;
+  let range: Range | undefined;
+  Object.defineProperty(location, 'range', {
+    enumerable: true,
+    configurable: true,
+    get: () => (range ??= locateCached(r, ['metadata', 'name'], 'value')),
+    set: (v: Range) => {
+      range = v;
+    },
+  });
+  return location;
 }
 
 /** Groups items by key, keeping first-seen key order and item order. */
@@ -592,6 +605,36 @@ export function hostMatchesGroup(host: HostEntry, groupHost: EffectiveHost | und
   return hostMatch;
 }
 
+/**
+ * The Hosts that can match a group with host `groupHost`, in their order: a superset of those hostMatchesGroup
+ * accepts, found without testing every Host when the group's host is an exact name (the common case). A group
+ * without a host can only match by selector; an exact name can only intersect the same name or a wildcard glob.
+ */
+function hostCandidates(hosts: HostEntry[]): (groupHost: EffectiveHost | undefined) => HostEntry[] {
+  const byName = new Map<string, number[]>();
+  const wild: number[] = [];
+  const selecting: HostEntry[] = [];
+  hosts.forEach((h, i) => {
+    if (h.matchLabels !== undefined) selecting.push(h);
+    const n = h.hostname;
+    if (n === '' || n.includes('*') || n.startsWith('.')) wild.push(i);
+    else {
+      const list = byName.get(n);
+      if (list) list.push(i);
+      else byName.set(n, [i]);
+    }
+  });
+  return (groupHost) => {
+    if (!groupHost) return selecting;
+    const v = groupHost.value;
+    if (groupHost.regex || v === '' || v.includes('*') || v.startsWith('.')) return hosts;
+    const same = byName.get(v);
+    if (!same) return wild.map((i) => hosts[i]);
+    if (wild.length === 0) return same.map((i) => hosts[i]);
+    return [...same, ...wild].sort((a, b) => a - b).map((i) => hosts[i]);
+  };
+}
+
 // ---------------------------------------------------------------------------------------------
 // Resource scope: ambassador_id, duplicates
 
@@ -642,9 +685,10 @@ export function buildRouteModel(resources: Resource[], opts: RouteOptions = {}):
   }
 
   // Host association (uses the merged labels of accepted members and the first member's host).
+  const candidates = hostCandidates(hosts);
   for (const g of groups) {
     const first = g.members[0].mapping;
-    for (const h of hosts) {
+    for (const h of candidates(first.host)) {
       if (hostMatchesGroup(h, first.host, g.labels)) g.hostEntries.push(h);
     }
     g.group.hosts = g.hostEntries.map((h) => `${h.namespace}/${h.name}`);
