@@ -294,3 +294,13 @@ export function procMemory(pid: number): { hwm: number; rss: number } | undefine
     return undefined;
   }
 }
+
+/** Resets a live process's peak RSS (VmHWM) to its current RSS (Linux: `5` into /proc/<pid>/clear_refs). */
+export function resetPeakRss(pid: number): boolean {
+  try {
+    fs.writeFileSync(`/proc/${pid}/clear_refs`, '5');
+    return true;
+  } catch {
+    return false;
+  }
+}
