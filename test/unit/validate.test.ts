@@ -272,7 +272,7 @@ spec:
       assert.strictEqual(f.message, 'Listener is not served at getambassador.io/v2; it exists only as getambassador.io/v3alpha1.');
       assert.strictEqual(f.fix?.edits[0].newText, 'getambassador.io/v3alpha1');
       const host = only(schemaFindings('apiVersion: getambassador.io/v1\nkind: Host\nmetadata: {name: h}\n'), 'EP101');
-      assert.match(host.message, /Host is not served at getambassador\.io\/v1; use getambassador\.io\/v2 and getambassador\.io\/v3alpha1\./);
+      assert.match(host.message, /Host is not served at getambassador\.io\/v1; use getambassador\.io\/v2 or getambassador\.io\/v3alpha1\./);
     });
 
     it('reports an unknown version', () => {

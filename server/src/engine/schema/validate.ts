@@ -207,11 +207,12 @@ function unknownKind(r: Resource): Finding {
 }
 
 function unknownVersion(r: Resource, version: string, served: string[], apiRange: Range, inAnnotation: boolean): Finding {
-  const servedText = listText(served.map((v) => `${AMBASSADOR_GROUP}/${v}`));
+  const servedAt = served.map((v) => `${AMBASSADOR_GROUP}/${v}`);
+  const servedText = listText(servedAt);
   const newest = served[served.length - 1];
   let message: string;
   if (KNOWN_VERSIONS.includes(version)) {
-    message = `${r.kind} is not served at ${AMBASSADOR_GROUP}/${version}; ${served.length === 1 ? 'it exists only as' : 'use'} ${servedText}.`;
+    message = `${r.kind} is not served at ${AMBASSADOR_GROUP}/${version}; ${served.length === 1 ? 'it exists only as' : 'use'} ${listText(servedAt, 'or')}.`;
   } else if (!version) {
     message = `apiVersion '${r.apiVersion}' has no version; ${r.kind} is served at ${servedText}.`;
   } else {
@@ -639,9 +640,9 @@ function show(v: unknown): string {
   return String(v);
 }
 
-function listText(items: string[]): string {
+function listText(items: string[], conjunction: 'and' | 'or' = 'and'): string {
   if (items.length <= 1) return items.join('');
-  return `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
+  return `${items.slice(0, -1).join(', ')} ${conjunction} ${items[items.length - 1]}`;
 }
 
 function kindLine(r: Resource): Range {
