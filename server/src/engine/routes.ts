@@ -458,7 +458,7 @@ export function deepEqual(a: unknown, b: unknown): boolean {
 
 function show(v: unknown): string {
   if (v === undefined) return 'unset';
-  return typeof v === 'string' ? JSON.stringify(v) : JSON.stringify(v);
+  return JSON.stringify(v);
 }
 
 /** Finds the first core key on which `newcomer` disagrees with the group's first member. */
