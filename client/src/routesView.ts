@@ -93,7 +93,7 @@ export class RoutesTreeProvider implements vscode.TreeDataProvider<ViewNode>, vs
 
   getTreeItem(node: ViewNode): vscode.TreeItem {
     const cmd: vscode.Command | undefined =
-      node.kind === 'member' && node.location
+      node.location && node.kind !== 'message'
         ? { command: 'edgepolicy.goToSource', title: 'Go to Source', arguments: [node] }
         : node.kind === 'message' && this.filterText
           ? { command: 'edgepolicy.clearRoutesFilter', title: 'Clear Filter' }
