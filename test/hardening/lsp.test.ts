@@ -136,7 +136,7 @@ describe('hardening: language server over stdio (dist/server.js)', function () {
     for (const c of CONTENT_CASES) {
       if (c.expect.kind !== 'finding') continue;
       const e = c.expect;
-      const match = (d: Diagnostic) => String(d.code) === e.code && e.message.test(d.message);
+      const match = (d: Diagnostic) => String(d.code) === e.code && e.message.test(typeof d.message === 'string' ? d.message : d.message.value);
       const ds = await client.diagnosticsFor(fileUri(at(c.file)), (d) => d.some(match), `${e.code} for ${c.file}`);
       const d = ds.find(match)!;
       if (e.line !== undefined) assert.strictEqual(d.range.start.line, e.line, `${c.file}: line`);
