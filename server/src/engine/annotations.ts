@@ -1,7 +1,7 @@
 // Ambassador resources defined in the `getambassador.io/config` annotation of a Service or Ingress.
 //
 // The annotation value is a multi-document YAML string. Emissary reads it like this (see
-// docs/emissary-semantics.md): `apiVersion: ambassador/vN` means `getambassador.io/vN`; a flat layout puts
+// ../shared/docs/emissary-semantics.md): `apiVersion: ambassador/vN` means `getambassador.io/vN`; a flat layout puts
 // `name`, `namespace`, `generation` into metadata, `metadata_labels` into labels and every other key into the
 // spec; namespace and labels default to the owner's; one YAML syntax error rejects the whole annotation.
 // Positions of inner nodes are mapped back into the file through the literal block scalar (`|`), line by line.

@@ -1,6 +1,6 @@
 // DNS-glob compatibility and label selectors, as Emissary uses them to associate Mappings with Hosts.
 //
-// Rules (docs/emissary-semantics.md, "Hosts"):
+// Rules (the shared Emissary semantics notes, ../shared/docs/emissary-semantics.md, "Hosts"):
 // - A glob is `*`, `*.suffix`-style (leading wildcard) or `prefix.*`-style (trailing wildcard), or exact.
 // - Two globs are compatible when some hostname could match both. A `*` that is not the whole glob
 //   stands for at least one character.
