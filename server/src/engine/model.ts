@@ -97,6 +97,19 @@ export function versionsOf(kind: string): string[] {
 }
 
 /**
+ * Whether Emissary serves the resource's kind at its version (e.g. not a v1 Host, a v2 Listener, an annotation
+ * `ambassador/v0` or an unknown kind). Emissary ignores the others: they get EP101 and take part in nothing else.
+ */
+export function isServed(r: Pick<Resource, 'kind' | 'version'>): boolean {
+  return versionsOf(r.kind).includes(r.version);
+}
+
+/** A plain object (not null, not an array): the one object check of the engine. */
+export function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/**
  * A typed Ambassador resource with its source. `object` is the full object as Emissary would see it:
  * for annotation resources the flat layout is already normalised into apiVersion/kind/metadata/spec.
  */

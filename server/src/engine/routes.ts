@@ -15,6 +15,7 @@ import type {
   RouteTable,
   TcpRoute,
 } from './model';
+import { isServed } from './model';
 import { hostGlobsIntersect, matchLabelsOf, selectorMatches } from './hostglob';
 
 export interface RouteOptions {
@@ -224,8 +225,12 @@ export function ambassadorIdsOf(r: Resource): string[] {
   return ids.length === 0 ? ['default'] : ids;
 }
 
+/**
+ * Whether the modelled Emissary reads the resource: its kind is served at its version (isServed) and its
+ * ambassador_id names this installation. The one gate for the route table and every EP2xx check.
+ */
 export function inAmbassadorScope(r: Resource, ambassadorId: string): boolean {
-  return ambassadorId === '*' || ambassadorIdsOf(r).includes(ambassadorId);
+  return isServed(r) && (ambassadorId === '*' || ambassadorIdsOf(r).includes(ambassadorId));
 }
 
 // Resources are immutable (a changed file yields new Resource objects), so their ranges can be memoised across
