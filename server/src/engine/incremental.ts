@@ -19,7 +19,7 @@
 // change sets fall back to a full rebuild. Pure: no I/O.
 import type { Finding, Resource, RouteHost, RouteTable } from './model';
 import type { GroupDetail, HostEntry, RouteModel, TcpGroupDetail } from './routes';
-import { buildRouteModel, compareOrigin, compareStrings, inAmbassadorScope, nameSpaceKind, routeOrder, sortKey } from './routes';
+import { buildRouteModel, compareOrigin, compareRouteWeight, compareStrings, groupRouteWeight, inAmbassadorScope, nameSpaceKind, sortKey } from './routes';
 import type { CheckOptions } from './checks';
 import { createContext } from './checks/context';
 import type { CollectedFinding } from './checks/context';
@@ -65,6 +65,9 @@ export class IncrementalAnalysis {
   private readonly groupOf = new Map<Resource, string>();
   private readonly members = new Map<string, Set<Resource>>();
   private readonly details = new Map<string, GroupDetail>();
+  /** Every group, in Emissary's route order. */
+  private ordered: GroupDetail[] = [];
+  private readonly weights = new WeakMap<GroupDetail, (string | number)[]>();
   private hosts: HostEntry[] = [];
   private tcp: TcpGroupDetail[] = [];
   private table: RouteTable | undefined;
@@ -140,6 +143,7 @@ export class IncrementalAnalysis {
     this.hosts = model.hosts;
     this.tcp = model.tcpGroups;
     for (const g of model.groups) this.addGroup(g);
+    this.ordered = model.groups.slice();
 
     const byKey = new Map<string, CollectedFinding[]>();
     const put = (key: string, c: CollectedFinding) => {
@@ -275,6 +279,7 @@ export class IncrementalAnalysis {
         for (const g of m2.groups) done.push(g);
       }
       for (const g of done) this.details.set(g.group.groupId, g);
+      this.reorder(dirtyGroups, done);
       const byGroup = new Map<string, CollectedFinding[]>();
       if (done.length > 0) {
         for (const c of this.run(this.partialModel({ groups: done, hosts: hosts ?? [] }), checkGroups)) {
@@ -437,19 +442,45 @@ export class IncrementalAnalysis {
     }
   }
 
+  private weightOf(g: GroupDetail): (string | number)[] {
+    let w = this.weights.get(g);
+    if (!w) this.weights.set(g, (w = groupRouteWeight(g)));
+    return w;
+  }
+
+  /**
+   * Route order as routeOrder() sorts it: by route weight, then by creation order (the first member's
+   * `name.namespace`, then file order), both descending. A total order, so groups can be placed one by one.
+   */
+  private before(a: GroupDetail, b: GroupDetail): number {
+    const fa = a.members[0].mapping;
+    const fb = b.members[0].mapping;
+    return (
+      compareRouteWeight(this.weightOf(b), this.weightOf(a)) ||
+      compareStrings(sortKey(fb.name, fb.namespace), sortKey(fa.name, fa.namespace)) ||
+      compareOrigin(fb.resource, fa.resource)
+    );
+  }
+
+  /** Takes the groups of `ids` out of the route order and puts `details` (their new versions) in place. */
+  private reorder(ids: Set<string>, details: GroupDetail[]): void {
+    const ordered = this.ordered.filter((g) => !ids.has(g.group.groupId));
+    for (const g of details) {
+      let lo = 0;
+      let hi = ordered.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (this.before(ordered[mid], g) < 0) lo = mid + 1;
+        else hi = mid;
+      }
+      ordered.splice(lo, 0, g);
+    }
+    this.ordered = ordered;
+  }
+
   /** The route table from the groups kept, in Emissary's route order, with problems from the findings. */
   private assemble(): RouteTable {
-    const groups = [...this.details.values()];
-    const created = groups
-      .map((g) => ({ g, first: g.members[0].mapping }))
-      .sort(
-        (a, b) =>
-          compareStrings(sortKey(a.first.name, a.first.namespace), sortKey(b.first.name, b.first.namespace)) ||
-          compareOrigin(a.first.resource, b.first.resource),
-      )
-      .map((x) => x.g);
-    const ordered = routeOrder(created);
-
+    const ordered = this.ordered;
     const hostRoutes = new Map<Resource, RouteHost>();
     const hosts = this.hosts.map((h) => {
       const route: RouteHost = { ...h.route, groupIds: [] };

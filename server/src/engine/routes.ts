@@ -409,7 +409,7 @@ function analyzeMapping(r: Resource, hosts: HostEntry[], defaultNamespace: strin
 }
 
 /** Lexicographic comparison of route weights, like Python list comparison. */
-function compareRouteWeight(a: (string | number)[], b: (string | number)[]): number {
+export function compareRouteWeight(a: (string | number)[], b: (string | number)[]): number {
   const n = Math.min(a.length, b.length);
   for (let i = 0; i < n; i++) {
     const x = a[i];
@@ -724,16 +724,19 @@ export function buildRouteModel(resources: Resource[], opts: RouteOptions = {}):
  * `groups` must be in creation order (the order of their first members in `name.namespace` processing order).
  */
 export function routeOrder(groups: GroupDetail[]): GroupDetail[] {
-  const weightOf = (g: GroupDetail) =>
-    g.members
-      .filter((m) => !m.drop)
-      .map((m) => m.mapping.routeWeight)
-      .reduce((best, w) => (compareRouteWeight(w, best) > 0 ? w : best));
   return groups
-    .map((g, i) => ({ g, i, w: weightOf(g) }))
+    .map((g, i) => ({ g, i, w: groupRouteWeight(g) }))
     .sort((a, b) => compareRouteWeight(a.w, b.w) || a.i - b.i)
     .reverse()
     .map((x) => x.g);
+}
+
+/** A group's route weight: the largest route weight of its accepted members. */
+export function groupRouteWeight(g: GroupDetail): (string | number)[] {
+  return g.members
+    .filter((m) => !m.drop)
+    .map((m) => m.mapping.routeWeight)
+    .reduce((best, w) => (compareRouteWeight(w, best) > 0 ? w : best));
 }
 
 function makeMember(m: MappingEntry): RouteMember {

@@ -28,8 +28,14 @@ import { excludeGlobs, isExcluded, isYamlPath } from './exclude';
 import { readWorkspaceFile, scanWorkspaceFolders } from './files';
 import { RoutesChangedNotification, RoutesRequest } from './protocol';
 
-/** Debounce between a keystroke and re-analysis. Short: diagnostics should feel immediate. */
+/**
+ * Delay between a keystroke and re-analysis. An edit is analysed at once (after the messages already received,
+ * so a completion request sent with the edit is answered first) when the last analysis was quick, which it is
+ * for an edit of Mappings (incremental); when it was slow (a Host edit rebuilds everything in a big workspace),
+ * keystrokes are coalesced for up to EDIT_DEBOUNCE_MS.
+ */
 const EDIT_DEBOUNCE_MS = 60;
+const QUICK_ANALYSIS_MS = 20;
 
 interface Settings {
   exclude: string[];
@@ -323,8 +329,11 @@ export class EdgepolicyServer {
     const doc = this.documents.get(uri);
     if (!doc || !this.isOurs(doc)) return;
     this.pending.add(uri);
-    this.armTimer(EDIT_DEBOUNCE_MS);
+    this.armTimer(this.lastFlushMs <= QUICK_ANALYSIS_MS ? 0 : EDIT_DEBOUNCE_MS);
   }
+
+  /** How long the last flush took (parse + analysis + publishing). */
+  private lastFlushMs = 0;
 
   private armTimer(ms: number): void {
     if (this.timer) clearTimeout(this.timer);
@@ -355,6 +364,7 @@ export class EdgepolicyServer {
       this.timer = undefined;
     }
     if (this.pending.size === 0) return;
+    const started = performance.now();
     const changed = new Set<string>();
     for (const uri of [...this.pending]) {
       this.pending.delete(uri);
@@ -363,6 +373,7 @@ export class EdgepolicyServer {
       for (const u of this.workspace.setFile(uri, doc.getText())) changed.add(u);
     }
     this.afterChange(changed);
+    this.lastFlushMs = performance.now() - started;
   }
 
   private async closed(uri: string): Promise<void> {
@@ -447,12 +458,12 @@ export class EdgepolicyServer {
     for (const uri of uris) this.publish(uri);
   }
 
-  private lastResources: unknown;
+  private lastResources: number | undefined;
 
   /** Tells the client (and the diff session) when the set of resources changed; `force` after a re-index. */
   private notifyRoutesChanged(force = false): void {
-    // Workspace.resources() returns the same array until a change touches Ambassador resources.
-    const now = this.workspace.resources();
+    // Workspace.resourcesVersion changes only when a change touches Ambassador resources (or Secrets).
+    const now = this.workspace.resourcesVersion;
     if (!force && now === this.lastResources) return;
     this.lastResources = now;
     for (const cb of this.workspaceListeners) this.guard('workspace listener', cb);
