@@ -25,7 +25,9 @@ export function regexMaxSize(active: Resource[]): number {
 function checkExactHost(ctx: CheckContext, r: Resource): void {
   const spec = specOf(r);
   const ns = ctx.model.defaultNamespace;
-  if (typeof spec.host === 'string' && spec.host_regex !== true && spec.host.includes('*')) {
+  // `hostname` beats `host`: with a hostname set, Emissary ignores `host` (EP103 says so), so its `*` is harmless.
+  const hostIgnored = spec.hostname !== undefined && spec.hostname !== null && spec.hostname !== '';
+  if (typeof spec.host === 'string' && spec.host_regex !== true && spec.host.includes('*') && !hostIgnored) {
     ctx.report({
       code: 'EP230',
       message:

@@ -243,7 +243,8 @@ function deprecatedHost(r: Resource, out: Finding[]): void {
   const spec = r.spec;
   if (!spec || typeof spec !== 'object' || !('host' in spec) || spec.host === undefined) return;
   const keyRange = safeLocate(r, ['spec', 'host'], 'key');
-  const hasHostname = spec.hostname !== undefined && spec.hostname !== null;
+  // An empty hostname counts as unset (Emissary then uses host), as in the route model and EP230.
+  const hasHostname = spec.hostname !== undefined && spec.hostname !== null && spec.hostname !== '';
   const isRegex = spec.host_regex === true;
   let message: string;
   let fix: QuickFix | undefined;
