@@ -1,5 +1,5 @@
-// Ignore rules for the cluster diff, read from the repository file `.edgepolicy.yaml`.
-// Pure: the caller reads the file and hands the text in.
+// Ignore rules for the cluster diff, the `diff.ignore` part of the repository file `.edgepolicy.yaml` (the whole
+// file is parsed by ./config parseProjectConfig). Pure: the caller reads the file and hands the text in.
 //
 //   diff:
 //     ignore:
@@ -54,42 +54,36 @@ export function parseIgnoreConfig(text: string, fileName = '.edgepolicy.yaml'): 
     return { rules, errors };
   }
   ignore.forEach((item, i) => {
-    const at = `${fileName}: diff.ignore[${i}]`;
-    if (!isPlainObject(item)) {
-      errors.push(`${at}: expected a mapping with "kind" (and optional namespace, name, pointer)`);
-      return;
-    }
-    const known = new Set(['kind', 'namespace', 'name', 'pointer']);
-    const unknown = Object.keys(item).filter((k) => !known.has(k));
-    if (unknown.length) {
-      errors.push(`${at}: unknown field(s) ${unknown.map((k) => `"${k}"`).join(', ')} (allowed: kind, namespace, name, pointer)`);
-      return;
-    }
-    if (typeof item['kind'] !== 'string' || item['kind'] === '') {
-      errors.push(`${at}: "kind" is required and must be a string`);
-      return;
-    }
-    const rule: IgnoreRule = { kind: item['kind'] };
-    for (const f of ['namespace', 'name', 'pointer'] as const) {
-      const v = item[f];
-      if (v === undefined || v === null) continue;
-      if (typeof v !== 'string') {
-        errors.push(`${at}: "${f}" must be a string`);
-        return;
-      }
-      rule[f] = v;
-    }
-    if (rule.pointer !== undefined) {
-      const problem = pointerProblem(rule.pointer);
-      if (problem) {
-        errors.push(`${at}: "pointer" ${problem}`);
-        return;
-      }
-    }
-    rules.push(rule);
+    const checked = checkIgnoreRule(item);
+    if ('error' in checked) errors.push(`${fileName}: diff.ignore[${i}]: ${checked.error}`);
+    else rules.push(checked.rule);
   });
   return { rules, errors };
 }
+
+/** Checks one `diff.ignore` entry: the rule, or a sentence saying what is wrong with it. */
+export function checkIgnoreRule(item: unknown): { rule: IgnoreRule } | { error: string } {
+  if (!isPlainObject(item)) return { error: 'expected a mapping with "kind" (and optional namespace, name, pointer)' };
+  const unknown = Object.keys(item).filter((k) => !IGNORE_RULE_FIELDS.includes(k));
+  if (unknown.length) {
+    return { error: `unknown field(s) ${unknown.map((k) => `"${k}"`).join(', ')} (allowed: ${IGNORE_RULE_FIELDS.join(', ')})` };
+  }
+  if (typeof item['kind'] !== 'string' || item['kind'] === '') return { error: '"kind" is required and must be a string' };
+  const rule: IgnoreRule = { kind: item['kind'] };
+  for (const f of ['namespace', 'name', 'pointer'] as const) {
+    const v = item[f];
+    if (v === undefined || v === null) continue;
+    if (typeof v !== 'string') return { error: `"${f}" must be a string` };
+    rule[f] = v;
+  }
+  if (rule.pointer !== undefined) {
+    const problem = pointerProblem(rule.pointer);
+    if (problem) return { error: `"pointer" ${problem}` };
+  }
+  return { rule };
+}
+
+const IGNORE_RULE_FIELDS = ['kind', 'namespace', 'name', 'pointer'];
 
 function pointerProblem(p: string): string | undefined {
   if (p === '') return 'must not be empty (leave it out to ignore the whole resource)';
