@@ -383,11 +383,26 @@ describe('parseFile: syntax errors and hostile input', () => {
     const deep = 'a: ' + '['.repeat(20000) + ']'.repeat(20000) + '\n';
     const p = parseFile('file:///deep.yaml', deep);
     assert.equal(p.findings.length, 1);
-    assert.match(p.findings[0].message, /maxDepth/);
+    // A limit of ours, not a YAML syntax error: said plainly (still an error: the document is not checked).
+    assert.equal(p.findings[0].message, 'Nested more than 100 levels deep; this document is not analysed.');
+    assert.equal(p.findings[0].severity, 'error');
+    assert.equal(p.findings[0].code, 'EP001');
+    // Nesting within the limit is fine, and a real syntax error is still called one.
+    const ok = parseFile('file:///ok.yaml', 'a: ' + '['.repeat(50) + ']'.repeat(50) + '\n');
+    assert.deepEqual(ok.findings, []);
+    const broken = parseFile('file:///broken.yaml', 'a: ' + '['.repeat(50) + '\n');
+    assert.match(broken.findings[0].message, /^YAML syntax error: /);
+    assert.equal(broken.findings[0].severity, 'error');
     const block = Array.from({ length: 3000 }, (_, i) => ' '.repeat(i) + 'k:').join('\n') + ' 1\n';
     const q = parseFile('file:///deep2.yaml', block);
     assert.equal(q.findings.length, 1);
     assert.equal(q.findings[0].code, 'EP001');
+    const annotated =
+      'apiVersion: v1\nkind: Service\nmetadata:\n  name: s\n  annotations:\n    getambassador.io/config: |\n' +
+      '      apiVersion: getambassador.io/v3alpha1\n      kind: Mapping\n      name: x\n      prefix: ' + '['.repeat(200) + ']'.repeat(200) + '\n';
+    const a = parseFile('file:///ann.yaml', annotated);
+    assert.equal(a.findings.length, 1);
+    assert.match(a.findings[0].message, /annotation of Service s is not analysed: one of its documents is nested more than 100 levels deep\.$/);
   });
 
   it('reports tabs used for indentation', () => {

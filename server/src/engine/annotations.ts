@@ -175,10 +175,13 @@ export function readAnnotation(owner: AnnotationOwner, value: unknown): { resour
   const loaded = slices.map((s) => loadYaml(value, s.start, s.end));
   const bad = loaded.find((l) => l.error);
   if (bad && bad.error) {
+    const { reason, limit } = bad.error;
     findings.push({
       code: 'EP001',
       severity: 'error',
-      message: `YAML syntax error in the ${ANNOTATION_KEY} annotation of ${ownerLabel}: ${bad.error.reason}. Emissary rejects the whole annotation.`,
+      message: limit
+        ? `The ${ANNOTATION_KEY} annotation of ${ownerLabel} is not analysed: ${reason.startsWith('nested') ? `one of its documents is ${reason}` : `in one of its documents, ${reason}`}.`
+        : `YAML syntax error in the ${ANNOTATION_KEY} annotation of ${ownerLabel}: ${reason}. Emissary rejects the whole annotation.`,
       uri: owner.uri,
       range: site.range(bad.error.offset, tokenEnd(value, bad.error.offset)),
     });

@@ -484,6 +484,23 @@ export interface LoadProblem {
   reason: string;
   /** Absolute offset of the problem in the text. */
   offset: number;
+  /**
+   * Set when the document hit one of our limits (nesting depth, alias expansion) rather than a YAML syntax
+   * error; `reason` then reads as a clause, e.g. `nested more than 100 levels deep`.
+   */
+  limit?: boolean;
+}
+
+/** The reason given for a document nested deeper than MAX_DEPTH. */
+export const DEPTH_REASON = `nested more than ${MAX_DEPTH} levels deep`;
+
+/** js-yaml's maxDepth error (or a stack overflow on deep input) as a limit; anything else as it is. */
+function loadProblem(e: unknown, offset: number): LoadProblem {
+  if (e instanceof RangeError) return { reason: DEPTH_REASON, offset, limit: true };
+  if (!(e instanceof jsyaml.YAMLException)) return { reason: `could not be read (${errorText(e)})`, offset };
+  const reason = e.reason || e.message;
+  if (/maxDepth/.test(reason)) return { reason: DEPTH_REASON, offset, limit: true };
+  return { reason, offset };
 }
 
 export interface LoadResult {
@@ -512,17 +529,13 @@ export function loadYaml(text: string, start: number, end: number): LoadResult {
   try {
     value = jsyaml.load(src, { schema: VALUE_SCHEMA, maxDepth: MAX_DEPTH } as jsyaml.LoadOptions);
   } catch (e) {
-    if (!(e instanceof jsyaml.YAMLException)) {
-      return { value: undefined, error: { reason: `could not be read (${errorText(e)})`, offset: start } };
-    }
-    const reason = e.reason || e.message;
-    if (!/duplicated mapping key/.test(reason)) return { value: undefined, error: { reason, offset: at(e) } };
-    duplicate = { reason, offset: at(e) };
+    const problem = loadProblem(e, e instanceof jsyaml.YAMLException ? at(e) : start);
+    if (!/duplicated mapping key/.test(problem.reason)) return { value: undefined, error: problem };
+    duplicate = problem;
     try {
       value = jsyaml.load(src, { schema: VALUE_SCHEMA, maxDepth: MAX_DEPTH, json: true } as jsyaml.LoadOptions);
     } catch (e2) {
-      if (e2 instanceof jsyaml.YAMLException) return { value: undefined, error: { reason: e2.reason || e2.message, offset: at(e2) } };
-      return { value: undefined, error: { reason: `could not be read (${errorText(e2)})`, offset: start } };
+      return { value: undefined, error: loadProblem(e2, e2 instanceof jsyaml.YAMLException ? at(e2) : start) };
     }
   }
   if (value !== null && typeof value === 'object' && src.includes('*') && src.includes('&')) {
@@ -530,7 +543,7 @@ export function loadYaml(text: string, start: number, end: number): LoadResult {
     if (!withinBudget(value, budget)) {
       return {
         value: undefined,
-        error: { reason: `aliases expand to more than ${budget} nodes (alias bomb or recursive alias); document not read`, offset: start },
+        error: { reason: `aliases expand to more than ${budget} nodes (alias bomb or recursive alias)`, offset: start, limit: true },
       };
     }
   }

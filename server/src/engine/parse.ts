@@ -201,7 +201,7 @@ export function parseFileIncremental(uri: string, text: string, options: ParseOp
 /** js-yaml's result for one document, with offsets relative to the document start. */
 interface RelativeLoad {
   value: unknown;
-  error?: { reason: string; rel: number };
+  error?: { reason: string; rel: number; limit?: boolean };
   duplicate?: { reason: string; rel: number };
 }
 
@@ -218,7 +218,7 @@ const docStates = new WeakMap<ParsedDocument, DocState>();
 
 function relativeLoad(l: LoadResult, start: number): RelativeLoad {
   const out: RelativeLoad = { value: l.value };
-  if (l.error) out.error = { reason: l.error.reason, rel: l.error.offset - start };
+  if (l.error) out.error = { reason: l.error.reason, rel: l.error.offset - start, ...(l.error.limit ? { limit: true } : {}) };
   if (l.duplicate) out.duplicate = { reason: l.duplicate.reason, rel: l.duplicate.offset - start };
   return out;
 }
@@ -237,10 +237,13 @@ function buildDocument(uri: string, text: string, lines: LineIndex, s: DocSlice,
   if (loaded.error) {
     doc.error = loaded.error.reason;
     const at = s.start + loaded.error.rel;
+    const { reason, limit } = loaded.error;
     ctx.findings.push({
       code: 'EP001',
+      // A limit of ours (nesting depth, alias expansion) is not a YAML error: say so. Still an error: the document
+      // is not checked, so `edgepolicy check` must not pass it silently.
       severity: 'error',
-      message: `YAML syntax error: ${loaded.error.reason}`,
+      message: limit ? `${reason.charAt(0).toUpperCase()}${reason.slice(1)}; this document is not analysed.` : `YAML syntax error: ${reason}`,
       uri,
       range: lines.range(at, tokenEnd(text, at)),
     });
