@@ -2,7 +2,7 @@
 // route groups keyed by the SHA-1 of Emissary's group key string, members in `name.namespace` order,
 // core-key agreement, one shadow, name-prefix shadowing, weight normalisation, Host association and
 // Emissary's route order. Pure: no I/O (node:crypto's SHA-1 is a computation, not I/O).
-import { createHash } from 'node:crypto';
+import * as crypto from 'node:crypto';
 import type {
   JsonPath,
   Location,
@@ -189,6 +189,14 @@ export function sortKey(name: string, namespace: string): string {
   return `${name}.${namespace}`;
 }
 
+/** Items in Emissary's processing order (`name.namespace`, code-point order); stable, each key computed once. */
+export function inProcessingOrder<T extends { name: string; namespace: string }>(items: T[]): T[] {
+  return items
+    .map((item) => ({ item, key: sortKey(item.name, item.namespace) }))
+    .sort((a, b) => compareStrings(a.key, b.key))
+    .map((x) => x.item);
+}
+
 /** Python's round(): halves go to the even neighbour. */
 export function pyRound(x: number): number {
   const floor = Math.floor(x);
@@ -277,8 +285,12 @@ export function groupBy<T>(items: T[], keyOf: (item: T) => string): Map<string, 
   return out;
 }
 
+// One-shot hashing (Node 20.12+) saves a Hash object per Mapping; older runtimes use createHash.
+const oneShotHash = (crypto as { hash?: (algorithm: string, data: string) => string }).hash;
+
 function sha1(text: string): string {
-  return createHash('sha1').update(text, 'utf8').digest('hex');
+  if (oneShotHash) return oneShotHash('sha1', text);
+  return crypto.createHash('sha1').update(text, 'utf8').digest('hex');
 }
 
 /** Entries of a string map, alphabetical when the object comes from a CRD (the API server sorts map keys). */
@@ -672,16 +684,14 @@ export function buildRouteModel(resources: Resource[], opts: RouteOptions = {}):
   const active = resolveDuplicates(inScope, defaultNamespace);
   const module = moduleConfig(active);
 
-  const hosts = active
-    .filter((r) => r.kind === 'Host')
-    .map((r) => analyzeHost(r, defaultNamespace))
-    .sort((a, b) => compareStrings(sortKey(a.name, a.namespace), sortKey(b.name, b.namespace)));
+  const hosts = inProcessingOrder(active.filter((r) => r.kind === 'Host').map((r) => analyzeHost(r, defaultNamespace)));
 
-  const mappings = active
-    .filter((r) => r.kind === 'Mapping')
-    .map((r) => analyzeMapping(r, hosts, defaultNamespace))
-    .filter((m): m is MappingEntry => m !== undefined)
-    .sort((a, b) => compareStrings(sortKey(a.name, a.namespace), sortKey(b.name, b.namespace)));
+  const mappings = inProcessingOrder(
+    active
+      .filter((r) => r.kind === 'Mapping')
+      .map((r) => analyzeMapping(r, hosts, defaultNamespace))
+      .filter((m): m is MappingEntry => m !== undefined),
+  );
 
   // Group in processing order.
   const groups: GroupDetail[] = [];
@@ -917,9 +927,8 @@ function buildTcp(active: Resource[], defaultNamespace: string): TcpGroupDetail[
       groupId: sha1(key),
     });
   }
-  entries.sort((a, b) => compareStrings(sortKey(a.name, a.namespace), sortKey(b.name, b.namespace)));
   const out: TcpGroupDetail[] = [];
-  for (const list of groupBy(entries, (e) => e.groupId).values()) {
+  for (const list of groupBy(inProcessingOrder(entries), (e) => e.groupId).values()) {
     const members = list.map((mapping) => {
       const member: RouteMember = {
         kind: 'Mapping',

@@ -133,6 +133,7 @@ function checkWeights(ctx: CheckContext, g: GroupDetail): void {
 }
 
 function checkDrops(ctx: CheckContext, g: GroupDetail): void {
+  if (!g.members.some((d) => d.drop)) return;
   const route = describeRoute(g);
   const ns = ctx.model.defaultNamespace;
   for (const d of g.members) {

@@ -1,37 +1,54 @@
 // "Did you mean ...?" helpers for schema diagnostics. Pure functions.
 
+// Three rows of the distance table, reused between calls (grown when a longer word comes).
+let rows: [Int32Array, Int32Array, Int32Array] = [new Int32Array(64), new Int32Array(64), new Int32Array(64)];
+
 /**
  * Edit distance (insertions, deletions, substitutions and swaps of neighbours, so `prefxi` is 1 away from
- * `prefix`). Returns `max + 1` as soon as the distance is known to exceed `max`. Field names are short, so the
- * full table is cheap.
+ * `prefix`). Returns `max + 1` as soon as the distance is known to exceed `max`. The table rows are reused,
+ * so a call allocates nothing.
  */
 export function editDistance(a: string, b: string, max = Infinity): number {
   if (a === b) return 0;
   if (Math.abs(a.length - b.length) > max) return max + 1;
-  const d: number[][] = [];
-  for (let i = 0; i <= a.length; i++) {
-    d.push(new Array<number>(b.length + 1).fill(0));
-    d[i][0] = i;
-  }
-  for (let j = 0; j <= b.length; j++) d[0][j] = j;
+  const n = b.length;
+  if (rows[0].length < n + 1) rows = [new Int32Array(n + 1), new Int32Array(n + 1), new Int32Array(n + 1)];
+  // prev2, prev, cur: rows i-2, i-1 and i of the table.
+  let [prev2, prev, cur] = rows;
+  for (let j = 0; j <= n; j++) prev[j] = j;
   for (let i = 1; i <= a.length; i++) {
+    cur[0] = i;
     let rowMin = Infinity;
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      let v = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) v = Math.min(v, d[i - 2][j - 2] + 1);
-      d[i][j] = v;
+    const ai = a.charCodeAt(i - 1);
+    const aPrev = i > 1 ? a.charCodeAt(i - 2) : -1;
+    for (let j = 1; j <= n; j++) {
+      const bj = b.charCodeAt(j - 1);
+      const cost = ai === bj ? 0 : 1;
+      let v = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost);
+      if (i > 1 && j > 1 && ai === b.charCodeAt(j - 2) && aPrev === bj) v = Math.min(v, prev2[j - 2] + 1);
+      cur[j] = v;
       if (v < rowMin) rowMin = v;
     }
     if (rowMin > max) return max + 1;
+    const t = prev2;
+    prev2 = prev;
+    prev = cur;
+    cur = t;
   }
-  return d[a.length][b.length];
+  return prev[n];
 }
 
 /** Lower case without `_` and `-`: `mapping_selector`, `MappingSelector` and `mappingselector` are the same. */
 function squash(s: string): string {
-  return s.toLowerCase().replace(/[_-]/g, '');
+  let out = squashed.get(s);
+  if (out === undefined) {
+    out = s.toLowerCase().replace(/[_-]/g, '');
+    if (squashed.size >= 5000) squashed.clear();
+    squashed.set(s, out);
+  }
+  return out;
 }
+const squashed = new Map<string, string>();
 
 /**
  * Best candidate for a misspelt `word`, or undefined. Exact matches after squashing (case, `_`/`-`) win; otherwise

@@ -272,7 +272,9 @@ function deprecatedHost(r: Resource, out: Finding[]): void {
  */
 function dataFor(r: Resource, version: string, pruned: JsonPath[] = []): Record<string, unknown> {
   const obj = r.object && typeof r.object === 'object' ? r.object : {};
-  const data = { ...obj, apiVersion: `${AMBASSADOR_GROUP}/${version}`, kind: r.kind };
+  const apiVersion = `${AMBASSADOR_GROUP}/${version}`;
+  // Ajv does not modify the data (no defaults, coercion or removal), so a canonical object needs no copy.
+  const data = obj.apiVersion === apiVersion && obj.kind === r.kind ? obj : { ...obj, apiVersion, kind: r.kind };
   const schema = schemaFor(r.kind, version);
   return schema ? (pruneNulls(data, schema, [], pruned, 0) as Record<string, unknown>) : data;
 }
@@ -283,28 +285,40 @@ function allowsNull(s: SchemaNode | undefined): boolean {
   return t === undefined || t === 'null' || (Array.isArray(t) && t.includes('null'));
 }
 
-/** Copy-on-write removal of non-nullable nulls from objects (see dataFor). */
+/** Copy-on-write removal of non-nullable nulls from objects (see dataFor). `path` is a stack, restored on return. */
 function pruneNulls(value: unknown, schema: SchemaNode | undefined, path: JsonPath, pruned: JsonPath[], depth: number): unknown {
   if (!schema || value === null || typeof value !== 'object' || depth > 64) return value;
   if (Array.isArray(value)) {
+    const items = schema.items;
+    if (!items) return value;
     let out: unknown[] | undefined;
-    value.forEach((item, i) => {
-      const next = pruneNulls(item, schema.items, [...path, i], pruned, depth + 1);
+    for (let i = 0; i < value.length; i++) {
+      const item = value[i];
+      if (item === null || typeof item !== 'object') continue;
+      path.push(i);
+      const next = pruneNulls(item, items, path, pruned, depth + 1);
+      path.pop();
       if (next !== item) (out ??= value.slice())[i] = next;
-    });
+    }
     return out ?? value;
   }
   const obj = value as Record<string, unknown>;
   let out: Record<string, unknown> | undefined;
-  for (const [k, v] of Object.entries(obj)) {
+  for (const k of Object.keys(obj)) {
+    const v = obj[k];
+    if (v !== null && typeof v !== 'object') continue;
     const sub = schema.properties?.[k] ?? (typeof schema.additionalProperties === 'object' ? schema.additionalProperties : undefined);
-    if (v === null && sub && !allowsNull(sub)) {
-      out ??= { ...obj };
-      delete out[k];
-      pruned.push([...path, k]);
+    if (v === null) {
+      if (sub && !allowsNull(sub)) {
+        out ??= { ...obj };
+        delete out[k];
+        pruned.push([...path, k]);
+      }
       continue;
     }
-    const next = pruneNulls(v, sub, [...path, k], pruned, depth + 1);
+    path.push(k);
+    const next = pruneNulls(v, sub, path, pruned, depth + 1);
+    path.pop();
     if (next !== v) (out ??= { ...obj })[k] = next;
   }
   return out ?? obj;
@@ -467,7 +481,7 @@ function unknownField(
 ): Finding {
   const path = [...parentPath, field];
   const range = safeLocate(r, path, 'key');
-  const allowed = parentSchema?.properties ? Object.entries(parentSchema.properties).filter(([, s]) => !s.doNotSuggest).map(([k]) => k) : [];
+  const allowed = suggestable(parentSchema);
   const place = parentPath.length === 0 ? `${r.kind}` : `${r.kind} ${pathText(parentPath)}`;
   let message = parentPath.length === 0 ? `Unknown top-level field '${field}' in ${place}.` : `Unknown field '${field}' in ${place}.`;
   let fix: QuickFix | undefined;
@@ -500,6 +514,21 @@ function unknownField(
     fix = { title: `Rename '${field}' to '${guess}'`, edits: [{ uri: r.origin.uri, range, newText: guess }] };
   }
   return finding(r, 'EP100', 'error', message, range, fix);
+}
+
+const suggestableCache = new WeakMap<SchemaNode, string[]>();
+
+/** Property names of a schema node that may be suggested (not doNotSuggest), cached per node. */
+function suggestable(node: SchemaNode | undefined): string[] {
+  if (!node?.properties) return [];
+  let list = suggestableCache.get(node);
+  if (!list) {
+    list = Object.entries(node.properties)
+      .filter(([, s]) => !s.doNotSuggest)
+      .map(([k]) => k);
+    suggestableCache.set(node, list);
+  }
+  return list;
 }
 
 function typeFinding(r: Resource, group: Problem[]): Finding {
