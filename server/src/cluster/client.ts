@@ -3,7 +3,9 @@
 // exchange is ours so that timeouts, retries, error messages and socket cleanup are under our control.
 import * as http from 'node:http';
 import * as https from 'node:https';
-import { ClusterError, safeUrl } from './errors';
+import { KubeConfig, type User } from '@kubernetes/client-node';
+import { ClusterError, formatBytes, safeUrl } from './errors';
+import { execConfigOf, runExecCredential } from './execCredential';
 import type { ResolvedContext } from './kubeconfig';
 
 export const USER_AGENT = 'edgepolicy/0.1 (read-only diff)';
@@ -17,8 +19,12 @@ export interface ClientOptions {
   retryBaseMs?: number;
   /** Longest wait the client accepts from Retry-After; a longer one fails at once. Default 10 s. */
   maxRetryDelayMs?: number;
-  /** Page size for list calls. Default 500. */
+  /** Page size (`limit`) of list calls, 1..5000. Default 500. */
   pageSize?: number;
+  /** Most bytes one answer (a list page, a watch event) may have. Default 64 MiB. */
+  maxBodyBytes?: number;
+  /** How long an exec credential plugin may run. Default 60 s. */
+  execTimeoutMs?: number;
   /** Server-side timeout of one watch request. Default 290 s. */
   watchTimeoutSeconds?: number;
   userAgent?: string;
@@ -43,26 +49,46 @@ export interface WatchEvent {
   object: Record<string, unknown>;
 }
 
+export const DEFAULT_MAX_BODY_BYTES = 64 * 1024 * 1024;
+export const DEFAULT_PAGE_SIZE = 500;
+const MAX_PAGE_SIZE = 5000;
+
+/** What a Node network error code means, in words. */
+const NETWORK_CODES: Record<string, string> = {
+  ECONNREFUSED: 'connection refused',
+  ENOTFOUND: 'host name not found',
+  EAI_AGAIN: 'host name lookup failed',
+  EHOSTUNREACH: 'host unreachable',
+  EHOSTDOWN: 'host is down',
+  ENETUNREACH: 'network unreachable',
+  ENETDOWN: 'network is down',
+  EADDRNOTAVAIL: 'address not available',
+  ETIMEDOUT: 'connection timed out',
+  ECONNRESET: 'connection reset',
+  ECONNABORTED: 'connection aborted',
+  EPIPE: 'connection closed',
+};
+
+/** Reasons for certificate verification failures, in words. */
+const TLS_REASONS: Record<string, string> = {
+  DEPTH_ZERO_SELF_SIGNED_CERT: 'the server presents a self-signed certificate that the kubeconfig does not trust',
+  SELF_SIGNED_CERT_IN_CHAIN: "the server's certificate is not signed by the certificate authority the kubeconfig trusts",
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE: "the server's certificate is not signed by the certificate authority the kubeconfig trusts",
+  UNABLE_TO_GET_ISSUER_CERT: "the server's certificate is not signed by the certificate authority the kubeconfig trusts",
+  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: "the server's certificate is not signed by the certificate authority the kubeconfig trusts",
+  CERT_UNTRUSTED: "the server's certificate is not trusted",
+  CERT_SIGNATURE_FAILURE: "the signature of the server's certificate is invalid",
+  CERT_HAS_EXPIRED: "the server's certificate has expired",
+  CERT_NOT_YET_VALID: "the server's certificate is not valid yet",
+  EPROTO: 'the TLS handshake failed',
+  ERR_SSL_WRONG_VERSION_NUMBER: 'the server does not speak TLS on this port (is it plain http?)',
+};
+
 export interface WatchHandle {
   /** Resolves when the stream ends: normally (server timeout) or with an error. */
   done: Promise<void>;
   stop(): void;
 }
-
-const TLS_CODES = new Set([
-  'DEPTH_ZERO_SELF_SIGNED_CERT',
-  'SELF_SIGNED_CERT_IN_CHAIN',
-  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-  'UNABLE_TO_GET_ISSUER_CERT',
-  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
-  'CERT_HAS_EXPIRED',
-  'CERT_NOT_YET_VALID',
-  'CERT_UNTRUSTED',
-  'CERT_SIGNATURE_FAILURE',
-  'ERR_TLS_CERT_ALTNAME_INVALID',
-  'EPROTO',
-  'ERR_SSL_WRONG_VERSION_NUMBER',
-]);
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -79,6 +105,19 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
+/** Prepared request options (credentials applied once per client, or per exec credential lifetime). */
+interface Prepared {
+  headers: http.OutgoingHttpHeaders;
+  agent?: http.Agent;
+  /** Refresh after this time (ms since the epoch): exec credentials expire. */
+  until: number;
+}
+
+/** A page count as people read it. */
+function sizeOfPage(n: number): string {
+  return `${n} object${n === 1 ? '' : 's'}`;
+}
+
 export class KubeClient {
   readonly server: string;
   readonly contextName: string;
@@ -86,6 +125,7 @@ export class KubeClient {
   private readonly inflight = new Set<http.ClientRequest>();
   private readonly abort = new AbortController();
   private readonly agents = new Set<http.Agent>();
+  private prepared: Promise<Prepared> | undefined;
 
   constructor(
     private readonly ctx: ResolvedContext,
@@ -93,12 +133,17 @@ export class KubeClient {
   ) {
     this.server = ctx.cluster.server.replace(/\/$/, '');
     this.contextName = ctx.name;
+    const page = Number(opts.pageSize ?? DEFAULT_PAGE_SIZE);
+    const cap = Number(opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES);
     this.opts = {
       timeoutMs: opts.timeoutMs ?? 10_000,
-      maxRetries: opts.maxRetries ?? 3,
+      maxRetries: Math.max(0, opts.maxRetries ?? 3),
       retryBaseMs: opts.retryBaseMs ?? 500,
       maxRetryDelayMs: opts.maxRetryDelayMs ?? 10_000,
-      pageSize: opts.pageSize ?? 500,
+      // A page size the server may honour: never 0 (unlimited), never absurd.
+      pageSize: Number.isFinite(page) && page >= 1 ? Math.min(MAX_PAGE_SIZE, Math.floor(page)) : DEFAULT_PAGE_SIZE,
+      maxBodyBytes: Number.isFinite(cap) && cap > 0 ? Math.floor(cap) : DEFAULT_MAX_BODY_BYTES,
+      execTimeoutMs: opts.execTimeoutMs ?? 60_000,
       watchTimeoutSeconds: opts.watchTimeoutSeconds ?? 290,
       userAgent: opts.userAgent ?? USER_AGENT,
     };
@@ -110,6 +155,16 @@ export class KubeClient {
 
   get timeoutMs(): number {
     return this.opts.timeoutMs;
+  }
+
+  /** The `limit` sent with list calls. */
+  get pageSize(): number {
+    return this.opts.pageSize;
+  }
+
+  /** The most bytes one answer may have. */
+  get maxBodyBytes(): number {
+    return this.opts.maxBodyBytes;
   }
 
   /** Abort every request and watch, cancel retry timers, close sockets. */
@@ -129,26 +184,108 @@ export class KubeClient {
     return `${what.verb} ${what.resource}${what.namespace ? ` in namespace "${what.namespace}"` : what.verb === 'get' ? '' : ' in all namespaces'}`;
   }
 
+  private userLabel(): string {
+    return this.ctx.user ? `user "${this.ctx.user.name}"` : 'the anonymous user';
+  }
+
+  /**
+   * Credentials and TLS settings, from the kubeconfig through client-node (exec plugins run by us). Computed once
+   * and shared by all requests (one agent); an exec credential is fetched again when it expires.
+   */
+  private credentials(): Promise<Prepared> {
+    const cur = this.prepared;
+    // A failed preparation rejects every request that waited for it; the next request tries again.
+    if (cur) return cur.then((p) => (p.until > Date.now() + 5_000 ? p : this.refresh(cur)));
+    return this.refresh(undefined);
+  }
+
+  private refresh(stale: Promise<Prepared> | undefined): Promise<Prepared> {
+    if (this.prepared && this.prepared !== stale) return this.prepared;
+    const next = this.prepare();
+    this.prepared = next;
+    next.catch(() => {
+      if (this.prepared === next) this.prepared = undefined;
+    });
+    return next;
+  }
+
+  private async prepare(): Promise<Prepared> {
+    let kc = this.ctx.kc;
+    let until = Number.POSITIVE_INFINITY;
+    const user = this.ctx.user;
+    const exec = execConfigOf(user);
+    if (user && exec) {
+      const cred = await runExecCredential(user.name, exec, { timeoutMs: this.opts.execTimeoutMs, cluster: this.ctx.cluster, signal: this.abort.signal });
+      if (cred.expires !== undefined) until = cred.expires;
+      // The same user without the plugin, holding what the plugin printed (client-node then applies it as usual).
+      const { exec: _e, authProvider: _a, ...rest } = user as User & { authProvider?: unknown };
+      const memUser: User = {
+        ...rest,
+        ...(cred.token ? { token: cred.token } : {}),
+        ...(cred.clientCertificateData ? { certData: Buffer.from(cred.clientCertificateData).toString('base64'), certFile: undefined } : {}),
+        ...(cred.clientKeyData ? { keyData: Buffer.from(cred.clientKeyData).toString('base64'), keyFile: undefined } : {}),
+      } as User;
+      kc = new KubeConfig();
+      kc.loadFromOptions({
+        clusters: [this.ctx.cluster],
+        users: [memUser],
+        contexts: [{ name: this.ctx.name, cluster: this.ctx.cluster.name, user: memUser.name, namespace: this.ctx.namespace }],
+        currentContext: this.ctx.name,
+      });
+    }
+    const ro: https.RequestOptions = { headers: {} };
+    const plainHttp = this.server.startsWith('http:');
+    try {
+      await kc.applyToHTTPSOptions(ro);
+    } catch (e) {
+      // Plain-http servers without insecure-skip-tls-verify make client-node refuse to build an agent; the auth
+      // headers were applied before that, so go on with Node's own agent for http.
+      if (!(plainHttp && /HTTP protocol is not allowed/.test(String((e as Error)?.message)))) throw this.credentialError(e);
+      ro.agent = undefined;
+    }
+    if (this.stopped) throw new ClusterError('aborted', 'stopped');
+    const agent = ro.agent instanceof http.Agent ? ro.agent : undefined;
+    if (agent) this.agents.add(agent);
+    return { headers: { ...((ro.headers ?? {}) as http.OutgoingHttpHeaders) }, agent, until };
+  }
+
+  /**
+   * A message for credentials that cannot be used. client-node's own message is never passed on: an auth provider's
+   * failure may quote what its command printed (tokens). Only an errno code and a file path are kept.
+   */
+  private credentialError(e: unknown): ClusterError {
+    const err = (e ?? {}) as NodeJS.ErrnoException;
+    const code = typeof err.code === 'string' && /^[A-Z][A-Z0-9_]{1,40}$/.test(err.code) ? err.code : undefined;
+    const head = `Cannot use the credentials of context "${this.contextName}"`;
+    if (code && typeof err.path === 'string') return new ClusterError('bad-kubeconfig', `${head}: cannot read ${err.path} (${code}).`);
+    const ap = (this.ctx.user?.authProvider as { name?: unknown } | undefined)?.name;
+    if (typeof ap === 'string' && ap) {
+      return new ClusterError(
+        'credential-plugin',
+        `${head}: the auth provider "${ap}" of ${this.userLabel()} failed${code ? ` (${code})` : ''}. Its message is not shown because it may contain credentials.`,
+      );
+    }
+    return new ClusterError('bad-kubeconfig', `${head}: the certificate, key or token settings of ${this.userLabel()} are not usable${code ? ` (${code})` : ''}.`);
+  }
+
   /** Open a GET request; resolves with the response once headers arrive (any status). */
   private async open(pathAndQuery: string, what: RequestWhat, hold?: (req: http.ClientRequest) => void): Promise<http.IncomingMessage> {
     if (this.stopped) throw new ClusterError('aborted', 'stopped');
     const url = new URL(this.server + pathAndQuery);
-    const ro: https.RequestOptions = { method: 'GET', headers: { 'User-Agent': this.opts.userAgent, Accept: 'application/json' } };
-    try {
-      await this.ctx.kc.applyToHTTPSOptions(ro);
-    } catch (e) {
-      // Plain-http servers without insecure-skip-tls-verify make client-node refuse to build an agent; the auth
-      // headers were applied before that, so go on with Node's own agent for http.
-      if (url.protocol !== 'http:') {
-        throw new ClusterError('bad-kubeconfig', `Cannot use the credentials of context "${this.contextName}": ${String((e as Error).message ?? e).split('\n')[0]}`);
-      }
-      ro.agent = undefined;
-    }
-    if (ro.agent instanceof http.Agent) this.agents.add(ro.agent);
+    const prepared = await this.credentials();
     if (this.stopped) throw new ClusterError('aborted', 'stopped');
     const mod = url.protocol === 'http:' ? http : https;
+    const headers: http.OutgoingHttpHeaders = { ...prepared.headers, 'User-Agent': this.opts.userAgent, Accept: 'application/json' };
     return new Promise((resolve, reject) => {
-      const req = mod.request(url, { ...ro, method: 'GET' });
+      let req: http.ClientRequest;
+      try {
+        req = mod.request(url, { method: 'GET', headers, agent: prepared.agent });
+      } catch (e) {
+        // e.g. a client key that is not valid PEM: OpenSSL's message names the problem, never the key.
+        const code = (e as NodeJS.ErrnoException)?.code;
+        reject(new ClusterError('bad-kubeconfig', `Cannot use the client certificate or key of ${this.userLabel()} (context "${this.contextName}")${code ? ` (${code})` : ''}.`));
+        return;
+      }
       this.inflight.add(req);
       hold?.(req);
       let settled = false;
@@ -185,7 +322,7 @@ export class KubeClient {
         if (!settled) {
           settled = true;
           this.inflight.delete(req);
-          reject(new ClusterError('aborted', 'stopped'));
+          reject(this.stopped ? new ClusterError('aborted', 'stopped') : new ClusterError('unreachable', `Connection to ${this.where()} closed before an answer (${this.describe(what)}).`));
         }
       });
       req.end();
@@ -193,48 +330,90 @@ export class KubeClient {
   }
 
   private networkError(err: NodeJS.ErrnoException, what: RequestWhat): ClusterError {
-    const code = err.code ?? '';
+    const code = typeof err?.code === 'string' ? err.code : '';
+    const message = typeof err?.message === 'string' ? err.message : '';
     if (this.stopped) return new ClusterError('aborted', 'stopped');
-    if (TLS_CODES.has(code) || /certificate|SSL|TLS/i.test(err.message)) {
-      const reason = code === 'ERR_TLS_CERT_ALTNAME_INVALID' ? "the server's certificate does not match its address" : err.message.split('\n')[0];
+    if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') {
+      const e = err as NodeJS.ErrnoException & { host?: string; cert?: { subjectaltname?: string; subject?: { CN?: string } } };
+      const host = e.host ?? new URL(this.server).hostname;
+      const names = e.cert?.subjectaltname || (e.cert?.subject?.CN ? `CN=${e.cert.subject.CN}` : '');
+      return new ClusterError(
+        'tls',
+        `TLS error talking to ${this.where()}: the server's certificate does not match the server name "${host}"${names ? ` (the certificate is for ${names})` : ''} (${code}). Use a server address the certificate names, or set tls-server-name in the kubeconfig.`,
+      );
+    }
+    if (TLS_REASONS[code] || /certificate|SSL|TLS/i.test(message) || code.startsWith('ERR_SSL_') || code.startsWith('ERR_TLS_')) {
+      const reason = TLS_REASONS[code] ?? (message.split('\n')[0] || 'the TLS handshake failed');
       return new ClusterError(
         'tls',
         `TLS error talking to ${this.where()}: ${reason} (${code || 'TLS'}). Check certificate-authority / tls-server-name in the kubeconfig.`,
       );
     }
-    const why: Record<string, string> = {
-      ECONNREFUSED: 'connection refused',
-      ENOTFOUND: 'host name not found',
-      EAI_AGAIN: 'host name lookup failed',
-      EHOSTUNREACH: 'host unreachable',
-      ENETUNREACH: 'network unreachable',
-      ETIMEDOUT: 'connection timed out',
-      ECONNRESET: 'connection reset',
-      EPIPE: 'connection closed',
-    };
-    return new ClusterError('unreachable', `Cannot reach ${this.where()}: ${why[code] ?? code ?? 'network error'} (${this.describe(what)}).`);
+    const why = NETWORK_CODES[code] ?? (code ? `network error (${code})` : 'network error');
+    return new ClusterError('unreachable', `Cannot reach ${this.where()}: ${why} (${this.describe(what)}).`);
   }
 
-  private async readBody(res: http.IncomingMessage, what: RequestWhat): Promise<string> {
+  private tooLarge(what: RequestWhat, watch = false): ClusterError {
+    const cap = formatBytes(this.opts.maxBodyBytes);
+    if (watch) {
+      return new ClusterError('too-large', `The watch on ${what.resource} at ${this.where()} sent one event of more than ${cap}; it was closed.`);
+    }
+    if (what.verb === 'list') {
+      return new ClusterError(
+        'too-large',
+        `The cluster of context "${this.contextName}" (${safeUrl(this.server)}) sent more than ${cap} for one list page (${this.describe(what)}, at most ${sizeOfPage(this.opts.pageSize)} asked for); try a smaller page size or a namespace filter.`,
+      );
+    }
+    return new ClusterError('too-large', `The answer of ${this.where()} to ${this.describe(what)} is larger than ${cap}.`);
+  }
+
+  /** The whole body, at most maxBodyBytes; a stall of timeoutMs (or 10 × timeoutMs in all) is a timeout. */
+  private readBody(res: http.IncomingMessage, what: RequestWhat): Promise<string> {
+    const cap = this.opts.maxBodyBytes;
+    const declared = Number(res.headers['content-length']);
+    if (Number.isFinite(declared) && declared > cap) {
+      res.destroy();
+      return Promise.reject(this.tooLarge(what));
+    }
     return new Promise((resolve, reject) => {
       const chunks: Buffer[] = [];
-      const timer = setTimeout(() => {
-        reject(new ClusterError('timeout', `The answer of ${this.where()} stalled for ${this.opts.timeoutMs / 1000} s (${this.describe(what)}).`));
-        res.destroy();
-      }, this.opts.timeoutMs);
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        clearTimeout(timer);
-        resolve(Buffer.concat(chunks).toString('utf8'));
+      let size = 0;
+      let done = false;
+      let stall: NodeJS.Timeout | undefined;
+      const finish = (err: ClusterError | undefined, body?: string): void => {
+        if (done) return;
+        done = true;
+        clearTimeout(stall);
+        clearTimeout(deadline);
+        chunks.length = 0;
+        if (err) {
+          reject(err);
+          res.destroy();
+        } else resolve(body!);
+      };
+      const timeout = (): ClusterError =>
+        new ClusterError('timeout', `The answer of ${this.where()} stalled for ${Math.round(this.opts.timeoutMs / 100) / 10} s (${this.describe(what)}).`);
+      const arm = (): void => {
+        clearTimeout(stall);
+        stall = setTimeout(() => finish(timeout()), this.opts.timeoutMs);
+      };
+      const deadline = setTimeout(
+        () => finish(new ClusterError('timeout', `The answer of ${this.where()} took longer than ${Math.round(this.opts.timeoutMs / 100)} s (${this.describe(what)}).`)),
+        this.opts.timeoutMs * 10,
+      );
+      arm();
+      res.on('data', (c: Buffer) => {
+        if (done) return;
+        size += c.length;
+        if (size > cap) return finish(this.tooLarge(what));
+        chunks.push(c);
+        arm();
       });
-      res.on('error', (e) => {
-        clearTimeout(timer);
-        reject(this.networkError(e as NodeJS.ErrnoException, what));
-      });
-      res.on('aborted', () => {
-        clearTimeout(timer);
-        reject(this.stopped ? new ClusterError('aborted', 'stopped') : new ClusterError('unreachable', `Connection to ${this.where()} closed while reading (${this.describe(what)}).`));
-      });
+      res.on('end', () => finish(undefined, Buffer.concat(chunks).toString('utf8')));
+      res.on('error', (e) => finish(this.networkError(e as NodeJS.ErrnoException, what)));
+      res.on('close', () =>
+        finish(this.stopped ? new ClusterError('aborted', 'stopped') : new ClusterError('unreachable', `Connection to ${this.where()} closed while reading (${this.describe(what)}).`)),
+      );
     });
   }
 
@@ -282,18 +461,24 @@ export class KubeClient {
     return this.opts.retryBaseMs * 2 ** attempt;
   }
 
-  /** GET a JSON document, with bounded retries on 429/5xx. */
+  /**
+   * GET a JSON object, with bounded retries (backoff, or the server's Retry-After) on 429/5xx and on answers that
+   * are not JSON (cut off or garbled on the way).
+   */
   async getJson<T = Record<string, unknown>>(pathAndQuery: string, what: RequestWhat, on404?: () => Promise<ClusterError>): Promise<T> {
     for (let attempt = 0; ; attempt++) {
       const res = await this.open(pathAndQuery, what);
       const body = await this.readBody(res, what);
       const status = res.statusCode ?? 0;
       if (status >= 200 && status < 300) {
-        try {
-          return JSON.parse(body) as T;
-        } catch {
-          throw new ClusterError('bad-response', `The answer of ${this.where()} to ${this.describe(what)} is not JSON.`);
+        const problem = this.jsonProblem(body);
+        if (!problem.problem) return problem.value as T;
+        const msg = `The answer of ${this.where()} to ${this.describe(what)} ${problem.problem}`;
+        if (attempt < this.opts.maxRetries) {
+          await sleep(this.retryDelay(attempt, undefined)!, this.abort.signal);
+          continue;
         }
+        throw new ClusterError('bad-response', `${msg}; gave up after ${attempt + 1} attempt(s).`);
       }
       if (status === 404 && on404) throw await on404();
       const retryAfter = res.headers['retry-after'];
@@ -312,24 +497,45 @@ export class KubeClient {
     }
   }
 
-  /** List a collection, following `continue` tokens. */
+  /** Parse an answer that must be a JSON object; says what is wrong with it otherwise (never quoting it). */
+  private jsonProblem(body: string): { value?: unknown; problem?: string } {
+    let value: unknown;
+    try {
+      value = JSON.parse(body);
+    } catch (e) {
+      const cut = /end of (JSON )?input|Unterminated|Unexpected end/i.test(String((e as Error)?.message));
+      return { problem: `is not JSON (${formatBytes(Buffer.byteLength(body))}${cut ? ', cut off mid-document' : ', garbled'})` };
+    }
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) return { problem: 'is JSON but not an object' };
+    return { value };
+  }
+
+  /** List a collection page by page (`limit` = page size), following `continue` tokens. */
   async list<T = Record<string, unknown>>(collectionPath: string, what: RequestWhat, on404?: () => Promise<ClusterError>): Promise<ListResult<T>> {
     const items: T[] = [];
     let cont: string | undefined;
     let rv = '';
     let pages = 0;
+    const seen = new Set<string>();
     do {
       const q = new URLSearchParams({ limit: String(this.opts.pageSize) });
       if (cont) q.set('continue', cont);
-      const page = await this.getJson<{ items?: T[]; metadata?: { continue?: string; resourceVersion?: string } }>(
-        `${collectionPath}?${q}`,
-        what,
-        on404,
-      );
+      const page = await this.getJson<{ items?: unknown; metadata?: { continue?: unknown; resourceVersion?: unknown } }>(`${collectionPath}?${q}`, what, on404);
       pages++;
-      if (Array.isArray(page.items)) items.push(...page.items);
-      cont = page.metadata?.continue || undefined;
-      rv = page.metadata?.resourceVersion ?? rv;
+      if (page.items !== undefined && page.items !== null && !Array.isArray(page.items)) {
+        throw new ClusterError('bad-response', `The answer of ${this.where()} to ${this.describe(what)} is not a list (its items are not an array).`);
+      }
+      for (const it of (page.items as unknown[] | null | undefined) ?? []) if (it && typeof it === 'object' && !Array.isArray(it)) items.push(it as T);
+      const md = page.metadata && typeof page.metadata === 'object' ? page.metadata : {};
+      cont = typeof md.continue === 'string' && md.continue ? md.continue : undefined;
+      if (typeof md.resourceVersion === 'string') rv = md.resourceVersion;
+      if (cont) {
+        // A server that hands out the same continue token again would keep us listing forever.
+        if (seen.has(cont)) {
+          throw new ClusterError('bad-response', `The cluster of context "${this.contextName}" repeated a continue token while paging (${this.describe(what)}); the list was abandoned after ${pages} pages.`);
+        }
+        seen.add(cont);
+      }
     } while (cont);
     return { items, resourceVersion: rv, pages };
   }
@@ -387,6 +593,11 @@ export class KubeClient {
           arm();
           buf += chunk;
           let nl: number;
+          if (buf.length > this.opts.maxBodyBytes && buf.lastIndexOf('\n') < 0) {
+            buf = '';
+            finish(this.tooLarge(what, true));
+            return;
+          }
           while (!settled && (nl = buf.indexOf('\n')) >= 0) {
             const line = buf.slice(0, nl).trim();
             buf = buf.slice(nl + 1);
@@ -395,15 +606,19 @@ export class KubeClient {
             try {
               ev = JSON.parse(line) as WatchEvent;
             } catch {
-              finish(new ClusterError('bad-response', `The watch on ${what.resource} sent something that is not JSON.`));
+              finish(new ClusterError('bad-response', `The watch on ${what.resource} at ${this.where()} sent a line that is not JSON; reconnecting.`));
+              return;
+            }
+            if (!ev || typeof ev !== 'object' || typeof ev.type !== 'string' || !ev.object || typeof ev.object !== 'object' || Array.isArray(ev.object)) {
+              finish(new ClusterError('bad-response', `The watch on ${what.resource} at ${this.where()} sent JSON that is not a watch event; reconnecting.`));
               return;
             }
             if (ev.type === 'ERROR') {
-              const code = (ev.object as { code?: number }).code;
+              const code = (ev.object as { code?: unknown }).code;
               finish(
                 code === 410
                   ? new ClusterError('gone', `The resource version expired (410 Gone) for ${this.describe(what)}.`, 410)
-                  : this.statusError(code ?? 500, JSON.stringify(ev.object), what),
+                  : this.statusError(typeof code === 'number' ? code : 500, JSON.stringify(ev.object), what),
               );
               return;
             }

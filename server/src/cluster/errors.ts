@@ -6,6 +6,7 @@ export type ClusterErrorReason =
   | 'bad-kubeconfig'
   | 'context-not-found'
   | 'exec-not-allowed'
+  | 'credential-plugin'
   | 'unreachable'
   | 'timeout'
   | 'tls'
@@ -17,6 +18,7 @@ export type ClusterErrorReason =
   | 'server-error'
   | 'gone'
   | 'bad-response'
+  | 'too-large'
   | 'aborted';
 
 export class ClusterError extends Error {
@@ -52,4 +54,13 @@ export function safeUrl(server: string): string {
   } catch {
     return '(invalid server URL)';
   }
+}
+
+/** `64 MiB`, `256 KiB`, `900 bytes`: a byte count as people read it. */
+export function formatBytes(n: number): string {
+  const MiB = 1024 * 1024;
+  if (n >= MiB && n % (MiB / 4) === 0) return `${n / MiB} MiB`;
+  if (n >= 1024 && n % 256 === 0) return `${n / 1024} KiB`;
+  if (n >= MiB) return `${(n / MiB).toFixed(1)} MiB`;
+  return `${n} bytes`;
 }

@@ -54,6 +54,13 @@ function readOne(file: string): KubeConfig {
     throw new ClusterError('bad-kubeconfig', `Kubeconfig ${file} is not valid: ${detail}`);
   }
   kc.makePathsAbsolute(path.dirname(file));
+  // As kubectl does: an exec plugin command given as a relative path with a separator is relative to the kubeconfig.
+  for (const u of kc.users) {
+    const exec = u.exec as { command?: unknown } | undefined;
+    if (exec && typeof exec.command === 'string' && /[\\/]/.test(exec.command) && !path.isAbsolute(exec.command)) {
+      exec.command = path.resolve(path.dirname(file), exec.command);
+    }
+  }
   return kc;
 }
 

@@ -5,9 +5,10 @@ import type { KubeClient, RequestWhat } from './client';
 
 export const GROUP = AMBASSADOR_GROUP;
 
-/** The plural resource name of an Ambassador kind (all are the lower-cased kind plus "s"). */
+/** The plural resource name of a kind: the lower-cased kind plus "s" (all Ambassador kinds, Service), "es" after an s (Ingress). */
 export function pluralOf(kind: string): string {
-  return `${kind.toLowerCase()}s`;
+  const k = kind.toLowerCase();
+  return k.endsWith('s') ? `${k}es` : `${k}s`;
 }
 
 export function resourceName(kind: string, group = GROUP): string {
