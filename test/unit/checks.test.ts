@@ -48,11 +48,15 @@ function loadWorkspace(files: { name: string; text: string }[]): Workspace {
 }
 
 function loadCase(dir: string): { ws: Workspace; opts: CheckOptions } {
-  const names = fs.readdirSync(dir).filter((n) => n.endsWith('.yaml')).sort();
+  // *.yaml files of the case, in subdirectories too (`teams/a/routes.yaml`), named relative to the case.
+  const names = listYaml(dir)
+    .filter((f) => f.endsWith('.yaml'))
+    .map((f) => path.relative(dir, f).split(path.sep).join('/'));
   const ws = loadWorkspace(names.map((name) => ({ name, text: fs.readFileSync(path.join(dir, name), 'utf8') })));
   const optsFile = path.join(dir, 'options.json');
   const extra = fs.existsSync(optsFile) ? (JSON.parse(fs.readFileSync(optsFile, 'utf8')) as CheckOptions) : {};
-  const opts: CheckOptions = { secrets: ws.secrets, textOf: (uri) => ws.texts.get(uri), ...extra };
+  // Messages name files relative to the case directory, as the editor names them relative to the workspace folder.
+  const opts: CheckOptions = { secrets: ws.secrets, textOf: (uri) => ws.texts.get(uri), displayPath: short, ...extra };
   return { ws, opts };
 }
 

@@ -47,6 +47,8 @@ export interface WorkspaceOptions {
   secretReferenceSeverity?: SeveritySetting;
   /** Codes whose findings are dropped. */
   disabled?: string[];
+  /** How messages name files (see CheckOptions.displayPath); default: the last path segments of the URI. */
+  displayPath?: (uri: string) => string;
   /** Per-resource validators. Default: [validateResource]. */
   validators?: ResourceValidator[];
   /** Route table + cross-resource findings in one pass. Default: analyzeResources. Ignored when checkers/routeBuilder are given. */
@@ -345,8 +347,9 @@ export class Workspace {
 
   /** Changes options (namespace, severities, disabled codes...). Validators and checkers stay. */
   configure(
-    options: Pick<WorkspaceOptions, 'defaultNamespace' | 'ambassadorId' | 'severity' | 'secretReferenceSeverity' | 'disabled'>,
+    options: Pick<WorkspaceOptions, 'defaultNamespace' | 'ambassadorId' | 'severity' | 'secretReferenceSeverity' | 'disabled' | 'displayPath'>,
   ): ChangeSet {
+    if ('displayPath' in options) this.opts.displayPath = options.displayPath;
     if (options.defaultNamespace !== undefined) this.opts.defaultNamespace = options.defaultNamespace;
     if ('ambassadorId' in options) this.opts.ambassadorId = options.ambassadorId;
     if ('secretReferenceSeverity' in options) this.opts.secretReferenceSeverity = options.secretReferenceSeverity;
@@ -371,6 +374,7 @@ export class Workspace {
     for (const code of this.disabled) o.severity![code] = 'off';
     if (this.opts.ambassadorId !== undefined) o.ambassadorId = this.opts.ambassadorId;
     if (this.opts.secretReferenceSeverity !== undefined) o.secretReferenceSeverity = this.opts.secretReferenceSeverity;
+    if (this.opts.displayPath) o.displayPath = this.opts.displayPath;
     return o;
   }
 

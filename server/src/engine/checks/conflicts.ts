@@ -17,10 +17,10 @@ function byProcessingOrder(ctx: CheckContext) {
   return (a: Resource, b: Resource) => compareStrings(sortKey(a.name, a.namespace ?? ns), sortKey(b.name, b.namespace ?? ns));
 }
 
-/** `line 12 of b.yaml` / `the annotation of Service x in b.yaml (line 12)` */
-function placeOf(r: Resource): string {
+/** `teams/b/routes.yaml (line 12)` / `the getambassador.io/config annotation of Service x in b.yaml (line 12)` */
+function placeOf(ctx: CheckContext, r: Resource): string {
   const line = locateCached(r, ['metadata', 'name']).start.line + 1;
-  return `${whereDefined(r)} (line ${line})`;
+  return `${whereDefined(r, ctx.names)} (line ${line})`;
 }
 
 function checkDuplicateNames(ctx: CheckContext): void {
@@ -32,15 +32,15 @@ function checkDuplicateNames(ctx: CheckContext): void {
     for (const r of defs) {
       const others = defs.filter((o) => o !== r);
       const what = RESOLVER_KINDS.includes(r.kind) && kinds.length > 1
-        ? `The resolver name ${qualifiedName(r, ns)} is used by ${joinSome(defs, (d) => `${d.kind} in ${placeOf(d)}`)}; ` +
+        ? `The resolver name ${qualifiedName(r, ns)} is used by ${joinSome(defs, (d) => `${d.kind} in ${placeOf(ctx, d)}`)}; ` +
           'the three resolver kinds share one name space'
-        : `${r.kind} ${qualifiedName(r, ns)} is defined ${defs.length} times: here and in ${joinSome(others, placeOf)}`;
+        : `${r.kind} ${qualifiedName(r, ns)} is defined ${defs.length} times: here and in ${joinSome(others, (o) => placeOf(ctx, o))}`;
       ctx.report({
         code: 'EP210',
         message: `${what}. Emissary reports an error and keeps only one of the definitions; give each a unique name.`,
         subject: r,
         path: ['metadata', 'name'],
-        related: others.slice(0, MAX_RELATED).map((o) => relatedAt(o, ['metadata', 'name'], `${describe(o, ns)} has the same name`)),
+        related: others.slice(0, MAX_RELATED).map((o) => relatedAt(o, ['metadata', 'name'], `${describe(o, ctx.names)} has the same name`)),
       });
     }
   }
@@ -56,13 +56,13 @@ function checkHostnames(ctx: CheckContext): void {
       ctx.report({
         code: 'EP211',
         message:
-          `Host ${qualifiedName(h.resource, ns)} has the same hostname ${h.hostname} as ${joinSome(others, (o) => describe(o.resource, ns))}. ` +
+          `Host ${qualifiedName(h.resource, ns)} has the same hostname ${h.hostname} as ${joinSome(others, (o) => describe(o.resource, ctx.names))}. ` +
           'Emissary does not report this, but for cleartext requests the later Host silently overrides the earlier ' +
           "one's settings, and for TLS, if the Hosts use different TLSContexts or certificates, one of them is discarded. " +
           'Merge them into one Host or give them different hostnames.',
         subject: h.resource,
         path: ['spec', 'hostname'],
-        related: others.slice(0, MAX_RELATED).map((o) => relatedAt(o.resource, ['spec', 'hostname'], `${describe(o.resource, ns)}: hostname ${o.hostname}`)),
+        related: others.slice(0, MAX_RELATED).map((o) => relatedAt(o.resource, ['spec', 'hostname'], `${describe(o.resource, ctx.names)}: hostname ${o.hostname}`)),
       });
     }
   }
@@ -86,15 +86,15 @@ function checkListeners(ctx: CheckContext): void {
     const proto = socketProtocol(list[0]);
     list.forEach((r, i) => {
       const others = list.filter((o) => o !== r);
-      const kept = i === 0 ? 'this one is kept' : `Emissary keeps ${describe(list[0], ns)}`;
+      const kept = i === 0 ? 'this one is kept' : `Emissary keeps ${describe(list[0], ctx.names)}`;
       ctx.report({
         code: 'EP212',
         message:
-          `Listener ${qualifiedName(r, ns)} listens on ${proto.toLowerCase()} port ${port}, like ${joinSome(others, (o) => describe(o, ns))}. ` +
+          `Listener ${qualifiedName(r, ns)} listens on ${proto.toLowerCase()} port ${port}, like ${joinSome(others, (o) => describe(o, ctx.names))}. ` +
           `Emissary reports a duplicate listener and uses only one of them (${kept}); the others' settings are ignored.`,
         subject: r,
         path: ['spec', 'port'],
-        related: others.slice(0, MAX_RELATED).map((o) => relatedAt(o, ['spec', 'port'], `${describe(o, ns)} uses the same port`)),
+        related: others.slice(0, MAX_RELATED).map((o) => relatedAt(o, ['spec', 'port'], `${describe(o, ctx.names)} uses the same port`)),
       });
     });
   }
@@ -111,10 +111,10 @@ function checkSingletons(ctx: CheckContext): void {
         code: 'EP213',
         message:
           `Emissary supports only one ${kind}, but ${list.length} are defined: ${qualifiedName(r, ns)} and ` +
-          `${joinSome(others, (o) => describe(o, ns))}. Only one of them takes effect; remove the others.`,
+          `${joinSome(others, (o) => describe(o, ctx.names))}. Only one of them takes effect; remove the others.`,
         subject: r,
         path: ['metadata', 'name'],
-        related: others.slice(0, MAX_RELATED).map((o) => relatedAt(o, ['metadata', 'name'], `${describe(o, ns)} is another ${kind}`)),
+        related: others.slice(0, MAX_RELATED).map((o) => relatedAt(o, ['metadata', 'name'], `${describe(o, ctx.names)} is another ${kind}`)),
       });
     }
   }
@@ -136,12 +136,12 @@ function checkSingletons(ctx: CheckContext): void {
         code: 'EP213',
         severity: 'warning',
         message:
-          `AuthService ${qualifiedName(r, ns)} sets ${key} to ${JSON.stringify(value)}, but ${describe(first, ns)} sets ` +
+          `AuthService ${qualifiedName(r, ns)} sets ${key} to ${JSON.stringify(value)}, but ${describe(first, ctx.names)} sets ` +
           `${JSON.stringify(firstValue)}. Emissary combines all AuthServices into one external-auth filter, cannot ` +
           `support two ${key} values and keeps ${JSON.stringify(firstValue)}.`,
         subject: r,
         path: ['spec', key],
-        related: [relatedAt(first, ['spec', key], `${describe(first, ns)}: ${key} ${JSON.stringify(firstValue)}`)],
+        related: [relatedAt(first, ['spec', key], `${describe(first, ctx.names)}: ${key} ${JSON.stringify(firstValue)}`)],
       });
     }
   }
@@ -156,10 +156,10 @@ function checkSingletons(ctx: CheckContext): void {
         severity: 'warning',
         message:
           `Module ambassador is defined in more than one namespace: ${qualifiedName(r, ns)} and ` +
-          `${joinSome(others, (o) => describe(o, ns))}. It configures the whole installation and only one definition takes effect.`,
+          `${joinSome(others, (o) => describe(o, ctx.names))}. It configures the whole installation and only one definition takes effect.`,
         subject: r,
         path: ['metadata', 'name'],
-        related: others.slice(0, MAX_RELATED).map((o) => relatedAt(o, ['metadata', 'name'], `${describe(o, ns)} is another ambassador Module`)),
+        related: others.slice(0, MAX_RELATED).map((o) => relatedAt(o, ['metadata', 'name'], `${describe(o, ctx.names)} is another ambassador Module`)),
       });
     }
   }

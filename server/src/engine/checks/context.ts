@@ -22,6 +22,12 @@ export interface CheckOptions extends RouteOptions {
    * `weight:` line when the Mapping is written in block style). Without it fixes assume block style.
    */
   textOf?: (uri: string) => string | undefined;
+  /**
+   * How messages name a file, e.g. its path relative to the workspace folder (editor) or the current directory
+   * (CLI). Default: shortPath (the last three segments of the URI's path), so `teams/a/routes.yaml` and
+   * `teams/b/routes.yaml` stay apart.
+   */
+  displayPath?: (uri: string) => string;
 }
 
 export const DEFAULT_SEVERITY: Record<string, Severity> = {
@@ -40,10 +46,18 @@ export const DEFAULT_SEVERITY: Record<string, Severity> = {
   EP231: 'error',
 };
 
+/** What messages need to name resources and files. */
+export interface Naming {
+  defaultNamespace: string;
+  displayPath: (uri: string) => string;
+}
+
 /** What each check works from: one route model plus the options. */
 export interface CheckContext {
   model: RouteModel;
   opts: CheckOptions;
+  /** For describe()/whereDefined(): the model's default namespace and the file display of the options. */
+  names: Naming;
   /** Adds a finding about `subject` (skipped when its code is switched off). */
   report(spec: FindingSpec): void;
 }
@@ -75,6 +89,7 @@ export function createContext(model: RouteModel, opts: CheckOptions): { ctx: Che
   const ctx: CheckContext = {
     model,
     opts,
+    names: { defaultNamespace: model.defaultNamespace, displayPath: opts.displayPath ?? shortPath },
     report(spec) {
       const setting = spec.severitySetting ?? opts.severity?.[spec.code] ?? spec.severity ?? DEFAULT_SEVERITY[spec.code] ?? 'warning';
       if (setting === 'off') return;
@@ -93,14 +108,15 @@ export function createContext(model: RouteModel, opts: CheckOptions): { ctx: Che
   return { ctx, collected };
 }
 
-/** The last path segment of a URI, decoded: what users recognise as "the file". */
-export function fileName(uri: string): string {
-  const path = uri.replace(/[?#].*$/, '');
-  const last = path.slice(path.lastIndexOf('/') + 1) || path;
+/** The last `segments` segments of a URI's path, decoded: `teams/payments/routes.yaml`. */
+export function shortPath(uri: string, segments = 3): string {
+  const path = uri.replace(/[?#].*$/, '').replace(/^[a-z][a-z0-9+.-]*:\/\/[^/]*/i, '');
+  const parts = path.split('/').filter((p) => p !== '');
+  const short = parts.slice(-segments).join('/') || uri;
   try {
-    return decodeURIComponent(last);
+    return decodeURIComponent(short);
   } catch {
-    return last;
+    return short;
   }
 }
 
@@ -109,17 +125,20 @@ export function qualifiedName(r: Resource, defaultNamespace: string): string {
   return `${r.namespace ?? defaultNamespace}/${r.name}`;
 }
 
-/** Where a resource is defined, for messages: `a.yaml` or `the annotation of Service team-a/svc in a.yaml`. */
-export function whereDefined(r: Resource): string {
-  const file = fileName(r.origin.uri);
+/**
+ * Where a resource is defined, for messages: `teams/a/routes.yaml` or
+ * `the getambassador.io/config annotation of Service team-a/svc in teams/a/services.yaml`.
+ */
+export function whereDefined(r: Resource, names: Naming): string {
+  const file = names.displayPath(r.origin.uri);
   const a = r.origin.annotation;
   if (!a) return file;
-  return `the getambassador.io/config annotation of ${a.ownerKind} ${a.ownerNamespace ?? 'default'}/${a.ownerName} in ${file}`;
+  return `the getambassador.io/config annotation of ${a.ownerKind} ${a.ownerNamespace ?? names.defaultNamespace}/${a.ownerName} in ${file}`;
 }
 
-/** `Mapping team-a/api (a.yaml)` */
-export function describe(r: Resource, defaultNamespace: string): string {
-  return `${r.kind} ${qualifiedName(r, defaultNamespace)} (${whereDefined(r)})`;
+/** `Mapping team-a/api (teams/a/routes.yaml)` */
+export function describe(r: Resource, names: Naming): string {
+  return `${r.kind} ${qualifiedName(r, names.defaultNamespace)} (${whereDefined(r, names)})`;
 }
 
 /** A related-information entry pointing at `path` in `r`. */

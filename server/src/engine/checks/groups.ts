@@ -21,7 +21,7 @@ export function checkGroups(ctx: CheckContext): void {
 /** `team-a/api` for the member itself, `team-b/api (b.yaml)` for the others. */
 function memberName(ctx: CheckContext, r: Resource, self: Resource): string {
   const q = qualifiedName(r, ctx.model.defaultNamespace);
-  return r === self ? q : `${q} (${whereDefined(r)})`;
+  return r === self ? q : `${q} (${whereDefined(r, ctx.names)})`;
 }
 
 function checkSplit(ctx: CheckContext, g: GroupDetail): void {
@@ -48,7 +48,7 @@ function checkSplit(ctx: CheckContext, g: GroupDetail): void {
         .filter((o) => o !== d)
         .slice(0, MAX_RELATED)
         .map((o) =>
-          relatedAt(o.mapping.resource, ['spec', 'prefix'], `${describe(o.mapping.resource, ctx.model.defaultNamespace)} gets ${o.share ?? 0}%`),
+          relatedAt(o.mapping.resource, ['spec', 'prefix'], `${describe(o.mapping.resource, ctx.names)} gets ${o.share ?? 0}%`),
         ),
       fix,
       groupIds: [g.group.groupId],
@@ -95,7 +95,6 @@ function checkWeights(ctx: CheckContext, g: GroupDetail): void {
   const rejection = g.rejection;
   if (!rejection) return;
   const route = describeRoute(g);
-  const ns = ctx.model.defaultNamespace;
   if (rejection.kind === 'weight-over-100') {
     const d = rejection.member;
     const self = d.mapping.resource;
@@ -108,7 +107,7 @@ function checkWeights(ctx: CheckContext, g: GroupDetail): void {
       path: ['spec', 'weight'],
       related: g.routing.filter((o) => o !== d)
         .slice(0, MAX_RELATED)
-        .map((o) => relatedAt(o.mapping.resource, ['spec', 'prefix'], `${describe(o.mapping.resource, ns)} is in the same group`)),
+        .map((o) => relatedAt(o.mapping.resource, ['spec', 'prefix'], `${describe(o.mapping.resource, ctx.names)} is in the same group`)),
       groupIds: [g.group.groupId],
     });
     return;
@@ -126,7 +125,7 @@ function checkWeights(ctx: CheckContext, g: GroupDetail): void {
       path: ['spec', 'weight'],
       related: weighted.filter((o) => o !== d)
         .slice(0, MAX_RELATED)
-        .map((o) => relatedAt(o.mapping.resource, ['spec', 'weight'], `${describe(o.mapping.resource, ns)}: weight ${o.mapping.rawWeight}`)),
+        .map((o) => relatedAt(o.mapping.resource, ['spec', 'weight'], `${describe(o.mapping.resource, ctx.names)}: weight ${o.mapping.rawWeight}`)),
       groupIds: [g.group.groupId],
     });
   }
@@ -141,7 +140,7 @@ function checkDrops(ctx: CheckContext, g: GroupDetail): void {
     if (!drop) continue;
     const self = d.mapping.resource;
     const other = drop.other.resource;
-    const otherText = describe(other, ns);
+    const otherText = describe(other, ctx.names);
     if (drop.kind === 'core-key') {
       ctx.report({
         code: 'EP202',
@@ -199,7 +198,7 @@ function checkZeroShare(ctx: CheckContext, g: GroupDetail): void {
         'already take 100%, and unweighted Mappings share only what is left. Give it a weight or lower the others.',
       subject: self,
       path: ['spec', 'prefix'],
-      related: weighted.slice(0, MAX_RELATED).map((o) => relatedAt(o.mapping.resource, ['spec', 'weight'], `${describe(o.mapping.resource, ns)}: weight ${o.mapping.rawWeight}`)),
+      related: weighted.slice(0, MAX_RELATED).map((o) => relatedAt(o.mapping.resource, ['spec', 'weight'], `${describe(o.mapping.resource, ctx.names)}: weight ${o.mapping.rawWeight}`)),
       groupIds: [g.group.groupId],
     });
   }
@@ -244,7 +243,7 @@ function checkUnattached(ctx: CheckContext, g: GroupDetail): void {
         `Hosts in the workspace: ${hostList.join(', ')}${more}.`,
       subject: self,
       path: pathOfHost(d),
-      related: hosts.slice(0, 10).map((h) => relatedAt(h.resource, ['spec', 'hostname'], `${describe(h.resource, ns)}: hostname ${h.hostname}`)),
+      related: hosts.slice(0, 10).map((h) => relatedAt(h.resource, ['spec', 'hostname'], `${describe(h.resource, ctx.names)}: hostname ${h.hostname}`)),
       groupIds: [g.group.groupId],
     });
   }
@@ -257,7 +256,6 @@ function pathOfHost(d: MemberDetail): JsonPath {
 }
 
 function checkTcp(ctx: CheckContext, t: TcpGroupDetail): void {
-  const ns = ctx.model.defaultNamespace;
   const where = `port ${t.route.port}${t.route.host ? ` for host ${t.route.host}` : ''}`;
   if (isAccidentalTcpSplit(t)) {
     const shares = t.members.map((m) => m.member.weight);
@@ -273,7 +271,7 @@ function checkTcp(ctx: CheckContext, t: TcpGroupDetail): void {
         path: ['spec', 'port'],
         related: t.members.filter((o) => o !== m)
         .slice(0, MAX_RELATED)
-        .map((o) => relatedAt(o.mapping.resource, ['spec', 'port'], `${describe(o.mapping.resource, ns)} gets ${o.member.weight}%`)),
+        .map((o) => relatedAt(o.mapping.resource, ['spec', 'port'], `${describe(o.mapping.resource, ctx.names)} gets ${o.member.weight}%`)),
         fix,
       });
     }
@@ -293,7 +291,7 @@ function checkTcp(ctx: CheckContext, t: TcpGroupDetail): void {
       path: ['spec', 'weight'],
       related: t.members.filter((o) => o !== m)
         .slice(0, MAX_RELATED)
-        .map((o) => relatedAt(o.mapping.resource, ['spec', 'port'], `${describe(o.mapping.resource, ns)} is in the same group`)),
+        .map((o) => relatedAt(o.mapping.resource, ['spec', 'port'], `${describe(o.mapping.resource, ctx.names)} is in the same group`)),
     });
   }
 }

@@ -32,7 +32,7 @@ export function checkReferences(ctx: CheckContext): void {
   const secrets = new Set((ctx.opts.secrets ?? []).map((s) => `${s.namespace ?? ns}/${s.name}`));
 
   for (const ref of collectReferences(ctx)) {
-    const fromText = describe(ref.from, ns);
+    const fromText = describe(ref.from, ctx.names);
     if (ref.target === 'Secret') {
       const candidates = secretCandidates(ref);
       if (candidates.some((c) => secrets.has(c))) continue;
