@@ -1,7 +1,7 @@
 // Ephemeral X.509 material for the test cluster, built with node:crypto only.
 // node:crypto signs but has no certificate builder, so this file writes the few DER
 // structures a certificate needs (RFC 5280) by hand: a CA, a server certificate with
-// SAN IP 127.0.0.1 + DNS localhost, and client certificates whose CN is the user name.
+// SAN IP 127.0.0.1 + DNS localhost (or other names), and client certificates whose CN is the user name.
 import { createPublicKey, generateKeyPairSync, randomBytes, sign, X509Certificate, createHash } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 
@@ -153,26 +153,34 @@ function buildCert(s: CertSpec): string {
 
 export interface CertAuthority {
   certPem: string;
-  /** The server certificate and key (SAN IP 127.0.0.1, DNS localhost). */
+  /** The server certificate and key (by default SAN IP 127.0.0.1, DNS localhost). */
   server: { certPem: string; keyPem: string };
   /** A client certificate signed by this CA; CN = user, O = groups. */
   issueClient(user: string, groups?: string[]): { certPem: string; keyPem: string };
 }
 
-export function createCertAuthority(days = 7): CertAuthority {
+/** Names the server certificate is issued for (subject alternative names). */
+export interface ServerCertNames {
+  dns?: string[];
+  ips?: string[];
+}
+
+export const DEFAULT_SERVER_NAMES: Required<ServerCertNames> = { dns: ['localhost'], ips: ['127.0.0.1'] };
+
+export function createCertAuthority(days = 7, names: ServerCertNames = DEFAULT_SERVER_NAMES): CertAuthority {
   const caKey = newKey();
   const caName = name(`edgepolicy-test-ca-${randomBytes(4).toString('hex')}`);
   const caCert = buildCert({ subject: caName, subjectKey: caKey, issuerName: caName, issuerKey: caKey, isCA: true, usage: 'ca', days });
   const serverKey = newKey();
   const serverPem = buildCert({
-    subject: name('localhost'),
+    subject: name(names.dns?.[0] ?? names.ips?.[0] ?? 'localhost'),
     subjectKey: serverKey,
     issuerName: caName,
     issuerKey: caKey,
     isCA: false,
     usage: 'server',
-    dns: ['localhost'],
-    ips: ['127.0.0.1'],
+    dns: names.dns ?? [],
+    ips: names.ips ?? [],
     days,
   });
   return {

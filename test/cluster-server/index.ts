@@ -12,8 +12,10 @@ import { ClusterServer } from './server';
 import { RESOURCE_TYPES } from './resources';
 import { isObject, type JsonObject } from './patch';
 import type { Faults, RequestLogEntry } from './types';
+import type { ServerCertNames } from './certs';
 
 export type { Faults, FaultMatch, ForbiddenRule, RequestLogEntry } from './types';
+export type { ServerCertNames } from './certs';
 export type { JsonObject } from './patch';
 export { ClusterServer } from './server';
 
@@ -27,6 +29,8 @@ export interface StartOptions {
   faults?: Faults;
   /** Port on 127.0.0.1; 0 (default) picks a free one. */
   port?: number;
+  /** Names in the server certificate (default DNS localhost + IP 127.0.0.1); e.g. another name to test name mismatches. */
+  serverCertNames?: ServerCertNames;
   /** Write a kubeconfig here at start (see writeKubeconfig). */
   kubeconfigPath?: string;
   kubeconfig?: KubeconfigOptions;
@@ -194,7 +198,7 @@ export async function startTestCluster(opts: StartOptions = {}): Promise<TestClu
   for (const p of opts.seed ?? []) {
     if (!existsSync(p)) throw new Error(`seed path not found: ${p}`);
   }
-  const server = new ClusterServer({ tokens: opts.tokens, adminToken: opts.adminToken, faults: opts.faults });
+  const server = new ClusterServer({ tokens: opts.tokens, adminToken: opts.adminToken, faults: opts.faults, serverCertNames: opts.serverCertNames });
   // seed before listening: nobody sees a half-seeded cluster, and a failure leaves nothing running
   const seedResult = opts.seed?.length ? seedFrom(server, opts.seed) : { applied: 0, skipped: [] };
   await server.listen(opts.port ?? 0);

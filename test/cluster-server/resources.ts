@@ -1,5 +1,5 @@
-// The resource types the test cluster serves: core v1 Namespaces, Services, Secrets and the
-// fourteen getambassador.io kinds with the versions, scope, categories and printer columns
+// The resource types the test cluster serves: core v1 Namespaces, Services, Secrets, networking.k8s.io/v1
+// Ingresses and the fourteen getambassador.io kinds with the versions, scope, categories and printer columns
 // that Emissary 3.x's CRDs declare.
 
 export interface PrinterColumn {
@@ -106,6 +106,18 @@ export const RESOURCE_TYPES: ResourceType[] = [
     shortNames: [],
     categories: [],
     statusSubresource: false,
+    custom: false,
+  },
+  {
+    group: 'networking.k8s.io',
+    versions: ['v1'],
+    kind: 'Ingress',
+    plural: 'ingresses',
+    singular: 'ingress',
+    namespaced: true,
+    shortNames: ['ing'],
+    categories: ['all'],
+    statusSubresource: true,
     custom: false,
   },
   amb('AuthService'),

@@ -8,7 +8,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import * as YAML from 'yaml';
-import { createCertAuthority, type CertAuthority } from './certs';
+import { createCertAuthority, DEFAULT_SERVER_NAMES, type CertAuthority, type ServerCertNames } from './certs';
 import {
   clone,
   deepEqual,
@@ -40,6 +40,8 @@ export interface ClusterServerOptions {
   gitVersion?: string;
   /** How many watch events are kept for resuming watches (older resourceVersions get 410 Gone). */
   eventWindow?: number;
+  /** Names in the server certificate (default DNS localhost, IP 127.0.0.1): others make clients see a name mismatch. */
+  serverCertNames?: ServerCertNames;
 }
 
 interface Owner {
@@ -188,7 +190,7 @@ export class ClusterServer {
   port = 0;
 
   constructor(opts: ClusterServerOptions = {}) {
-    this.ca = createCertAuthority();
+    this.ca = createCertAuthority(7, opts.serverCertNames ?? DEFAULT_SERVER_NAMES);
     this.adminToken = opts.adminToken ?? randomBytes(24).toString('hex');
     this.tokens = { ...(opts.tokens ?? {}) };
     if (Object.keys(this.tokens).length === 0) this.tokens[randomBytes(24).toString('hex')] = 'edgepolicy-demo';
@@ -403,6 +405,9 @@ export class ClusterServer {
         spec['clusterIPs'] = [spec['clusterIP']];
       }
       obj['spec'] = spec;
+      if (!isObject(obj['status'])) obj['status'] = { loadBalancer: {} };
+    } else if (type.kind === 'Ingress') {
+      if (!isObject(obj['spec'])) obj['spec'] = {};
       if (!isObject(obj['status'])) obj['status'] = { loadBalancer: {} };
     } else if (type.kind === 'Secret') {
       obj['type'] ??= 'Opaque';
@@ -768,6 +773,14 @@ export class ClusterServer {
     let text = JSON.stringify(body);
     if (info && matchesFault(this.faults.invalidJson, info)) text = `{"kind": "Status", this is not JSON <<<${text.slice(0, 40)}`;
     else if (info && matchesFault(this.faults.truncateBody, info)) text = text.slice(0, Math.floor(text.length / 2));
+    if (this.faults.chunkedBodies) {
+      res.writeHead(code, { 'Content-Type': contentType, 'Cache-Control': 'no-cache, private' });
+      // in pieces, as a stream would arrive
+      const piece = 64 * 1024;
+      for (let i = 0; i < text.length; i += piece) res.write(text.slice(i, i + piece));
+      res.end();
+      return;
+    }
     res.writeHead(code, { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(text), 'Cache-Control': 'no-cache, private' });
     res.end(text);
   }
@@ -1439,7 +1452,7 @@ export class ClusterServer {
       start = all.findIndex((o) => sortKey(o) > tok.after);
       if (start < 0) start = all.length;
     }
-    const limit = Number(q.get('limit') ?? '0');
+    const limit = this.faults.ignoreLimit ? 0 : Number(q.get('limit') ?? '0');
     let page = all.slice(start);
     const metaOut: JsonObject = { resourceVersion: String(listRv) };
     if (limit > 0 && page.length > limit) {
@@ -1521,6 +1534,31 @@ export class ClusterServer {
         priority: 1,
         cell: (o) => (isObject(spec(o)['selector']) ? Object.entries(spec(o)['selector'] as JsonObject).map(([k, v]) => `${k}=${String(v)}`).join(',') : '<none>'),
       });
+    } else if (t.kind === 'Ingress') {
+      const spec = (o: JsonObject): JsonObject => (isObject(o['spec']) ? (o['spec'] as JsonObject) : {});
+      const list = (v: Json | undefined): JsonObject[] => (Array.isArray(v) ? (v.filter((x) => isObject(x)) as JsonObject[]) : []);
+      cols.push({ name: 'Class', type: 'string', format: '', description: 'Ingress class', priority: 0, cell: (o) => str(spec(o)['ingressClassName']) ?? '<none>' });
+      cols.push({
+        name: 'Hosts',
+        type: 'string',
+        format: '',
+        description: 'Hosts',
+        priority: 0,
+        cell: (o) => list(spec(o)['rules']).map((r) => str(r['host']) ?? '*').join(',') || '*',
+      });
+      cols.push({
+        name: 'Address',
+        type: 'string',
+        format: '',
+        description: 'Address',
+        priority: 0,
+        cell: (o) => {
+          const lb = isObject(o['status']) && isObject((o['status'] as JsonObject)['loadBalancer']) ? ((o['status'] as JsonObject)['loadBalancer'] as JsonObject) : {};
+          return list(lb['ingress']).map((i) => str(i['ip']) ?? str(i['hostname']) ?? '').filter((x) => x).join(',');
+        },
+      });
+      cols.push({ name: 'Ports', type: 'string', format: '', description: 'Ports', priority: 0, cell: (o) => (list(spec(o)['tls']).length ? '80, 443' : '80') });
+      cols.push({ name: 'Age', type: 'string', format: '', description: 'CreationTimestamp', priority: 0, cell: age });
     } else if (t.kind === 'Secret') {
       cols.push({ name: 'Type', type: 'string', format: '', description: 'Secret type', priority: 0, cell: (o) => str(o['type']) ?? 'Opaque' });
       cols.push({ name: 'Data', type: 'integer', format: '', description: 'Number of keys', priority: 0, cell: (o) => (isObject(o['data']) ? Object.keys(o['data']).length : 0) });

@@ -41,6 +41,10 @@ export interface Faults {
   watchGarbage?: boolean;
   /** Lists of `resource` (default "mappings") in `namespace` (default "default") gain `count` synthetic objects. */
   enormousList?: { count: number; resource?: string; namespace?: string };
+  /** Lists ignore `limit`: every matching object in one page, without a continue token (as some proxies/servers do). */
+  ignoreLimit?: boolean;
+  /** JSON answers are sent chunked, without Content-Length (as re-encoding proxies do). */
+  chunkedBodies?: boolean;
   /** Interval of BOOKMARK events on watches that ask for them (default 5000 ms). */
   bookmarkIntervalMs?: number;
 }

@@ -260,6 +260,43 @@ describe('test cluster server', function () {
       assert.equal(coll.json.items.length, 1);
     });
 
+    it('serves networking.k8s.io/v1 Ingresses: discovery, create, get, list, patch, watch, delete, Table', async () => {
+      const apis = await call(c, '/apis');
+      const g = apis.json.groups.find((x: any) => x.name === 'networking.k8s.io');
+      assert.deepEqual(g.versions.map((v: any) => v.version), ['v1']);
+      const res = (await call(c, '/apis/networking.k8s.io/v1')).json.resources;
+      const ing = res.find((r: any) => r.name === 'ingresses');
+      assert.equal(ing.kind, 'Ingress');
+      assert.equal(ing.namespaced, true);
+      assert.deepEqual(ing.shortNames, ['ing']);
+      assert.ok(res.some((r: any) => r.name === 'ingresses/status'));
+      const base = '/apis/networking.k8s.io/v1/namespaces/shop/ingresses';
+      const w = await watch(c, `${base}?watch=1&resourceVersion=${c.server.resourceVersion}`);
+      const body = {
+        apiVersion: 'networking.k8s.io/v1',
+        kind: 'Ingress',
+        metadata: { name: 'web', annotations: { 'getambassador.io/config': 'apiVersion: getambassador.io/v2\nkind: Mapping\nname: web\nprefix: /web/\nservice: web:80\n' } },
+        spec: { ingressClassName: 'ambassador', rules: [{ host: 'shop.example.com', http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'web', port: { number: 80 } } } }] } }] },
+      };
+      const created = await call(c, base, { method: 'POST', body });
+      assert.equal(created.status, 201);
+      assert.equal(created.json.metadata.namespace, 'shop');
+      assert.deepEqual(created.json.status, { loadBalancer: {} });
+      assert.match(created.json.metadata.annotations['getambassador.io/config'], /prefix: \/web\//);
+      assert.equal((await call(c, `${base}/web`)).json.spec.ingressClassName, 'ambassador');
+      assert.deepEqual((await call(c, '/apis/networking.k8s.io/v1/ingresses')).json.items.map((i: any) => i.metadata.name), ['web']);
+      const patched = await call(c, `${base}/web`, { method: 'PATCH', contentType: 'application/merge-patch+json', body: { metadata: { labels: { team: 'web' } } } });
+      assert.equal(patched.json.metadata.labels.team, 'web');
+      const table = await call(c, base, { accept: TABLE });
+      assert.deepEqual(table.json.columnDefinitions.map((d: any) => d.name), ['Name', 'Class', 'Hosts', 'Address', 'Ports', 'Age']);
+      assert.deepEqual(table.json.rows[0].cells.slice(0, 5), ['web', 'ambassador', 'shop.example.com', '', '80']);
+      assert.equal((await call(c, `${base}/web`, { method: 'DELETE' })).status, 200);
+      const ev = await w.until((e) => e.length >= 3);
+      w.close();
+      assert.deepEqual(ev.map((e) => e.type), ['ADDED', 'MODIFIED', 'DELETED']);
+      assert.equal((await call(c, `${base}/web`)).status, 404);
+    });
+
     it('defaults Services and turns Secret stringData into data', async () => {
       const svc = (await call(c, '/api/v1/namespaces/default/services/quote')).json;
       assert.equal(svc.spec.type, 'ClusterIP');
@@ -515,6 +552,19 @@ describe('test cluster server', function () {
       const page = await call(c, '/apis/getambassador.io/v2/namespaces/default/mappings?limit=500');
       assert.equal(page.json.items.length, 500);
       assert.equal(page.json.metadata.remainingItemCount, 19502);
+    });
+
+    it('lists that ignore limit (one page, no continue) and chunked answers without Content-Length', async () => {
+      c.setFaults({ enormousList: { count: 1200 }, ignoreLimit: true });
+      const all = await call(c, '/apis/getambassador.io/v2/namespaces/default/mappings?limit=500');
+      assert.equal(all.json.items.length, 1202);
+      assert.equal(all.json.metadata.continue, undefined);
+      c.setFaults({ enormousList: { count: 1200 }, chunkedBodies: true });
+      const page = await call(c, '/apis/getambassador.io/v2/namespaces/default/mappings?limit=500');
+      assert.equal(page.headers['content-length'], undefined);
+      assert.equal(page.headers['transfer-encoding'], 'chunked');
+      assert.equal(page.json.items.length, 500);
+      assert.ok(page.json.metadata.continue);
     });
 
     it('can be set through the admin endpoint', async () => {
