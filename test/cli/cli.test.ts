@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { BIN, FIXTURES, REPO_ROOT } from './helpers';
+import { BIN, ensureCliBuilt, FIXTURES, REPO_ROOT } from './helpers';
 import { multitoolValidate, schemaValidate } from './sarif';
 
 interface Result {
@@ -51,13 +51,7 @@ describe('edgepolicy CLI (child process; needs dist/cli.js)', function () {
   let tmp: string;
 
   before(function () {
-    if (!fs.existsSync(path.join(REPO_ROOT, 'dist', 'cli.js'))) {
-      const build = spawnSync(process.execPath, [path.join(REPO_ROOT, 'scripts', 'build.mjs')], {
-        cwd: REPO_ROOT,
-        encoding: 'utf8',
-      });
-      assert.equal(build.status, 0, `npm run build failed:\n${build.stderr}`);
-    }
+    ensureCliBuilt();
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'edgepolicy-cli-'));
   });
 

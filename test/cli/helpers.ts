@@ -1,5 +1,8 @@
 // Shared helpers for the CLI tests: hand-made findings and a capturing io.
 
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Finding, Range, RouteMember, Severity } from '../../server/src/engine/model';
@@ -64,4 +67,11 @@ export function captureIo(cwd: string): CapturedIo {
     stderr: (t) => void (io.err += t),
   };
   return io;
+}
+
+/** Builds dist/ when dist/cli.js is missing (`npm test` builds first; a single test file run may not). */
+export function ensureCliBuilt(): void {
+  if (fs.existsSync(path.join(REPO_ROOT, 'dist', 'cli.js'))) return;
+  const build = spawnSync(process.execPath, [path.join(REPO_ROOT, 'scripts', 'build.mjs')], { cwd: REPO_ROOT, encoding: 'utf8' });
+  assert.equal(build.status, 0, `npm run build failed:\n${build.stderr}`);
 }

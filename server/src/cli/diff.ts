@@ -1,16 +1,13 @@
 // `edgepolicy diff`: compare the workspace's Ambassador resources with a cluster (read-only: get/list only).
 // Exit codes: 0 in sync, 2 drift, 3 error (bad usage, no kubeconfig, unreachable cluster, ...).
-import * as fs from 'node:fs';
-import path from 'node:path';
 import type { DriftEntry, DriftSummary } from '../lsp/protocol';
 import { desiredFromResource, type DesiredItem } from '../engine/diff';
-import { parseIgnoreConfig, type IgnoreRule } from '../engine/ignore';
+import type { IgnoreRule } from '../engine/ignore';
 import { diffOnce } from '../cluster/session';
-import { scanPaths } from '../node/scan';
-import { Workspace } from '../engine/workspace';
 import { parseCommandArgs, oneOf } from './args';
 import { UsageError, type CliIo } from './io';
-import { displayPath, fileUri } from './paths';
+import { readWorkspace } from './load';
+import { displayPath } from './paths';
 
 export const EXIT_IN_SYNC = 0;
 export const EXIT_DRIFT = 2;
@@ -32,8 +29,9 @@ Options:
 
 Each resource is in one state: in-sync, changed (with the changed fields as JSON pointers),
 workspace-only or cluster-only. Server-managed metadata, status and Emissary's v2 conversion
-fields are ignored; so is whatever .edgepolicy.yaml lists under diff.ignore. Secret values are
-never printed.
+fields are ignored; so is whatever .edgepolicy.yaml lists under diff.ignore (the file nearest to
+each path: in its folder or a parent folder, up to the root of the Git repository; its exclude
+globs apply too). Secret values are never printed.
 
 Resources defined in the getambassador.io/config annotation of a Service or Ingress are compared
 with the annotation of that live Service/Ingress (Emissary never turns them into custom
@@ -42,33 +40,19 @@ resources); they are shown as "(annotation of Service <namespace>/<name>)".
 Exit status: 0 everything in sync, 2 drift found, 3 error.
 `;
 
+/** The desired side and the diff.ignore rules of the `.edgepolicy.yaml` files that apply to the paths. */
+export interface DesiredSide {
+  desired: DesiredItem[];
+  ignore: IgnoreRule[];
+}
+
 /** Loads the desired side. Replaceable for tests. */
-export type DesiredLoader = (paths: string[], exclude: string[], io: CliIo) => Promise<DesiredItem[]>;
+export type DesiredLoader = (paths: string[], exclude: string[], io: CliIo) => Promise<DesiredSide>;
 
 const defaultLoader: DesiredLoader = async (paths, exclude, io) => {
-  const absolute = paths.map((p) => path.resolve(io.cwd, p));
-  const scan = await scanPaths(absolute, { exclude, cwd: io.cwd });
-  if (scan.errors.length > 0) {
-    const first = scan.errors[0]!;
-    throw new UsageError(`cannot read '${displayPath(first.path, io.cwd)}': ${first.message}`);
-  }
-  const ws = new Workspace();
-  for (const f of scan.files) ws.setFile(fileUri(f.path), f.text);
-  return ws.resources().map(desiredFromResource);
+  const { ws, settings } = await readWorkspace(paths, exclude, io);
+  return { desired: ws.resources().map(desiredFromResource), ignore: settings.diffIgnore };
 };
-
-/** Find `.edgepolicy.yaml` in `dir` or its parents (stopping at a Git root). */
-export function findIgnoreFile(dir: string): string | undefined {
-  let d = path.resolve(dir);
-  for (;;) {
-    const f = path.join(d, '.edgepolicy.yaml');
-    if (fs.existsSync(f)) return f;
-    if (fs.existsSync(path.join(d, '.git'))) return undefined;
-    const up = path.dirname(d);
-    if (up === d) return undefined;
-    d = up;
-  }
-}
 
 export async function runDiff(argv: string[], io: CliIo, deps: { load?: DesiredLoader } = {}): Promise<number> {
   let format: 'text' | 'json' = 'text';
@@ -96,16 +80,8 @@ export async function runDiff(argv: string[], io: CliIo, deps: { load?: DesiredL
     const namespaces = [...new Set((values.namespace as string[] | undefined) ?? [])];
     for (const ns of namespaces) if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(ns)) throw new UsageError(`invalid namespace '${ns}'`);
 
-    let ignore: IgnoreRule[] = [];
-    const ignoreFile = findIgnoreFile(io.cwd);
-    if (ignoreFile) {
-      const cfg = parseIgnoreConfig(fs.readFileSync(ignoreFile, 'utf8'), displayPath(ignoreFile, io.cwd));
-      for (const e of cfg.errors) io.stderr(`edgepolicy: warning: ${e}\n`);
-      ignore = cfg.rules;
-    }
-
     const load = deps.load ?? defaultLoader;
-    const desired = await load(positionals.length ? positionals : ['.'], (values.exclude as string[] | undefined) ?? [], io);
+    const { desired, ignore } = await load(positionals.length ? positionals : ['.'], (values.exclude as string[] | undefined) ?? [], io);
     const { summary } = await diffOnce(
       {
         allowExec: true,

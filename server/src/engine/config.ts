@@ -69,7 +69,9 @@ export function parseProjectConfig(text: string): ProjectConfig {
   const err = (node: Node | null | undefined, message: string): void => void cfg.errors.push({ line: lineOf(node?.range?.[0]), message });
 
   if (doc.errors.length > 0) {
-    for (const e of doc.errors) cfg.errors.push({ line: lineOf(e.pos?.[0]), message: `YAML syntax error: ${e.message.split('\n')[0]}` });
+    // The first error only: the others usually follow from it.
+    const e = doc.errors[0]!;
+    cfg.errors.push({ line: lineOf(e.pos?.[0]), message: `YAML syntax error: ${e.message.split('\n')[0]}` });
     return cfg;
   }
   let value: unknown;
