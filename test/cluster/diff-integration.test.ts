@@ -27,6 +27,8 @@ import * as P from '../../server/src/lsp/protocol';
 import { registerDiffHandlers } from '../../server/src/lsp/diffHandlers';
 
 const FIXTURES = path.resolve(__dirname, '../fixtures/diff');
+/** Fixtures of the cluster suites themselves (Ingress annotation). */
+const CLUSTER_FIXTURES = path.resolve(__dirname, '../fixtures/cluster/diff');
 /** A real cluster is the target when EDGEPOLICY_TEST_CONTEXT is set; else the in-process test server. */
 const REAL_CLUSTER = !!process.env['EDGEPOLICY_TEST_CONTEXT'];
 
@@ -406,6 +408,78 @@ describe('cluster diff integration', function () {
     });
   });
 
+  describe('resources defined in getambassador.io/config annotations of Ingresses (networking.k8s.io/v1)', () => {
+    const file = path.join(CLUSTER_FIXTURES, 'ingress-annotation.yaml');
+    const ingressYaml = (ns: string): string => fs.readFileSync(file, 'utf8').replace(/__NS__/g, ns);
+    const ingressWorkspace = (ns: string): Workspace => {
+      const ws = new Workspace();
+      ws.setFile(pathToFileURL(file).href, ingressYaml(ns));
+      return ws;
+    };
+    const key = (ns: string): string => `getambassador.io/v2/Mapping/${ns}/storefront-legacy@Ingress/${ns}/storefront`;
+    const doc = ['apiVersion: getambassador.io/v2', 'kind: Mapping', 'name: storefront-legacy', 'host: shop.example.com', 'prefix: /old-shop/', 'service: storefront:8080'];
+
+    it('in sync with the live Ingress annotation; a kubectl edit of the annotation is seen live as changed', async () => {
+      const ns = await newNamespace(t);
+      await kubectl(t, ['apply', '--server-side', '-f', '-'], ingressYaml(ns));
+      const rec = new Recorder();
+      const s = open({}, rec);
+      s.setResources(ingressWorkspace(ns).resources());
+      const sum = await s.start(t.context, [ns]);
+      assert.equal(sum.status, 'live', sum.message);
+      assert.deepEqual(sum.entries.map((e) => [e.key, e.state]), [[key(ns), 'in-sync']]);
+      const e = sum.entries[0]!;
+      assert.deepEqual(e.annotationOf, { kind: 'Ingress', namespace: ns, name: 'storefront' });
+      assert.ok(e.uri!.endsWith('/ingress-annotation.yaml'));
+      const cluster = s.document(e.key, 'cluster')!;
+      assert.match(cluster, new RegExp(`^# from the getambassador\\.io/config annotation of Ingress ${ns}/storefront in the cluster`));
+      assert.match(cluster, /timeout_ms: 3000/);
+      assert.doesNotMatch(cluster, /ingressClassName|rules:|managedFields/, 'only the annotation resource is shown');
+
+      await kubectl(t, ['annotate', '--overwrite', '-n', ns, 'ingress', 'storefront', `getambassador.io/config=${[...doc, 'timeout_ms: 9000'].join('\n')}\n`]);
+      const changed = await rec.waitFor((x) => entryState(x, 'Mapping', 'storefront-legacy') === 'changed', 'Ingress annotation edit seen');
+      assert.deepEqual(changed.entries.find((x) => x.name === 'storefront-legacy')!.changes, ['/spec/timeout_ms']);
+      assert.equal(changed.status, 'live');
+      // Other Ingress changes (its rules) are not drift of the annotation resource.
+      await kubectl(t, ['patch', '-n', ns, 'ingress', 'storefront', '--type', 'merge', '-p', '{"spec":{"ingressClassName":"other"}}']);
+      await kubectl(t, ['annotate', '--overwrite', '-n', ns, 'ingress', 'storefront', `getambassador.io/config=${[...doc, 'timeout_ms: 3000'].join('\n')}\n`]);
+      await rec.waitFor((x) => entryState(x, 'Mapping', 'storefront-legacy') === 'in-sync', 'annotation reverted');
+      await kubectl(t, ['delete', '-n', ns, 'ingress', 'storefront']);
+      await rec.waitFor((x) => entryState(x, 'Mapping', 'storefront-legacy') === 'workspace-only', 'Ingress deleted');
+    });
+
+    it('changed in the live Ingress annotation (first list): pointers into the resource, both documents shown', async () => {
+      const ns = await newNamespace(t);
+      const live = ingressYaml(ns).replace('timeout_ms: 3000', 'timeout_ms: 9000\n      rewrite: /');
+      await kubectl(t, ['apply', '--server-side', '-f', '-'], live);
+      const s = open();
+      s.setResources(ingressWorkspace(ns).resources());
+      const sum = await s.start(t.context, [ns]);
+      assert.equal(sum.status, 'live', sum.message);
+      assert.deepEqual(states(sum.entries), { 'Mapping/storefront-legacy': 'changed /spec/rewrite,/spec/timeout_ms' });
+      assert.match(s.document(key(ns), 'cluster')!, /timeout_ms: 9000/);
+      assert.match(s.document(key(ns), 'workspace')!, /timeout_ms: 3000/);
+      // The CLI names the Ingress as the owner.
+      const dir = path.join(tmp, `cli-ing-${ns}`);
+      fs.mkdirSync(dir, { recursive: true });
+      fs.writeFileSync(path.join(dir, 'ingress.yaml'), ingressYaml(ns));
+      const io = captureIo(dir, t.env);
+      assert.equal(await runDiff(['--context', t.context, ...t.kubeconfigArgs, '-n', ns, '--format', 'json'], io), 2, io.err);
+      assert.deepEqual(JSON.parse(io.out).resources, [
+        {
+          kind: 'Mapping',
+          namespace: ns,
+          name: 'storefront-legacy',
+          state: 'changed',
+          changes: ['/spec/rewrite', '/spec/timeout_ms'],
+          file: 'ingress.yaml',
+          line: 10,
+          annotationOf: { kind: 'Ingress', namespace: ns, name: 'storefront' },
+        },
+      ]);
+    });
+  });
+
   describe('live updates', () => {
     it('a change made with kubectl reaches the session as an updated summary', async () => {
       const ns = await seedDrifted(t);
@@ -657,11 +731,14 @@ describe('cluster diff integration', function () {
       const kubectlWrites = knobs().requestLog().filter((r) => r.userAgent !== USER_AGENT && r.verb === 'patch');
       assert.ok(ours.length > 20, `saw ${ours.length} requests of ours`);
       assert.ok(kubectlWrites.length >= 1, 'the log does hold the test writes (made by kubectl)');
-      // Lists and watches; the only other request is the read of ingresses (a 404 on the test server, which logs an
-      // unknown path as a get).
+      // Lists and watches only (a 'get' would be discovery after a 404, which this cluster does not give).
       const verbs = [...new Set(ours.map((r) => r.verb))].sort();
       assert.ok(verbs.includes('list') && verbs.includes('watch') && verbs.every((v) => ['get', 'list', 'watch'].includes(v)), verbs.join());
       assert.ok(ours.some((r) => r.resource === 'services' && r.verb === 'watch'), 'Services are watched (annotation resources)');
+      assert.ok(
+        ours.some((r) => r.group === 'networking.k8s.io' && r.resource === 'ingresses' && r.verb === 'watch' && r.path === `/apis/networking.k8s.io/v1/namespaces/${ns}/ingresses`),
+        'Ingresses are listed and watched at networking.k8s.io/v1',
+      );
       assert.deepEqual([...new Set(ours.map((r) => r.method))], ['GET']);
       const watches = ours.filter((r) => r.verb === 'watch');
       assert.ok(watches.every((r) => r.query['allowWatchBookmarks'] === 'true' && r.query['resourceVersion']));
