@@ -38,9 +38,12 @@ describe('language server: multi-root workspace, renames and settings (dist/serv
   });
 
   it('reports a collision across two workspace folders on both sides', async () => {
-    for (const f of [a(), b()]) {
+    for (const [f, other] of [[a(), 'b'], [b(), 'a']]) {
       const d = await client.diagnosticsFor(fileUri(path.join(f, 'routes.yaml')), (x) => codesOf(x).includes('EP200'));
-      assert.strictEqual(d.find((x) => x.code === 'EP200')!.severity, 2, 'warning by default');
+      const split = d.find((x) => x.code === 'EP200')!;
+      assert.strictEqual(split.severity, 2, 'warning by default');
+      // Both folders have a routes.yaml: the message names the other one with its folder.
+      assert.ok(split.message.includes(`(${other}/routes.yaml)`), split.message);
     }
   });
 
