@@ -43,7 +43,8 @@ describe('language server: multi-root workspace, renames and settings (dist/serv
       const split = d.find((x) => x.code === 'EP200')!;
       assert.strictEqual(split.severity, 2, 'warning by default');
       // Both folders have a routes.yaml: the message names the other one with its folder.
-      assert.ok(split.message.includes(`(${other}/routes.yaml)`), split.message);
+      const message = typeof split.message === 'string' ? split.message : split.message.value;
+      assert.ok(message.includes(`(${other}/routes.yaml)`), message);
     }
   });
 
