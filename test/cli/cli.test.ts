@@ -240,6 +240,9 @@ describe('edgepolicy CLI (child process; needs dist/cli.js)', function () {
       assert.ok(split.length >= 1);
       const files = new Set<string>(split.flatMap((f: any) => [f.file, ...f.related.map((r: any) => r.file)]));
       assert.deepEqual([...files].sort(), ['team-a/routes.yaml', 'team-b/routes.yaml']);
+      // Messages name the other team's file the same way (both files are called routes.yaml).
+      const onA = split.find((f: any) => f.file === 'team-a/routes.yaml');
+      assert.ok(onA.message.includes('(team-b/routes.yaml)'), onA.message);
       // Absolute paths and a file mixed with a folder, run from the repository root.
       const abs = edgepolicy(
         ['check', path.join(FIXTURES, 'multi', 'team-a', 'routes.yaml'), path.join(FIXTURES, 'multi', 'team-b'), '-f', 'json'],
@@ -249,6 +252,7 @@ describe('edgepolicy CLI (child process; needs dist/cli.js)', function () {
       // From a sibling folder the paths go up.
       const up = edgepolicy(['check', '../multi', '-f', 'json'], path.join(FIXTURES, 'warnings'));
       assert.ok(json(up).findings.every((f: any) => f.file.startsWith('../multi/')));
+      assert.ok(json(up).findings.some((f: any) => f.code === 'EP200' && /\(\.\.\/multi\/team-[ab]\/routes\.yaml\)/.test(f.message)));
     });
 
     it('--exclude leaves matching files out (repeatable)', () => {

@@ -71,6 +71,8 @@ export async function readWorkspace(paths: string[], exclude: string[], io: CliI
   for (const s of scan.skipped) io.stderr(`edgepolicy: skipped ${displayPath(s.path, io.cwd)}: ${s.reason}\n`);
   const internalErrors: string[] = [];
   const ws = new Workspace({
+    // Findings name other files as this report does: relative to the current directory.
+    displayPath: (uri) => displayPath(uri, io.cwd),
     onError: (where, error) => {
       const message = error instanceof Error ? error.message : String(error);
       internalErrors.push(`${where}: ${message.split('\n')[0]}`);
