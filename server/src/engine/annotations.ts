@@ -8,7 +8,7 @@
 
 import { isScalar } from 'yaml';
 import type { Finding, JsonPath, Position, Range, Resource } from './model';
-import { AMBASSADOR_GROUP } from './model';
+import { AMBASSADOR_GROUP, isRecord } from './model';
 import { DocLocator, LineIndex, SourceResource, loadYaml, splitDocuments } from './locate';
 import type { ResourceLocator } from './locate';
 
@@ -121,14 +121,10 @@ class AnnotationResourceLocator implements ResourceLocator {
   }
 }
 
-function isObject(v: unknown): v is Record<string, unknown> {
-  return v !== null && typeof v === 'object' && !Array.isArray(v);
-}
-
 /** Coerces a labels-like value to string → string. */
 export function stringMap(v: unknown): Record<string, string> {
   const out: Record<string, string> = {};
-  if (!isObject(v)) return out;
+  if (!isRecord(v)) return out;
   for (const k of Object.keys(v)) {
     const x = v[k];
     if (x !== null && x !== undefined && typeof x !== 'object') out[k] = String(x);
@@ -202,7 +198,7 @@ export function readAnnotation(owner: AnnotationOwner, value: unknown): { resour
     if (v === null || v === undefined) continue;
     const slice = slices[i];
     const innerDoc = new DocLocator(value, slice.start, slice.end);
-    if (!isObject(v)) {
+    if (!isRecord(v)) {
       const span = innerDoc.firstLineSpan();
       findings.push({
         code: 'EP001',
@@ -230,7 +226,7 @@ export function readAnnotation(owner: AnnotationOwner, value: unknown): { resour
       });
       continue;
     }
-    const nested = isObject(v.spec) || isObject(v.metadata);
+    const nested = isRecord(v.spec) || isRecord(v.metadata);
     const kind = scalarString(v.kind) ?? '';
     let object: Record<string, unknown>;
     let spec: Record<string, unknown>;
@@ -238,19 +234,19 @@ export function readAnnotation(owner: AnnotationOwner, value: unknown): { resour
     let namespace: string | undefined;
     let labels: Record<string, string>;
     if (nested) {
-      const meta: Record<string, unknown> = isObject(v.metadata) ? { ...v.metadata } : {};
+      const meta: Record<string, unknown> = isRecord(v.metadata) ? { ...v.metadata } : {};
       name = scalarString(meta.name) ?? scalarString(v.name) ?? '';
       namespace = scalarString(meta.namespace) ?? scalarString(v.namespace) ?? owner.namespace;
-      labels = isObject(meta.labels) ? stringMap(meta.labels) : { ...owner.labels };
+      labels = isRecord(meta.labels) ? stringMap(meta.labels) : { ...owner.labels };
       if (name) meta.name = name;
       if (namespace !== undefined) meta.namespace = namespace;
       if (Object.keys(labels).length) meta.labels = labels;
-      spec = isObject(v.spec) ? v.spec : {};
+      spec = isRecord(v.spec) ? v.spec : {};
       object = { ...v, apiVersion, metadata: meta, spec };
     } else {
       name = scalarString(v.name) ?? '';
       namespace = scalarString(v.namespace) ?? owner.namespace;
-      labels = isObject(v.metadata_labels) ? stringMap(v.metadata_labels) : { ...owner.labels };
+      labels = isRecord(v.metadata_labels) ? stringMap(v.metadata_labels) : { ...owner.labels };
       const meta: Record<string, unknown> = {};
       if (v.name !== undefined) meta.name = v.name;
       if (namespace !== undefined) meta.namespace = namespace;

@@ -2,6 +2,7 @@
 // The individual checks live in ./checks/*.ts; this module wires them together and fills
 // RouteGroup.problems / TcpRoute.problems from the findings.
 import type { Finding, Resource, RouteTable } from './model';
+import { isRecord } from './model';
 import { buildRouteModel } from './routes';
 import type { CheckOptions } from './checks/context';
 import { createContext } from './checks/context';
@@ -65,8 +66,8 @@ export function checkWorkspace(resources: Resource[], opts: CheckOptions = {}): 
 export function secretsInDocuments(values: unknown[]): { name: string; namespace?: string }[] {
   const out: { name: string; namespace?: string }[] = [];
   const visit = (v: unknown, depth: number) => {
-    if (typeof v !== 'object' || v === null || Array.isArray(v) || depth > 2) return;
-    const o = v as Record<string, unknown>;
+    if (!isRecord(v) || depth > 2) return;
+    const o = v;
     if (o.kind === 'List' && Array.isArray(o.items)) {
       for (const item of o.items) visit(item, depth + 1);
       return;

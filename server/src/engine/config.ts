@@ -14,7 +14,8 @@
 //         pointer: /spec/config/diagnostics
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Node } from 'yaml';
 import type { Finding, Severity } from './model';
-import { checkIgnoreRule, isPlainObject, type IgnoreRule } from './ignore';
+import { checkIgnoreRule, type IgnoreRule } from './ignore';
+import { isRecord } from './model';
 
 export const PROJECT_CONFIG_FILE = '.edgepolicy.yaml';
 
@@ -83,7 +84,7 @@ export function parseProjectConfig(text: string): ProjectConfig {
   }
   if (value === undefined || value === null) return cfg;
   const root = doc.contents;
-  if (!isPlainObject(value) || !isMap(root)) {
+  if (!isRecord(value) || !isMap(root)) {
     err(root, 'expected a mapping at the top level (with severity, exclude and/or diff)');
     return cfg;
   }
@@ -105,7 +106,7 @@ export function parseProjectConfig(text: string): ProjectConfig {
   const sev = value['severity'];
   const sevNode = entry(root, 'severity').value;
   if (sev !== undefined && sev !== null) {
-    if (!isPlainObject(sev)) err(sevNode, '"severity" must be a mapping of diagnostic codes to levels, e.g. "EP221: warning"');
+    if (!isRecord(sev)) err(sevNode, '"severity" must be a mapping of diagnostic codes to levels, e.g. "EP221: warning"');
     else {
       for (const [code, level] of Object.entries(sev)) {
         const e = entry(sevNode, code);
@@ -142,7 +143,7 @@ export function parseProjectConfig(text: string): ProjectConfig {
   const diff = value['diff'];
   const diffNode = entry(root, 'diff').value;
   if (diff !== undefined && diff !== null) {
-    if (!isPlainObject(diff)) err(diffNode, '"diff" must be a mapping (with "ignore")');
+    if (!isRecord(diff)) err(diffNode, '"diff" must be a mapping (with "ignore")');
     else {
       for (const k of Object.keys(diff)) {
         if (!DIFF_KEYS.includes(k)) err(entry(diffNode, k).key, `unknown key "diff.${k}" (allowed: ${DIFF_KEYS.map((d) => `diff.${d}`).join(', ')})`);

@@ -13,7 +13,8 @@ import type { DriftEntry, DriftState } from '../lsp/protocol';
 import type { Resource } from './model';
 import { ANNOTATION_KEY } from './annotations';
 import { parseFile } from './parse';
-import { escapePointerToken, ignoresFor, isPlainObject, pointerTokens, type IgnoreRule } from './ignore';
+import { escapePointerToken, ignoresFor, pointerTokens, type IgnoreRule } from './ignore';
+import { isRecord } from './model';
 
 export type { IgnoreRule } from './ignore';
 export type Obj = Record<string, unknown>;
@@ -62,7 +63,7 @@ export function idOf(obj: Obj, defaultNamespace = 'default'): ObjectId | undefin
   const apiVersion = obj['apiVersion'];
   const kind = obj['kind'];
   const md = obj['metadata'];
-  if (typeof apiVersion !== 'string' || typeof kind !== 'string' || !isPlainObject(md) || typeof md['name'] !== 'string') return undefined;
+  if (typeof apiVersion !== 'string' || typeof kind !== 'string' || !isRecord(md) || typeof md['name'] !== 'string') return undefined;
   const ns = typeof md['namespace'] === 'string' && md['namespace'] !== '' ? md['namespace'] : defaultNamespace;
   return { ...splitApiVersion(apiVersion), kind, namespace: ns, name: md['name'] };
 }
@@ -96,11 +97,11 @@ export function normalizeObject(obj: Obj, defaultNamespace?: string): Obj {
   const out: Obj = {};
   for (const [k, v] of Object.entries(obj)) {
     if (k === 'status' || v === undefined || v === null) continue;
-    if (k === 'metadata' && isPlainObject(v)) out[k] = normalizeMetadata(v, defaultNamespace);
+    if (k === 'metadata' && isRecord(v)) out[k] = normalizeMetadata(v, defaultNamespace);
     else if (k === 'spec') out[k] = cleanValue(v, true, false);
     else out[k] = cleanValue(v, false, false);
   }
-  if (defaultNamespace !== undefined && !isPlainObject(out['metadata'])) out['metadata'] = { namespace: defaultNamespace };
+  if (defaultNamespace !== undefined && !isRecord(out['metadata'])) out['metadata'] = { namespace: defaultNamespace };
   if (isSecret(out)) normalizeSecret(out);
   return out;
 }
@@ -109,13 +110,13 @@ function normalizeMetadata(md: Obj, defaultNamespace?: string): Obj {
   const out: Obj = {};
   for (const [k, v] of Object.entries(md)) {
     if (DROPPED_METADATA.includes(k) || v === undefined || v === null) continue;
-    if (k === 'annotations' && isPlainObject(v)) {
+    if (k === 'annotations' && isRecord(v)) {
       const ann: Obj = {};
       for (const [ak, av] of Object.entries(v)) if (ak !== LAST_APPLIED && av !== null && av !== undefined) ann[ak] = av;
       if (Object.keys(ann).length) out[k] = ann;
       continue;
     }
-    if (k === 'labels' && isPlainObject(v)) {
+    if (k === 'labels' && isRecord(v)) {
       if (Object.keys(v).length) out[k] = cleanValue(v, false, false);
       continue;
     }
@@ -128,7 +129,7 @@ function normalizeMetadata(md: Obj, defaultNamespace?: string): Obj {
 /** Deep copy dropping null map values and (under spec) the conversion helper fields. */
 function cleanValue(v: unknown, inSpec: boolean, inCors: boolean): unknown {
   if (Array.isArray(v)) return v.map((x) => cleanValue(x, inSpec, false));
-  if (!isPlainObject(v)) return v;
+  if (!isRecord(v)) return v;
   const out: Obj = {};
   for (const [k, x] of Object.entries(v)) {
     if (x === null || x === undefined) continue;
@@ -142,8 +143,8 @@ function cleanValue(v: unknown, inSpec: boolean, inCors: boolean): unknown {
 /** stringData is write-only: the API server merges it into data (base64). Do the same so both sides compare. */
 function normalizeSecret(s: Obj): void {
   const sd = s['stringData'];
-  if (!isPlainObject(sd)) return;
-  const data: Obj = isPlainObject(s['data']) ? { ...s['data'] } : {};
+  if (!isRecord(sd)) return;
+  const data: Obj = isRecord(s['data']) ? { ...s['data'] } : {};
   for (const [k, v] of Object.entries(sd)) data[k] = Buffer.from(String(v), 'utf8').toString('base64');
   delete s['stringData'];
   s['data'] = data;
@@ -153,19 +154,19 @@ function normalizeSecret(s: Obj): void {
 export function maskSecrets(obj: Obj): Obj {
   if (!isSecret(obj)) return obj;
   const out: Obj = { ...obj };
-  if (isPlainObject(obj['data'])) {
+  if (isRecord(obj['data'])) {
     const d: Obj = {};
     for (const [k, v] of Object.entries(obj['data'])) d[k] = `<redacted: ${typeof v === 'string' ? Buffer.from(v, 'base64').length : 0} bytes>`;
     out['data'] = d;
   }
-  if (isPlainObject(obj['stringData'])) {
+  if (isRecord(obj['stringData'])) {
     const d: Obj = {};
     for (const [k, v] of Object.entries(obj['stringData'])) d[k] = `<redacted: ${Buffer.byteLength(String(v ?? ''), 'utf8')} bytes>`;
     out['stringData'] = d;
   }
   // The last-applied annotation of a Secret carries its data: never show it (normalisation drops it too).
   const md = obj['metadata'];
-  if (isPlainObject(md) && isPlainObject(md['annotations']) && LAST_APPLIED in md['annotations']) {
+  if (isRecord(md) && isRecord(md['annotations']) && LAST_APPLIED in md['annotations']) {
     const ann = { ...md['annotations'] };
     ann[LAST_APPLIED] = '<redacted>';
     out['metadata'] = { ...md, annotations: ann };
@@ -184,7 +185,7 @@ export function removePointer(obj: Obj, pointer: string): void {
   let cur: unknown = obj;
   for (let i = 0; i < toks.length - 1; i++) {
     if (Array.isArray(cur)) cur = cur[Number(toks[i])];
-    else if (isPlainObject(cur)) cur = cur[toks[i]];
+    else if (isRecord(cur)) cur = cur[toks[i]];
     else return;
     chain.push(cur);
   }
@@ -194,19 +195,19 @@ export function removePointer(obj: Obj, pointer: string): void {
     if (Number.isInteger(i) && i >= 0 && i < cur.length) cur.splice(i, 1);
     return;
   }
-  if (!isPlainObject(cur) || !(last in cur)) return;
+  if (!isRecord(cur) || !(last in cur)) return;
   delete cur[last];
   for (let i = chain.length - 1; i > 0; i--) {
     const node = chain[i];
     const parent = chain[i - 1];
-    if (!isPlainObject(node) || Object.keys(node).length || !isPlainObject(parent)) break;
+    if (!isRecord(node) || Object.keys(node).length || !isRecord(parent)) break;
     delete parent[toks[i - 1]];
   }
 }
 
 function deepCopy<T>(v: T): T {
   if (Array.isArray(v)) return v.map(deepCopy) as T;
-  if (isPlainObject(v)) {
+  if (isRecord(v)) {
     const o: Obj = {};
     for (const [k, x] of Object.entries(v)) o[k] = deepCopy(x);
     return o as T;
@@ -250,7 +251,7 @@ export function diffValues(a: unknown, b: unknown, base = '', out: string[] = []
 
 function collectDiff(a: unknown, b: unknown, base: string, out: string[]): void {
   if (deepEqual(a, b)) return;
-  if (isPlainObject(a) && isPlainObject(b)) {
+  if (isRecord(a) && isRecord(b)) {
     const keys = Object.keys(a);
     for (const k of Object.keys(b)) if (!(k in a)) keys.push(k);
     keys.sort();
@@ -279,7 +280,7 @@ const META_ORDER = ['name', 'namespace', 'labels', 'annotations'];
 
 function ordered(v: unknown, order?: string[], childOrders?: Record<string, string[]>): unknown {
   if (Array.isArray(v)) return v.map((x) => ordered(x));
-  if (!isPlainObject(v)) return v;
+  if (!isRecord(v)) return v;
   const keys = Object.keys(v);
   const first = order ? order.filter((k) => k in v) : [];
   const rest = keys.filter((k) => !first.includes(k)).sort();
@@ -340,7 +341,7 @@ export interface LiveAnnotation {
 export function ownerRefOf(owner: Obj): AnnotationOwnerRef | undefined {
   const kind = owner['kind'];
   const md = owner['metadata'];
-  if ((kind !== 'Service' && kind !== 'Ingress') || typeof owner['apiVersion'] !== 'string' || !isPlainObject(md) || typeof md['name'] !== 'string') return undefined;
+  if ((kind !== 'Service' && kind !== 'Ingress') || typeof owner['apiVersion'] !== 'string' || !isRecord(md) || typeof md['name'] !== 'string') return undefined;
   const namespace = typeof md['namespace'] === 'string' && md['namespace'] !== '' ? md['namespace'] : 'default';
   return { kind, namespace, name: md['name'] };
 }
@@ -356,11 +357,11 @@ export function liveAnnotationResources(owner: Obj): LiveAnnotation | undefined 
   const { kind, namespace } = ref;
   const apiVersion = owner['apiVersion'];
   const md = owner['metadata'] as Obj;
-  const ann = isPlainObject(md['annotations']) ? md['annotations'][ANNOTATION_KEY] : undefined;
+  const ann = isRecord(md['annotations']) ? md['annotations'][ANNOTATION_KEY] : undefined;
   if (ann === undefined || ann === null) return { owner: ref, objects: [], problems: [] };
   // A minimal manifest of the owner: only what the annotation reader uses (namespace and labels are defaults inside).
   const meta: Obj = { name: ref.name, namespace, annotations: { [ANNOTATION_KEY]: ann } };
-  if (isPlainObject(md['labels'])) meta['labels'] = md['labels'];
+  if (isRecord(md['labels'])) meta['labels'] = md['labels'];
   const text = yaml.dump({ apiVersion, kind, metadata: meta }, { lineWidth: -1, noRefs: true });
   const parsed = parseFile(`cluster:///${encodeURIComponent(kind)}/${encodeURIComponent(namespace)}/${encodeURIComponent(ref.name)}`, text);
   const problems = parsed.findings.filter((f) => f.severity === 'error').map((f) => f.message);
@@ -605,7 +606,7 @@ export class DriftIndex {
     const oid = ownerKey(ref);
     // Most events of a Service change its status or spec: nothing to do when the inputs of the annotation did not change.
     const md = owner['metadata'] as Obj;
-    const ann = isPlainObject(md['annotations']) ? md['annotations'][ANNOTATION_KEY] : undefined;
+    const ann = isRecord(md['annotations']) ? md['annotations'][ANNOTATION_KEY] : undefined;
     const input = ann === undefined || ann === null ? '' : JSON.stringify([ann, md['labels'] ?? null, owner['apiVersion']]);
     if ((this.ownerInputs.get(oid) ?? '') === input) return changed;
     if (input) this.ownerInputs.set(oid, input);

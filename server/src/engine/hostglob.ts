@@ -9,6 +9,8 @@
 // - Selectors: matchLabels only; every label must be present with the same value; an empty
 //   matchLabels matches everything; a non-empty one never matches a Mapping without labels.
 
+import { isRecord } from './model';
+
 /** True when some hostname could satisfy both DNS globs. */
 export function hostGlobsIntersect(a: string, b: string): boolean {
   if (a === b) return true;
@@ -73,6 +75,3 @@ export function selectorMatches(matchLabels: Record<string, string>, labels: Rec
   return required.every(([k, v]) => k in labels && String(labels[k]) === v);
 }
 
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}

@@ -8,6 +8,7 @@
 //         name: legacy-api         # optional: any name when absent
 //         pointer: /spec/timeout_ms  # optional: without it the whole resource is ignored
 import * as yaml from 'js-yaml';
+import { isRecord } from './model';
 
 export interface IgnoreRule {
   kind: string;
@@ -37,13 +38,13 @@ export function parseIgnoreConfig(text: string, fileName = '.edgepolicy.yaml'): 
     return { rules, errors };
   }
   if (doc === undefined || doc === null) return { rules, errors };
-  if (!isPlainObject(doc)) {
+  if (!isRecord(doc)) {
     errors.push(`${fileName}: expected a mapping at the top level`);
     return { rules, errors };
   }
   const diff = doc['diff'];
   if (diff === undefined || diff === null) return { rules, errors };
-  if (!isPlainObject(diff)) {
+  if (!isRecord(diff)) {
     errors.push(`${fileName}: "diff" must be a mapping`);
     return { rules, errors };
   }
@@ -63,7 +64,7 @@ export function parseIgnoreConfig(text: string, fileName = '.edgepolicy.yaml'): 
 
 /** Checks one `diff.ignore` entry: the rule, or a sentence saying what is wrong with it. */
 export function checkIgnoreRule(item: unknown): { rule: IgnoreRule } | { error: string } {
-  if (!isPlainObject(item)) return { error: 'expected a mapping with "kind" (and optional namespace, name, pointer)' };
+  if (!isRecord(item)) return { error: 'expected a mapping with "kind" (and optional namespace, name, pointer)' };
   const unknown = Object.keys(item).filter((k) => !IGNORE_RULE_FIELDS.includes(k));
   if (unknown.length) {
     return { error: `unknown field(s) ${unknown.map((k) => `"${k}"`).join(', ')} (allowed: ${IGNORE_RULE_FIELDS.join(', ')})` };
@@ -90,10 +91,6 @@ function pointerProblem(p: string): string | undefined {
   if (!p.startsWith('/')) return `must be a JSON pointer starting with "/" (got "${p}")`;
   if (/~[^01]|~$/.test(p)) return `has an invalid escape: use ~0 for "~" and ~1 for "/" (got "${p}")`;
   return undefined;
-}
-
-export function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 /** Whether a rule applies to a resource (by kind, and namespace/name when the rule gives them). */

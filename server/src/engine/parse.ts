@@ -17,7 +17,7 @@
 //   happens to be valid YAML is read normally.
 
 import type { Finding, JsonPath, Range } from './model';
-import { AMBASSADOR_GROUP } from './model';
+import { AMBASSADOR_GROUP, isRecord } from './model';
 import { ANNOTATION_KEY, readAnnotation, stringMap, tokenEnd } from './annotations';
 import type { AnnotationOwner } from './annotations';
 import { DocLocator, DocumentResourceLocator, LineIndex, SourceResource, loadYaml, splitDocuments } from './locate';
@@ -59,10 +59,6 @@ export interface ParseOptions {
 export const DEFAULT_MAX_FILE_BYTES = 5 * 1024 * 1024;
 
 const TEMPLATE_RE = /\{\{-?\s*[^\s}]|\{%-?\s*\w/;
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return v !== null && typeof v === 'object' && !Array.isArray(v);
-}
 
 function optString(v: unknown): string | undefined {
   if (v === null || v === undefined || typeof v === 'object') return undefined;
@@ -108,7 +104,7 @@ interface Ctx {
 
 /** Collects the Ambassador resources of one value found at `basePath` of a document. */
 function collect(ctx: Ctx, doc: DocLocator, docIndex: number, value: unknown, basePath: JsonPath, out: Resource[], depth: number): void {
-  if (!isObject(value)) return;
+  if (!isRecord(value)) return;
   const apiVersion = optString(value.apiVersion);
   const kind = optString(value.kind);
   // kind: List (and FooList) with items: each item is a manifest of its own.
@@ -116,7 +112,7 @@ function collect(ctx: Ctx, doc: DocLocator, docIndex: number, value: unknown, ba
     value.items.forEach((item, i) => collect(ctx, doc, docIndex, item, [...basePath, 'items', i], out, depth + 1));
     return;
   }
-  const meta = isObject(value.metadata) ? value.metadata : undefined;
+  const meta = isRecord(value.metadata) ? value.metadata : undefined;
   if (apiVersion !== undefined && apiVersion.startsWith(AMBASSADOR_GROUP + '/')) {
     const locator = new DocumentResourceLocator(doc, ctx.lines, basePath);
     ctx.holders.push(locator);
@@ -133,7 +129,7 @@ function collect(ctx: Ctx, doc: DocLocator, docIndex: number, value: unknown, ba
           name: optString(meta?.name) ?? '',
           namespace: optString(meta?.namespace),
           labels: stringMap(meta?.labels),
-          spec: isObject(value.spec) ? value.spec : {},
+          spec: isRecord(value.spec) ? value.spec : {},
           object: value,
           origin: { uri: ctx.uri, docIndex },
         },
@@ -143,7 +139,7 @@ function collect(ctx: Ctx, doc: DocLocator, docIndex: number, value: unknown, ba
     );
     return;
   }
-  if (meta && isObject(meta.annotations) && meta.annotations[ANNOTATION_KEY] !== undefined && isAnnotationOwner(apiVersion, kind)) {
+  if (meta && isRecord(meta.annotations) && meta.annotations[ANNOTATION_KEY] !== undefined && isAnnotationOwner(apiVersion, kind)) {
     const owner: AnnotationOwner = {
       uri: ctx.uri,
       docIndex,
@@ -259,7 +255,7 @@ function buildDocument(uri: string, text: string, lines: LineIndex, s: DocSlice,
     });
   }
   const locator = new DocLocator(text, s.start, s.end);
-  if (isObject(loaded.value)) collect(ctx, locator, i, loaded.value, [], doc.resources, 0);
+  if (isRecord(loaded.value)) collect(ctx, locator, i, loaded.value, [], doc.resources, 0);
   docStates.set(doc, { locator, holders: ctx.holders, findings: ctx.findings, load: loaded });
   return doc;
 }

@@ -15,7 +15,7 @@ import type {
   RouteTable,
   TcpRoute,
 } from './model';
-import { isServed } from './model';
+import { isRecord, isServed } from './model';
 import { hostGlobsIntersect, matchLabelsOf, selectorMatches } from './hostglob';
 
 export interface RouteOptions {
@@ -159,10 +159,6 @@ export const RESOLVER_KINDS = ['ConsulResolver', 'KubernetesEndpointResolver', '
 /** The name space a kind's names live in: the three resolver kinds share one. */
 export function nameSpaceKind(kind: string): string {
   return RESOLVER_KINDS.includes(kind) ? 'Resolver' : kind;
-}
-
-export function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 export function specOf(r: Resource): Record<string, unknown> {

@@ -9,17 +9,13 @@
 //                           metadata, spec
 //   flat-top                an annotation document whose kind is not chosen yet
 import { SCHEMAS } from '../../../schemas/index';
-import { AMBASSADOR_GROUP, AMBASSADOR_KINDS, versionsOf } from '../engine/model';
+import { AMBASSADOR_GROUP, AMBASSADOR_KINDS, isRecord, versionsOf } from '../engine/model';
 
 export type JsonObject = { [k: string]: unknown };
 
 export const VERSIONS = ['v3alpha1', 'v2', 'v1'] as const;
 export const LATEST_VERSION = 'v3alpha1';
 export const DEPRECATED_VERSIONS = new Set(['v1']);
-
-function isObj(v: unknown): v is JsonObject {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 function clone<T>(v: T): T {
   return JSON.parse(JSON.stringify(v)) as T;
@@ -30,11 +26,11 @@ function typeText(s: JsonObject): string | undefined {
   const list = Array.isArray(t) ? t.filter((x) => x !== 'null').map(String) : typeof t === 'string' ? [t] : [];
   if (list.length === 0) return undefined;
   const parts = list.map((one) => {
-    if (one === 'array' && isObj(s.items)) {
+    if (one === 'array' && isRecord(s.items)) {
       const inner = typeText(s.items);
       return inner ? `array of ${inner}` : 'array';
     }
-    if (one === 'object' && !isObj(s.properties) && isObj(s.additionalProperties)) {
+    if (one === 'object' && !isRecord(s.properties) && isRecord(s.additionalProperties)) {
       const inner = typeText(s.additionalProperties);
       return inner ? `map of ${inner}` : 'object';
     }
@@ -48,7 +44,7 @@ function typeText(s: JsonObject): string | undefined {
  * (through yaml-language-server's own enum list) the allowed values.
  */
 function decorate(node: unknown, depth = 0, name?: string): void {
-  if (!isObj(node) || depth > 64) return;
+  if (!isRecord(node) || depth > 64) return;
   // Hover headings name the field itself rather than the whole resource.
   if (name !== undefined && node.title === undefined) node.title = name;
   const type = typeText(node);
@@ -66,10 +62,10 @@ function decorate(node: unknown, depth = 0, name?: string): void {
       node.markdownDescription = at >= 0 ? `${base.slice(0, at)}\n\n${line}${base.slice(at)}` : `${base}\n\n${line}`;
     }
   }
-  if (isObj(node.properties)) for (const [k, v] of Object.entries(node.properties)) decorate(v, depth + 1, k);
+  if (isRecord(node.properties)) for (const [k, v] of Object.entries(node.properties)) decorate(v, depth + 1, k);
   for (const key of ['definitions', '$defs', 'patternProperties']) {
     const m = node[key];
-    if (isObj(m)) for (const v of Object.values(m)) decorate(v, depth + 1);
+    if (isRecord(m)) for (const v of Object.values(m)) decorate(v, depth + 1);
   }
   for (const key of ['items', 'additionalProperties', 'not', 'if', 'then', 'else']) decorate(node[key], depth + 1);
   for (const key of ['allOf', 'anyOf', 'oneOf']) {
@@ -111,7 +107,7 @@ export class SchemaStore {
 
   constructor(source: Readonly<Record<string, object>> = SCHEMAS) {
     for (const [key, schema] of Object.entries(source)) {
-      if (!isObj(schema)) continue;
+      if (!isRecord(schema)) continue;
       const copy = clone(schema);
       delete copy.$schema;
       decorate(copy);
@@ -149,8 +145,8 @@ export class SchemaStore {
   /** The `spec` schema of a kind (for snippets). */
   specOf(version: string, kind: string): JsonObject | undefined {
     const s = this.byId.get(`kind/${version}/${kind}`);
-    const props = s && isObj(s.properties) ? s.properties : undefined;
-    return props && isObj(props.spec) ? props.spec : undefined;
+    const props = s && isRecord(s.properties) ? s.properties : undefined;
+    return props && isRecord(props.spec) ? props.spec : undefined;
   }
 
   /** The kind's own description (root of its schema). */
@@ -183,11 +179,11 @@ const FLAT_COMMON: JsonObject = {
 
 /** The flat annotation layout of a per-kind schema: spec fields at top level next to apiVersion/kind/name/... */
 function flatVariant(base: JsonObject): JsonObject {
-  const props = isObj(base.properties) ? base.properties : {};
-  const spec = isObj(props.spec) ? props.spec : {};
-  const specProps = isObj(spec.properties) ? spec.properties : {};
-  const kindSchema = isObj(props.kind) ? clone(props.kind) : { type: 'string' };
-  const apiSchema = isObj(props.apiVersion) ? clone(props.apiVersion) : { type: 'string' };
+  const props = isRecord(base.properties) ? base.properties : {};
+  const spec = isRecord(props.spec) ? props.spec : {};
+  const specProps = isRecord(spec.properties) ? spec.properties : {};
+  const kindSchema = isRecord(props.kind) ? clone(props.kind) : { type: 'string' };
+  const apiSchema = isRecord(props.apiVersion) ? clone(props.apiVersion) : { type: 'string' };
   const apiEnum = Array.isArray(apiSchema.enum) ? (apiSchema.enum as unknown[]).map(String) : [];
   const extra = apiEnum.map((a) => a.replace(/^getambassador\.io\//, 'ambassador/'));
   apiSchema.enum = [...apiEnum, ...extra.filter((e) => !apiEnum.includes(e))];
@@ -200,7 +196,7 @@ function flatVariant(base: JsonObject): JsonObject {
     type: 'object',
     properties: { apiVersion: apiSchema, kind: kindSchema, ...common, ...clone(specProps) },
   };
-  for (const k of ['definitions', '$defs']) if (isObj(base[k])) out[k] = clone(base[k]);
+  for (const k of ['definitions', '$defs']) if (isRecord(base[k])) out[k] = clone(base[k]);
   if (out.title === undefined) delete out.title;
   if (spec.additionalProperties === false) out.additionalProperties = false;
   return out;

@@ -7,7 +7,7 @@ import {
   MarkupKind,
   Range,
 } from 'vscode-languageserver/node';
-import { AMBASSADOR_GROUP, AMBASSADOR_KINDS, versionsOf } from '../engine/model';
+import { AMBASSADOR_GROUP, AMBASSADOR_KINDS, isRecord, versionsOf } from '../engine/model';
 import { DEPRECATED_VERSIONS, JsonObject, LATEST_VERSION, SchemaStore, kindsFor } from './schemaStore';
 
 /** Fields a snippet writes for each kind beyond the schema's required list, with placeholder text. */
@@ -41,10 +41,6 @@ const PLACEHOLDER: Record<string, string> = {
 };
 
 const DEFAULT_NAME: Record<string, string> = { Module: 'ambassador' };
-
-function isObj(v: unknown): v is JsonObject {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 function escapeSnippet(s: string): string {
   return s.replace(/[$}\\]/g, (c) => `\\${c}`);
@@ -82,11 +78,11 @@ function fieldSnippet(field: string, schema: JsonObject | undefined, indent: str
 
 function specFields(store: SchemaStore, version: string, kind: string): { name: string; schema?: JsonObject }[] {
   const spec = store.specOf(version, kind);
-  const props = spec && isObj(spec.properties) ? spec.properties : {};
+  const props = spec && isRecord(spec.properties) ? spec.properties : {};
   const required = spec && Array.isArray(spec.required) ? spec.required.map(String) : [];
   const names = [...required];
   for (const f of SUGGESTED[kind] ?? []) if (!names.includes(f) && (props[f] !== undefined || !spec)) names.push(f);
-  return names.map((name) => ({ name, schema: isObj(props[name]) ? props[name] : undefined }));
+  return names.map((name) => ({ name, schema: isRecord(props[name]) ? props[name] : undefined }));
 }
 
 /** "Mapping (v3alpha1)" etc. for an empty document / top-level line. `range` is what the snippet replaces. */

@@ -2,9 +2,10 @@
 // program size over the Module's regex_max_size).
 import type { JsonPath, Resource } from '../model';
 import { DEFAULT_REGEX_MAX_SIZE, checkRe2 } from '../re2';
-import { isRecord, moduleConfig, specOf } from '../routes';
+import { moduleConfig, specOf } from '../routes';
 import type { CheckContext } from './context';
 import { qualifiedName } from './context';
+import { isRecord } from '../model';
 
 export function checkPatterns(ctx: CheckContext): void {
   const maxSize = regexMaxSize(ctx.model.active);

@@ -1,8 +1,9 @@
 // EP221: references to a TLSContext, resolver or Secret that the workspace does not define.
 import type { JsonPath, Resource } from '../model';
-import { isRecord, RESOLVER_KINDS, specOf } from '../routes';
+import { RESOLVER_KINDS, specOf } from '../routes';
 import type { CheckContext } from './context';
 import { describe } from './context';
+import { isRecord } from '../model';
 
 /** Resolvers Emissary creates by itself when they are not defined (ir/irserviceresolver.py). */
 const BUILTIN_RESOLVERS = ['kubernetes-service', 'kubernetes-endpoint', 'endpoint', 'consul', 'consul-endpoint'];
