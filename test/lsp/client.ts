@@ -35,6 +35,8 @@ export interface ClientOptions {
   folders: string[];
   /** Answers to workspace/configuration, by section. */
   settings?: Record<string, unknown>;
+  /** Answers for a scopeUri (a workspace folder URI), by section; sections not given fall back to `settings`. */
+  scopedSettings?: Record<string, Record<string, unknown>>;
   /** Advertise dynamic registration of file watchers (default true). */
   watchers?: boolean;
 }
@@ -49,6 +51,8 @@ export class TestClient {
   readonly logs: string[] = [];
   readonly registrations: { method: string; registerOptions?: unknown }[] = [];
   routesChanged = 0;
+  /** Every item of every workspace/configuration request, in order. */
+  readonly configurationRequests: { section?: string; scopeUri?: string }[] = [];
   stderr = '';
   private versions = new Map<string, number>();
   private waiters: (() => void)[] = [];
@@ -71,9 +75,15 @@ export class TestClient {
       this.routesChanged++;
       this.wake();
     });
-    this.conn.onRequest('workspace/configuration', (p: { items: { section?: string }[] }) =>
-      p.items.map((i) => (i.section ? (options.settings?.[i.section] ?? null) : null)),
-    );
+    this.conn.onRequest('workspace/configuration', (p: { items: { section?: string; scopeUri?: string }[] }) => {
+      this.configurationRequests.push(...p.items);
+      return p.items.map((i) => {
+        if (!i.section) return null;
+        const scoped = i.scopeUri ? options.scopedSettings?.[i.scopeUri] : undefined;
+        if (scoped && i.section in scoped) return scoped[i.section] ?? null;
+        return options.settings?.[i.section] ?? null;
+      });
+    });
     this.conn.onRequest('client/registerCapability', (p: { registrations: { method: string; registerOptions?: unknown }[] }) => {
       this.registrations.push(...p.registrations);
       this.wake();

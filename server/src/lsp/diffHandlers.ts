@@ -3,8 +3,11 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Connection } from 'vscode-languageserver/node';
-import type { Workspace } from '../engine/workspace';
-import { parseIgnoreConfig, type IgnoreRule } from '../engine/ignore';
+import { Workspace, type ChangeSet } from '../engine/workspace';
+import { parseProjectConfig, PROJECT_CONFIG_FILE } from '../engine/config';
+import { desiredFromResource, type DesiredItem } from '../engine/diff';
+import type { IgnoreRule } from '../engine/ignore';
+import type { Resource } from '../engine/model';
 import { KubeClient } from '../cluster/client';
 import { errorMessage } from '../cluster/errors';
 import { listContexts, loadKubeconfig, resolveContext } from '../cluster/kubeconfig';
@@ -28,8 +31,47 @@ import {
   type ListNamespacesResult,
 } from './protocol';
 
+/**
+ * A Workspace that remembers which files' parses changed (set, replaced or removed), so the diff session can
+ * update only their resources. The language server uses it as its Workspace.
+ */
+export class FileTrackingWorkspace extends Workspace {
+  private changedFiles = new Set<string>();
+
+  override setFile(uri: string, text: string): ChangeSet {
+    const before = this.parsed(uri);
+    const changes = super.setFile(uri, text);
+    if (this.parsed(uri) !== before) this.changedFiles.add(uri);
+    return changes;
+  }
+
+  override removeFile(uri: string): ChangeSet {
+    if (this.has(uri)) this.changedFiles.add(uri);
+    return super.removeFile(uri);
+  }
+
+  /** The URIs whose parse changed since the last call. */
+  takeChangedFiles(): Set<string> {
+    const c = this.changedFiles;
+    this.changedFiles = new Set();
+    return c;
+  }
+}
+
+/** What the handlers read of the workspace (a Workspace; tests may hand in less). */
+export type DiffWorkspace = Pick<Workspace, 'resources'> & Partial<Pick<Workspace, 'uris' | 'parsed'>>;
+
+/** Told after the workspace changed: the URIs whose files changed, or undefined when anything may have. */
+export type WorkspaceChangeListener = (changedFiles?: ReadonlySet<string>) => void;
+
 export interface DiffHandlerOptions {
-  /** Workspace folder paths; `.edgepolicy.yaml` is read from each (rules are merged). */
+  /**
+   * The `diff.ignore` rules of the workspace folders' `.edgepolicy.yaml` files, as the server keeps them (it
+   * watches the files and calls DiffHandlers.ignoreRulesChanged). Without it the files are read from `folders`
+   * when a session starts.
+   */
+  ignoreRules?: () => IgnoreRule[];
+  /** Workspace folder paths; without `ignoreRules`, `.edgepolicy.yaml` is read from each when a session starts. */
   folders?: () => string[];
   /** Log a line to the server's output channel (never credentials). */
   log?: (message: string) => void;
@@ -42,47 +84,102 @@ export interface DiffHandlerOptions {
 export interface DiffHandlers {
   /** The running session, if any (tests, shutdown). */
   session(): DiffSession | undefined;
+  /** The server re-read a `.edgepolicy.yaml`: the running session takes the new `ignoreRules()`. */
+  ignoreRulesChanged(): void;
   dispose(): Promise<void>;
+}
+
+/** The desired side of a session, kept per file so that a change re-reads only the changed files' resources. */
+class DesiredByFile {
+  private readonly byUri = new Map<string, (DesiredItem & { source: Resource })[]>();
+  /** Sorted, like Workspace.resources(): the first of two definitions of one resource is the one compared. */
+  private uris: string[] = [];
+
+  private static items(resources: readonly Resource[]): (DesiredItem & { source: Resource })[] {
+    return resources.map((r) => ({ ...desiredFromResource(r), source: r }));
+  }
+
+  /** Everything from the workspace. */
+  reset(ws: DiffWorkspace): void {
+    this.byUri.clear();
+    if (ws.uris && ws.parsed) {
+      for (const uri of ws.uris()) this.byUri.set(uri, DesiredByFile.items(ws.parsed(uri)?.resources ?? []));
+    } else {
+      const grouped = new Map<string, Resource[]>();
+      for (const r of ws.resources()) {
+        let list = grouped.get(r.origin.uri);
+        if (!list) grouped.set(r.origin.uri, (list = []));
+        list.push(r);
+      }
+      for (const [uri, list] of grouped) this.byUri.set(uri, DesiredByFile.items(list));
+    }
+    this.uris = [...this.byUri.keys()].sort();
+  }
+
+  /** Only the given files; false when the workspace cannot tell per file (then reset instead). */
+  update(ws: DiffWorkspace, changed: ReadonlySet<string>): boolean {
+    if (!ws.parsed) return false;
+    for (const uri of changed) {
+      const parsed = ws.parsed(uri);
+      const had = this.byUri.has(uri);
+      if (parsed) {
+        this.byUri.set(uri, DesiredByFile.items(parsed.resources));
+        if (!had) this.uris.splice(sortedIndex(this.uris, uri), 0, uri);
+      } else if (had) {
+        this.byUri.delete(uri);
+        this.uris.splice(sortedIndex(this.uris, uri), 1);
+      }
+    }
+    return true;
+  }
+
+  all(): (DesiredItem & { source: Resource })[] {
+    const out: (DesiredItem & { source: Resource })[] = [];
+    for (const uri of this.uris) for (const it of this.byUri.get(uri)!) out.push(it);
+    return out;
+  }
+}
+
+/** Where `key` is or would go in the sorted array. */
+function sortedIndex(sorted: readonly string[], key: string): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (sorted[mid]! < key) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 export function registerDiffHandlers(
   connection: Connection,
-  getWorkspace: () => Workspace,
-  onWorkspaceChanged: (cb: () => void) => void,
+  getWorkspace: () => DiffWorkspace,
+  onWorkspaceChanged: (cb: WorkspaceChangeListener) => void,
   opts: DiffHandlerOptions = {},
 ): DiffHandlers {
   let session: DiffSession | undefined;
+  const desired = new DesiredByFile();
   const log = opts.log ?? (() => undefined);
   const env = opts.env ?? process.env;
-  let ignoreStamp = '';
-  let ignoreRules: IgnoreRule[] = [];
 
-  /** Read `.edgepolicy.yaml` from the folders; re-parse only when a file changed (size + mtime). */
+  /** The ignore rules: the server's, else read from the folders' `.edgepolicy.yaml` (once per session start). */
   const readIgnore = (): IgnoreRule[] => {
-    const files = (opts.folders?.() ?? []).map((f) => path.join(f, '.edgepolicy.yaml'));
-    const stats = files.map((f) => {
-      try {
-        const s = fs.statSync(f);
-        return s.isFile() ? `${f}:${s.size}:${s.mtimeMs}` : '';
-      } catch {
-        return '';
-      }
-    });
-    const stamp = stats.join('|');
-    if (stamp === ignoreStamp) return ignoreRules;
-    ignoreStamp = stamp;
+    if (opts.ignoreRules) return opts.ignoreRules();
     const rules: IgnoreRule[] = [];
-    files.forEach((f, i) => {
-      if (!stats[i]) return;
+    for (const folder of opts.folders?.() ?? []) {
+      const f = path.join(folder, PROJECT_CONFIG_FILE);
+      let text: string;
       try {
-        const cfg = parseIgnoreConfig(fs.readFileSync(f, 'utf8'), f);
-        for (const e of cfg.errors) log(`diff: ${e}`);
-        rules.push(...cfg.rules);
+        text = fs.readFileSync(f, 'utf8');
       } catch (e) {
-        log(`diff: cannot read ${f}: ${errorMessage(e)}`);
+        if ((e as NodeJS.ErrnoException).code !== 'ENOENT') log(`diff: cannot read ${f}: ${errorMessage(e)}`);
+        continue;
       }
-    });
-    ignoreRules = rules;
+      const cfg = parseProjectConfig(text);
+      for (const e of cfg.errors) log(`diff: ${f}:${e.line}: ${e.message}`);
+      rules.push(...cfg.diffIgnore);
+    }
     return rules;
   };
 
@@ -119,7 +216,8 @@ export function registerDiffHandlers(
     );
     session = s;
     try {
-      s.setResources(getWorkspace().resources());
+      desired.reset(getWorkspace());
+      s.setDesired(desired.all());
     } catch (e) {
       log(`diff: cannot read the workspace resources: ${errorMessage(e)}`);
     }
@@ -143,12 +241,14 @@ export function registerDiffHandlers(
     return { text: text ?? `# ${p.key}: not part of the current diff (the session stopped or the resource is gone)\n` };
   });
 
-  onWorkspaceChanged(() => {
+  // Only the changed files' resources are read again; the settings file is re-read by the server when it changes.
+  onWorkspaceChanged((changedFiles) => {
     const s = session;
     if (!s) return;
     try {
-      s.setIgnoreRules(readIgnore());
-      s.setResources(getWorkspace().resources());
+      const ws = getWorkspace();
+      if (!changedFiles || !desired.update(ws, changedFiles)) desired.reset(ws);
+      s.setDesired(desired.all());
     } catch (e) {
       log(`diff: workspace update failed: ${errorMessage(e)}`);
     }
@@ -156,6 +256,13 @@ export function registerDiffHandlers(
 
   return {
     session: () => session,
+    ignoreRulesChanged: () => {
+      try {
+        session?.setIgnoreRules(readIgnore());
+      } catch (e) {
+        log(`diff: ignore rules update failed: ${errorMessage(e)}`);
+      }
+    },
     dispose: async () => {
       const s = session;
       session = undefined;

@@ -1,12 +1,14 @@
-// Which files the workspace index skips: `edgepolicy.exclude` globs, `files.exclude` entries set to true,
-// and always node_modules and .git. Globs are matched against the path relative to its workspace folder, and a
-// glob that matches a folder excludes everything below it (as VS Code's files.exclude does).
+// Which files the workspace index skips: per workspace folder, that folder's `edgepolicy.exclude` globs, its
+// `files.exclude` entries set to true and the `exclude` globs of its `.edgepolicy.yaml`; always node_modules and
+// .git. Globs are matched against the path relative to their workspace folder, and a glob that matches a folder
+// excludes everything below it (as VS Code's files.exclude does). Globs are compiled once per settings change.
 import * as path from 'path';
-import { minimatch } from 'minimatch';
+import { Minimatch } from 'minimatch';
 
 export const ALWAYS_EXCLUDED = ['**/node_modules', '**/.git'];
 
-export function excludeGlobs(edgepolicyExclude: unknown, filesExclude: unknown): string[] {
+/** The exclude globs of one folder: the built-in ones, `edgepolicy.exclude`, `files.exclude` and the settings file's. */
+export function excludeGlobs(edgepolicyExclude: unknown, filesExclude: unknown, projectExclude: readonly string[] = []): string[] {
   const out = new Set<string>(ALWAYS_EXCLUDED);
   if (Array.isArray(edgepolicyExclude)) {
     for (const g of edgepolicyExclude) if (typeof g === 'string' && g.trim()) out.add(g.trim());
@@ -14,6 +16,7 @@ export function excludeGlobs(edgepolicyExclude: unknown, filesExclude: unknown):
   if (filesExclude && typeof filesExclude === 'object' && !Array.isArray(filesExclude)) {
     for (const [g, on] of Object.entries(filesExclude as Record<string, unknown>)) if (on === true && g.trim()) out.add(g.trim());
   }
+  for (const g of projectExclude) if (g.trim()) out.add(g.trim());
   return [...out];
 }
 
@@ -21,21 +24,54 @@ export function isYamlPath(p: string): boolean {
   return /\.ya?ml$/i.test(p);
 }
 
-/** True when `file` (absolute) is excluded, given the workspace folders (absolute) it may live in. */
-export function isExcluded(file: string, folders: readonly string[], globs: readonly string[]): boolean {
+/** Compiled exclude globs of one folder. */
+export class ExcludeMatcher {
+  private readonly compiled: Minimatch[];
+
+  constructor(readonly globs: readonly string[]) {
+    const patterns = new Set<string>();
+    for (const g of globs) {
+      const t = g.trim();
+      if (!t) continue;
+      patterns.add(t);
+      // `/generated/**` means the same as `generated/**` relative to the folder.
+      const unrooted = t.replace(/^\/+/, '');
+      if (unrooted) patterns.add(unrooted);
+    }
+    this.compiled = [...patterns].map((p) => new Minimatch(p, { dot: true, nonegate: true }));
+  }
+
+  /** True when a path relative to the folder (posix separators), or one of the folders above it, matches. */
+  matches(relative: string): boolean {
+    if (this.compiled.length === 0) return false;
+    const segs = relative.split('/');
+    let sub = '';
+    for (let i = 0; i < segs.length; i++) {
+      sub = i === 0 ? segs[0]! : `${sub}/${segs[i]}`;
+      for (const m of this.compiled) if (m.match(sub)) return true;
+    }
+    return false;
+  }
+}
+
+/** A workspace folder (absolute path) with its own compiled excludes. */
+export interface FolderExcludes {
+  folder: string;
+  exclude: ExcludeMatcher;
+}
+
+/**
+ * True when `file` (absolute) is excluded: it lies under node_modules or .git, or under a workspace folder whose
+ * own globs match its path relative to that folder.
+ */
+export function isExcluded(file: string, folders: readonly FolderExcludes[]): boolean {
   const norm = path.resolve(file);
   const parts = norm.split(path.sep);
   if (parts.includes('node_modules') || parts.includes('.git')) return true;
-  for (const folder of folders) {
+  for (const { folder, exclude } of folders) {
     const rel = path.relative(path.resolve(folder), norm);
     if (!rel || rel.startsWith('..') || path.isAbsolute(rel)) continue;
-    const segs = rel.split(path.sep);
-    for (let i = 1; i <= segs.length; i++) {
-      const sub = segs.slice(0, i).join('/');
-      for (const g of globs) {
-        if (minimatch(sub, g, { dot: true }) || minimatch(sub, g.replace(/^\/+/, ''), { dot: true })) return true;
-      }
-    }
+    if (exclude.matches(rel.split(path.sep).join('/'))) return true;
   }
   return false;
 }

@@ -19,14 +19,13 @@ import {
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { URI } from 'vscode-uri';
-import type { Severity } from '../engine/model';
-import { Workspace } from '../engine/workspace';
 import { folderRelativePath } from './displayPath';
 import { YamlAssist } from './assist';
-import { DiffHandlers, registerDiffHandlers } from './diffHandlers';
-import { quickFixes, SeverityOverrides, toDiagnostics } from './diagnostics';
-import { excludeGlobs, isExcluded, isYamlPath } from './exclude';
-import { readWorkspaceFile, scanWorkspaceFolders } from './files';
+import { DiffHandlers, FileTrackingWorkspace, registerDiffHandlers, type WorkspaceChangeListener } from './diffHandlers';
+import { quickFixes, toDiagnostics } from './diagnostics';
+import { isExcluded, isYamlPath } from './exclude';
+import { readWorkspaceFile, scanWorkspaceFolders, type ScannedFolders } from './files';
+import { FolderSettings, type ClientSettings } from './folderSettings';
 import { RoutesChangedNotification, RoutesRequest } from './protocol';
 
 /**
@@ -37,11 +36,6 @@ import { RoutesChangedNotification, RoutesRequest } from './protocol';
  */
 const EDIT_DEBOUNCE_MS = 60;
 const QUICK_ANALYSIS_MS = 20;
-
-interface Settings {
-  exclude: string[];
-  severity: SeverityOverrides;
-}
 
 function errorText(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
@@ -71,10 +65,13 @@ function toUri(p: string): string {
 export class EdgepolicyServer {
   readonly documents = new TextDocuments(TextDocument);
   // Messages name other files relative to their workspace folder (this.folders is read when a message is made).
-  readonly workspace = new Workspace({ displayPath: folderRelativePath(() => this.folders) });
+  readonly workspace = new FileTrackingWorkspace({ displayPath: folderRelativePath(() => this.folders) });
   private assist: YamlAssist | undefined;
   private folders: string[] = [];
-  private settings: Settings = { exclude: excludeGlobs(undefined, undefined), severity: {} };
+  /** Per-folder settings: VS Code's (resource-scoped) over each folder's `.edgepolicy.yaml`. */
+  private readonly settings = new FolderSettings();
+  /** Folders whose `.edgepolicy.yaml` changed on disk, read again after the current batch of file events. */
+  private readonly projectFilesChanged = new Set<string>();
   private canPullConfig = false;
   private canWatchDynamically = false;
   /** URIs whose diagnostics we last published non-empty. */
@@ -112,42 +109,47 @@ export class EdgepolicyServer {
     }, null)));
     c.onCodeAction((p) => this.guardAsync<CodeAction[]>('codeAction', async () => {
       this.flush();
-      return quickFixes(this.workspace.findingsFor(p.textDocument.uri), p.range);
+      return quickFixes(this.workspace.findingsFor(p.textDocument.uri), p.range, this.settings.severityFor(toPath(p.textDocument.uri)));
     }, []));
 
     c.onDidChangeWatchedFiles((p) => void this.guardAsync('watchedFiles', async () => {
       for (const change of p.changes) {
+        if (this.isProjectFile(change.uri)) continue;
         if (change.type === FileChangeType.Deleted) this.fileDeleted(change.uri);
         else await this.fileOnDisk(change.uri);
       }
       this.afterChange();
+      await this.projectFilesRead();
     }));
     c.workspace.onDidCreateFiles((p) => void this.guardAsync('didCreateFiles', async () => {
-      for (const f of p.files) await this.fileOnDisk(f.uri);
+      for (const f of p.files) if (!this.isProjectFile(f.uri)) await this.fileOnDisk(f.uri);
       this.afterChange();
+      await this.projectFilesRead();
     }));
     c.workspace.onDidDeleteFiles((p) => void this.guardAsync('didDeleteFiles', async () => {
-      for (const f of p.files) this.fileDeleted(f.uri);
+      for (const f of p.files) if (!this.isProjectFile(f.uri)) this.fileDeleted(f.uri);
       this.afterChange();
+      await this.projectFilesRead();
     }));
     c.workspace.onDidRenameFiles((p) => void this.guardAsync('didRenameFiles', async () => {
       for (const f of p.files) {
+        this.isProjectFile(f.oldUri);
+        this.isProjectFile(f.newUri);
         const moved = this.fileDeleted(f.oldUri);
         if (moved.length === 0) await this.fileOnDisk(f.newUri);
         for (const old of moved) await this.fileOnDisk(f.newUri + old.slice(f.oldUri.length));
       }
       this.afterChange();
+      await this.projectFilesRead();
     }));
     c.onDidChangeConfiguration((p) => void this.guardAsync('configuration', async () => {
-      const before = JSON.stringify(this.settings.exclude);
       if (this.canPullConfig) await this.loadSettings();
       else {
         // Clients without workspace/configuration push their settings with the notification.
         const pushed = (p?.settings ?? {}) as Record<string, unknown>;
-        this.applySettings(pushed.edgepolicy, pushed.files);
+        this.settings.setClientSettingsEverywhere({ edgepolicy: pushed.edgepolicy, files: pushed.files });
       }
-      if (JSON.stringify(this.settings.exclude) !== before) await this.reindex('exclude settings changed');
-      else this.afterChange();
+      await this.settingsChanged('settings changed');
     }));
 
     c.onRequest(RoutesRequest, () => {
@@ -168,14 +170,14 @@ export class EdgepolicyServer {
   /** The live cluster diff (edgepolicy/listContexts, diffStart, ...) is the cluster layer's: diffHandlers.ts. */
   private registerOptionalHandlers(): void {
     this.diff = registerDiffHandlers(this.connection, () => this.workspace, (cb) => this.workspaceListeners.push(cb), {
-      folders: () => [...this.folders],
+      ignoreRules: () => this.settings.ignoreRules(),
       log: (m) => this.log(m),
     });
   }
 
   private diff: DiffHandlers | undefined;
   /** Called after every change to the Workspace's content (edits, disk changes, re-index). */
-  private readonly workspaceListeners: (() => void)[] = [];
+  private readonly workspaceListeners: WorkspaceChangeListener[] = [];
 
   private getAssist(): YamlAssist {
     this.assist ??= new YamlAssist();
@@ -188,6 +190,7 @@ export class EdgepolicyServer {
     this.canWatchDynamically = !!caps.workspace?.didChangeWatchedFiles?.dynamicRegistration;
     const folders = p.workspaceFolders?.map((f) => f.uri) ?? (p.rootUri ? [p.rootUri] : p.rootPath ? [toUri(p.rootPath)] : []);
     this.folders = folders.map(toPath).filter((x): x is string => !!x);
+    this.settings.setFolders(this.folders);
     const yamlFiles = { filters: [{ scheme: 'file', pattern: { glob: '**/*.{yaml,yml}', matches: 'file' as const } }, { scheme: 'file', pattern: { glob: '**/*', matches: 'folder' as const } }] };
     return {
       capabilities: {
@@ -209,7 +212,10 @@ export class EdgepolicyServer {
     if (this.canWatchDynamically) {
       await c.client
         .register(DidChangeWatchedFilesNotification.type, {
-          watchers: [{ globPattern: '**/*.{yaml,yml}', kind: WatchKind.Create | WatchKind.Change | WatchKind.Delete }],
+          watchers: [
+            { globPattern: '**/*.{yaml,yml}', kind: WatchKind.Create | WatchKind.Change | WatchKind.Delete },
+            { globPattern: '**/.edgepolicy.yaml', kind: WatchKind.Create | WatchKind.Change | WatchKind.Delete },
+          ],
         })
         .catch((e) => this.log(`could not register file watchers: ${errorText(e)}`));
     }
@@ -224,6 +230,13 @@ export class EdgepolicyServer {
           const p = toPath(f.uri);
           if (p && !this.folders.includes(p)) this.folders.push(p);
         }
+        this.settings.setFolders(this.folders);
+        await this.loadSettings();
+        for (const f of e.added) {
+          const p = toPath(f.uri);
+          if (p) await this.settings.readProjectFile(p);
+        }
+        this.applyProjectSettings();
         this.collect(this.workspace.configure({})); // file names in messages are relative to the folders
         await this.reindex('workspace folders changed');
       }));
@@ -231,56 +244,115 @@ export class EdgepolicyServer {
       // The client does not support workspace folder notifications.
     }
     await this.loadSettings();
+    for (const f of this.folders) await this.settings.readProjectFile(f);
+    this.applyProjectSettings();
     await this.reindex('startup');
     // Build the completion service now, so the first completion request does not pay for it.
     setTimeout(() => void this.guardAsync('warm-up', () => this.getAssist().warmUp()), 0);
   }
 
+  /**
+   * Asks the client for `edgepolicy` and `files` settings of every workspace folder (they are resource-scoped) and
+   * of the window (for files outside the folders).
+   */
   private async loadSettings(): Promise<void> {
     if (!this.canPullConfig) return;
+    const scopes: (string | undefined)[] = [undefined, ...this.folders];
     try {
-      const [ep, files] = (await this.connection.workspace.getConfiguration([{ section: 'edgepolicy' }, { section: 'files' }])) as unknown[];
-      this.applySettings(ep, files);
+      const answers = (await this.connection.workspace.getConfiguration(
+        scopes.flatMap((folder) => {
+          const scopeUri = folder === undefined ? undefined : toUri(folder);
+          return [
+            { scopeUri, section: 'edgepolicy' },
+            { scopeUri, section: 'files' },
+          ];
+        }),
+      )) as unknown[];
+      scopes.forEach((folder, i) => {
+        const settings: ClientSettings = { edgepolicy: answers[2 * i], files: answers[2 * i + 1] };
+        this.settings.setClientSettings(folder, settings);
+      });
     } catch (e) {
       this.log(`could not read settings: ${errorText(e)}`);
     }
   }
 
-  /** Settings read: `edgepolicy.exclude`, `edgepolicy.severity` and `files.exclude`. */
-  private applySettings(ep: unknown, files: unknown): void {
-    const epObj = (ep && typeof ep === 'object' ? ep : {}) as Record<string, unknown>;
-    const filesObj = (files && typeof files === 'object' ? files : {}) as Record<string, unknown>;
-    const severity: SeverityOverrides = {};
-    if (epObj.severity && typeof epObj.severity === 'object') {
-      for (const [k, v] of Object.entries(epObj.severity as Record<string, unknown>)) if (typeof v === 'string') severity[k] = v;
-    }
-    this.settings = { exclude: excludeGlobs(epObj.exclude, filesObj.exclude), severity };
-    this.applySeverity();
+  /** Marks a workspace folder's `.edgepolicy.yaml` as changed when `uri` is one; true if so. */
+  private isProjectFile(uri: string): boolean {
+    const file = toPath(uri);
+    const folder = file ? this.settings.folderOfProjectFile(file) : undefined;
+    if (folder) this.projectFilesChanged.add(folder);
+    return !!folder;
   }
 
-  /** `edgepolicy.severity`: a severity per code, or `off` to drop the code. Applied by the engine. */
-  private applySeverity(): void {
-    const severity: Record<string, Severity> = {};
-    const disabled: string[] = [];
-    for (const [code, v] of Object.entries(this.settings.severity)) {
-      if (v === 'off' || v === 'none') disabled.push(code);
-      else if (v === 'error' || v === 'warning' || v === 'info' || v === 'hint') severity[code] = v;
-    }
-    const key = JSON.stringify([severity, disabled]);
-    if (key === this.appliedSeverity) return;
-    this.appliedSeverity = key;
-    this.collect(this.workspace.configure({ severity, disabled }));
-    this.lastResources = undefined;
+  /** Reads the changed `.edgepolicy.yaml` files and applies them. */
+  private async projectFilesRead(): Promise<void> {
+    if (this.projectFilesChanged.size === 0) return;
+    const folders = [...this.projectFilesChanged];
+    this.projectFilesChanged.clear();
+    for (const f of folders) await this.settings.readProjectFile(f);
+    await this.settingsChanged('.edgepolicy.yaml changed');
   }
 
-  private appliedSeverity = JSON.stringify([{}, []]);
+  /** After settings or a settings file changed: re-index for new excludes, else re-publish for new severities. */
+  private async settingsChanged(reason: string): Promise<void> {
+    const change = this.applyProjectSettings();
+    if (change.exclude) await this.reindex(reason);
+    else {
+      if (change.severity) this.publishAll();
+      this.afterChange();
+    }
+  }
+
+  /**
+   * Recomputes the folders' settings, publishes the problems of their `.edgepolicy.yaml` files, and hands new
+   * diff.ignore rules to a running diff. Returns what changed.
+   */
+  private applyProjectSettings(): ReturnType<FolderSettings['recompute']> {
+    const change = this.settings.recompute();
+    const files = this.settings.projectDiagnostics();
+    // A folder that left the workspace: its settings file's problems go too.
+    for (const uri of [...this.projectDiagnostics.keys()]) {
+      if (files.some((p) => p.uri === uri)) continue;
+      this.projectDiagnostics.delete(uri);
+      void this.connection.sendDiagnostics({ uri, diagnostics: [] }).catch(() => undefined);
+    }
+    for (const p of files) {
+      const key = JSON.stringify(p.diagnostics);
+      if ((this.projectDiagnostics.get(p.uri) ?? '[]') === key) continue;
+      this.projectDiagnostics.set(p.uri, key);
+      for (const d of p.diagnostics) this.log(`${p.file}:${d.range.start.line + 1}: ${d.message}`);
+      void this.connection.sendDiagnostics({ uri: p.uri, diagnostics: p.diagnostics }).catch(() => undefined);
+    }
+    if (change.ignore) this.diff?.ignoreRulesChanged();
+    return change;
+  }
+
+  /** Diagnostics last published per settings file (JSON), to publish and log only what changed. */
+  private readonly projectDiagnostics = new Map<string, string>();
+
+  /** Scans folders (each with its own excludes); files excluded by an enclosing folder's settings are left out. */
+  private async scanFolders(dirs: readonly string[]): Promise<ScannedFolders> {
+    const out: ScannedFolders = { files: [], skipped: [] };
+    const seen = new Set<string>();
+    for (const dir of dirs) {
+      const r = await scanWorkspaceFolders([dir], this.settings.excludeGlobs(dir));
+      for (const f of r.files) {
+        if (seen.has(f.path) || isExcluded(f.path, this.settings.excludes())) continue;
+        seen.add(f.path);
+        out.files.push(f);
+      }
+      out.skipped.push(...r.skipped);
+    }
+    return out;
+  }
 
   /** Scans every workspace folder again and rebuilds the index (open documents keep their editor text). */
   private async reindex(reason: string): Promise<void> {
     const generation = ++this.indexGeneration;
     const run = async () => {
       const started = Date.now();
-      const result = await scanWorkspaceFolders(this.folders, this.settings.exclude);
+      const result = await this.scanFolders(this.folders);
       if (generation !== this.indexGeneration) return;
       const seen = new Set<string>();
       for (const f of result.files) {
@@ -318,7 +390,7 @@ export class EdgepolicyServer {
   private isOurs(doc: TextDocument): boolean {
     if (doc.languageId !== 'yaml' && !isYamlPath(doc.uri.replace(/[?#].*$/, ''))) return false;
     const file = toPath(doc.uri);
-    return !(file && this.inFolders(file) && isExcluded(file, this.folders, this.settings.exclude));
+    return !(file && this.inFolders(file) && isExcluded(file, this.settings.excludes()));
   }
 
   private setOpen(doc: TextDocument, publish = true): void {
@@ -382,7 +454,7 @@ export class EdgepolicyServer {
   private async closed(uri: string): Promise<void> {
     this.pending.delete(uri);
     const file = toPath(uri);
-    const onDisk = file && this.inFolders(file) && !isExcluded(file, this.folders, this.settings.exclude) ? await readWorkspaceFile(file) : undefined;
+    const onDisk = file && this.inFolders(file) && !isExcluded(file, this.settings.excludes()) ? await readWorkspaceFile(file) : undefined;
     if (onDisk && 'text' in onDisk) this.afterChange(this.workspace.setFile(uri, onDisk.text));
     else if (this.workspace.has(uri)) this.afterChange(this.workspace.removeFile(uri));
   }
@@ -400,17 +472,17 @@ export class EdgepolicyServer {
     if (!file || this.documents.get(uri)) return;
     if (!isYamlPath(file)) {
       if (this.inFolders(file) && (await isDirectory(file))) {
-        const r = await scanWorkspaceFolders([file], this.settings.exclude);
+        const r = await this.scanFolders([file]);
         for (const f of r.files) {
           const u = toUri(f.path);
-          if (this.documents.get(u) || isExcluded(f.path, this.folders, this.settings.exclude)) continue;
+          if (this.documents.get(u)) continue;
           this.collect(this.workspace.setFile(u, f.text));
         }
         for (const sk of r.skipped) this.log(`skipped ${sk.path}: ${sk.reason}`);
       }
       return;
     }
-    if (!this.inFolders(file) || isExcluded(file, this.folders, this.settings.exclude)) return;
+    if (!this.inFolders(file) || isExcluded(file, this.settings.excludes())) return;
     const r = await readWorkspaceFile(file);
     if ('text' in r) this.collect(this.workspace.setFile(uri, r.text));
     else {
@@ -449,7 +521,7 @@ export class EdgepolicyServer {
   }
 
   private publish(uri: string): void {
-    const diagnostics = this.workspace.has(uri) ? toDiagnostics(this.workspace.findingsFor(uri)) : [];
+    const diagnostics = this.workspace.has(uri) ? toDiagnostics(this.workspace.findingsFor(uri), this.settings.severityFor(toPath(uri))) : [];
     if (diagnostics.length === 0 && !this.published.has(uri)) return;
     if (diagnostics.length) this.published.add(uri);
     else this.published.delete(uri);
@@ -469,7 +541,9 @@ export class EdgepolicyServer {
     const now = this.workspace.resourcesVersion;
     if (!force && now === this.lastResources) return;
     this.lastResources = now;
-    for (const cb of this.workspaceListeners) this.guard('workspace listener', cb);
+    // The diff session reads only the files whose parse changed (all of them after a re-index).
+    const changedFiles = this.workspace.takeChangedFiles();
+    for (const cb of this.workspaceListeners) this.guard('workspace listener', () => cb(force ? undefined : changedFiles));
     void this.connection.sendNotification(RoutesChangedNotification).catch(() => undefined);
   }
 
