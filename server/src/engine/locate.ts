@@ -6,6 +6,7 @@
 // with a line table of the whole file, so ranges are always relative to the file, not to the document.
 
 import * as jsyaml from 'js-yaml';
+import { fastLoad, implicitTypes } from './fastyaml';
 import { parseDocument, isAlias, isMap, isPair, isScalar, isSeq } from 'yaml';
 import type { Document, Node as YamlNode } from 'yaml';
 import type { JsonPath, Origin, Position, Range, Resource } from './model';
@@ -477,6 +478,8 @@ export const VALUE_SCHEMA = jsyaml.CORE_SCHEMA.extend({
   implicit: [(jsyaml as unknown as { types: { merge: jsyaml.Type } }).types.merge],
 });
 
+const IMPLICIT_TYPES = implicitTypes(VALUE_SCHEMA);
+
 /** Maximum nesting js-yaml accepts (its own guard against stack exhaustion). */
 export const MAX_DEPTH = 100;
 
@@ -519,6 +522,9 @@ export interface LoadResult {
  * recursive alias) is rejected.
  */
 export function loadYaml(text: string, start: number, end: number): LoadResult {
+  // Plain block YAML (most manifests) is read by the fast reader, with js-yaml's own scalar resolvers.
+  const fast = fastLoad(text, start, end, IMPLICIT_TYPES);
+  if (fast) return { value: fast.value };
   const src = text.slice(start, end);
   const at = (e: unknown) => {
     const pos = (e as { mark?: { position?: number } }).mark?.position;
