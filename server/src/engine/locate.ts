@@ -742,8 +742,8 @@ class FastScanner {
         if (q + 1 >= end || n === 32 || n === 9) break;
         q++;
       }
-      const hash = t.indexOf(' #', p);
-      if (hash !== -1 && hash < q) return null;
+      // A ` #` before the colon starts a comment: look between the key's start and the colon only.
+      for (let h = p; h < q; h++) if (t.charCodeAt(h) === 32 && t.charCodeAt(h + 1) === 35) return null;
       ke = q;
       while (ke > ks && t.charCodeAt(ke - 1) === 32) ke--;
       key = t.slice(ks, ke);
