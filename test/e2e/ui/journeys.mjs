@@ -498,6 +498,17 @@ export const journeys = [
       await waitForText(page.locator('.editor-group-container .tab.active'), /workspace ↔ edgepolicy-demo/);
       assert.ok((await diff.locator('.line-insert, .char-insert').count()) > 0, 'the change is highlighted');
       await shot('diff-editor');
+      // both sides are read-only: typing into either changes nothing
+      for (const side of ['original', 'modified']) {
+        const lines = diff.locator(`.editor.${side} .view-lines`);
+        const before = await lines.innerText();
+        await lines.click({ position: { x: 40, y: 8 } });
+        await page.keyboard.type('edited-by-a-test ');
+        await page.waitForTimeout(300);
+        const after = await lines.innerText();
+        assert.doesNotMatch(after, /edited-by-a-test/, `the ${side} side accepted typing`);
+        assert.equal(after, before, `the ${side} side changed`);
+      }
     },
   },
   {
