@@ -64,7 +64,6 @@ export class IncrementalAnalysis {
   // Route groups
   private readonly groupOf = new Map<Resource, string>();
   private readonly members = new Map<string, Set<Resource>>();
-  private readonly details = new Map<string, GroupDetail>();
   /** Every group, in Emissary's route order. */
   private ordered: GroupDetail[] = [];
   private readonly weights = new WeakMap<GroupDetail, (string | number)[]>();
@@ -127,23 +126,15 @@ export class IncrementalAnalysis {
     this.activeByKind.clear();
     this.groupOf.clear();
     this.members.clear();
-    this.details.clear();
     this.table = undefined;
+    this.unindexed = undefined;
 
     const model = buildRouteModel(resources, this.opts);
-    for (const r of model.inScope) {
-      this.inScope.add(r);
-      const key = this.dupKey(r);
-      const list = this.dups.get(key);
-      if (list) list.push(r);
-      else this.dups.set(key, [r]);
-    }
-    for (const [key, list] of this.dups) this.activeOf.set(key, list[list.length - 1]);
-    for (const r of model.active) if (r.kind !== 'Mapping') this.kindSet(r.kind).add(r);
     this.hosts = model.hosts;
     this.tcp = model.tcpGroups;
-    for (const g of model.groups) this.addGroup(g);
     this.ordered = model.groups.slice();
+    // The indexes an update needs are built by the first update: a one-off check never pays for them.
+    this.unindexed = model;
 
     const byKey = new Map<string, CollectedFinding[]>();
     const put = (key: string, c: CollectedFinding) => {
@@ -161,6 +152,25 @@ export class IncrementalAnalysis {
     for (const [key, list] of byKey) this.setBucket(key, list);
   }
 
+  /** The model of the last full build, until its indexes are built (see index()). */
+  private unindexed: RouteModel | undefined;
+
+  private index(): void {
+    const model = this.unindexed;
+    if (!model) return;
+    this.unindexed = undefined;
+    for (const r of model.inScope) {
+      this.inScope.add(r);
+      const key = this.dupKey(r);
+      const list = this.dups.get(key);
+      if (list) list.push(r);
+      else this.dups.set(key, [r]);
+    }
+    for (const [key, list] of this.dups) this.activeOf.set(key, list[list.length - 1]);
+    for (const r of model.active) if (r.kind !== 'Mapping') this.kindSet(r.kind).add(r);
+    for (const g of model.groups) this.addGroup(g);
+  }
+
   /**
    * Applies a change: `removed` resources are gone, `added` ones are new (a moved or edited document yields new
    * Resource objects). Returns false when the change needs a full rebuild (the caller then calls full()).
@@ -171,6 +181,7 @@ export class IncrementalAnalysis {
     for (const r of rem) if (GLOBAL_KINDS.has(r.kind)) return false;
     for (const r of add) if (GLOBAL_KINDS.has(r.kind)) return false;
     if (rem.length === 0 && add.length === 0) return true;
+    this.index();
     this.table = undefined;
 
     // 1. Scope and duplicate keys.
@@ -269,7 +280,6 @@ export class IncrementalAnalysis {
         const f = fresh.get(id);
         if (!set || set.size === 0) {
           this.members.delete(id);
-          this.details.delete(id);
         } else if (f && f.members.length === set.size) done.push(f);
         else for (const r of set) rebuild.push(r);
       }
@@ -278,7 +288,6 @@ export class IncrementalAnalysis {
         hosts = m2.hosts;
         for (const g of m2.groups) done.push(g);
       }
-      for (const g of done) this.details.set(g.group.groupId, g);
       this.reorder(dirtyGroups, done);
       const byGroup = new Map<string, CollectedFinding[]>();
       if (done.length > 0) {
@@ -404,7 +413,6 @@ export class IncrementalAnalysis {
 
   private addGroup(g: GroupDetail): void {
     const id = g.group.groupId;
-    this.details.set(id, g);
     const set = new Set<Resource>();
     for (const d of g.members) {
       set.add(d.mapping.resource);
@@ -489,13 +497,14 @@ export class IncrementalAnalysis {
     });
     for (const g of ordered) for (const h of g.hostEntries) hostRoutes.get(h.resource)?.groupIds.push(g.group.groupId);
 
-    // Problems: codes of findings that name the group, or whose subject is one of its members.
-    const codesBySubject = new Map<Resource, Set<string>>();
-    const codesByGroup = new Map<string, Set<string>>();
-    const add = <K>(map: Map<K, Set<string>>, key: K, code: string) => {
-      let set = map.get(key);
-      if (!set) map.set(key, (set = new Set()));
-      set.add(code);
+    // Problems: codes of findings that name the group, or whose subject is one of its members. Set on the
+    // group objects themselves, as a from-scratch analysis does.
+    const codesBySubject = new Map<Resource, string[]>();
+    const codesByGroup = new Map<string, string[]>();
+    const add = <K>(map: Map<K, string[]>, key: K, code: string) => {
+      const list = map.get(key);
+      if (!list) map.set(key, [code]);
+      else if (!list.includes(code)) list.push(code);
     };
     for (const list of this.buckets.values()) {
       for (const c of list) {
@@ -503,15 +512,24 @@ export class IncrementalAnalysis {
         for (const id of c.groupIds) add(codesByGroup, id, c.finding.code);
       }
     }
+    const merge = (codes: string[] | undefined, r: Resource): string[] | undefined => {
+      const more = codesBySubject.get(r);
+      if (!more) return codes;
+      const out = codes ? [...codes] : [];
+      for (const code of more) if (!out.includes(code)) out.push(code);
+      return out;
+    };
     const groupsOut = ordered.map((g) => {
-      const codes = new Set(codesByGroup.get(g.group.groupId) ?? []);
-      for (const d of g.members) for (const code of codesBySubject.get(d.mapping.resource) ?? []) codes.add(code);
-      return { ...g.group, problems: [...codes].sort() };
+      let codes = codesByGroup.get(g.group.groupId);
+      for (const d of g.members) codes = merge(codes, d.mapping.resource);
+      g.group.problems = codes ? [...codes].sort() : [];
+      return g.group;
     });
     const tcp = this.tcp.map((t) => {
-      const codes = new Set<string>();
-      for (const m of t.members) for (const code of codesBySubject.get(m.mapping.resource) ?? []) codes.add(code);
-      return { ...t.route, problems: [...codes].sort() };
+      let codes: string[] | undefined;
+      for (const m of t.members) codes = merge(codes, m.mapping.resource);
+      t.route.problems = codes ? codes.sort() : [];
+      return t.route;
     });
     return { hosts, groups: groupsOut, tcp };
   }

@@ -256,17 +256,16 @@ export function memberLocation(r: Resource): Location {
   // Lazy: locating means scanning the document's text, and the location is read only when the route table is
   // shown (the tree view, `edgepolicy routes`), not for the checks. An own enumerable accessor, so copies,
   // comparisons and JSON see an ordinary `range` property.
-  const location = { uri: r.origin.uri } as Location;
   let range: Range | undefined;
-  Object.defineProperty(location, 'range', {
-    enumerable: true,
-    configurable: true,
-    get: () => (range ??= locateCached(r, ['metadata', 'name'], 'value')),
-    set: (v: Range) => {
+  return {
+    uri: r.origin.uri,
+    get range(): Range {
+      return (range ??= locateCached(r, ['metadata', 'name'], 'value'));
+    },
+    set range(v: Range) {
       range = v;
     },
-  });
-  return location;
+  };
 }
 
 /** Groups items by key, keeping first-seen key order and item order. */
@@ -637,14 +636,20 @@ function hostCandidates(hosts: HostEntry[]): (groupHost: EffectiveHost | undefin
       else byName.set(n, [i]);
     }
   });
+  const wildHosts = wild.map((i) => hosts[i]);
+  const byNameHosts = new Map<string, HostEntry[]>();
   return (groupHost) => {
     if (!groupHost) return selecting;
     const v = groupHost.value;
     if (groupHost.regex || v === '' || v.includes('*') || v.startsWith('.')) return hosts;
     const same = byName.get(v);
-    if (!same) return wild.map((i) => hosts[i]);
-    if (wild.length === 0) return same.map((i) => hosts[i]);
-    return [...same, ...wild].sort((a, b) => a - b).map((i) => hosts[i]);
+    if (!same) return wildHosts;
+    let list = byNameHosts.get(v);
+    if (!list) {
+      list = (wild.length === 0 ? same : [...same, ...wild].sort((a, b) => a - b)).map((i) => hosts[i]);
+      byNameHosts.set(v, list);
+    }
+    return list;
   };
 }
 
@@ -697,12 +702,13 @@ export function buildRouteModel(resources: Resource[], opts: RouteOptions = {}):
 
   // Host association (uses the merged labels of accepted members and the first member's host).
   const candidates = hostCandidates(hosts);
+  const hostLabels = new Map<HostEntry, string>(hosts.map((h) => [h, `${h.namespace}/${h.name}`]));
   for (const g of groups) {
     const first = g.members[0].mapping;
     for (const h of candidates(first.host)) {
       if (hostMatchesGroup(h, first.host, g.labels)) g.hostEntries.push(h);
     }
-    g.group.hosts = g.hostEntries.map((h) => `${h.namespace}/${h.name}`);
+    g.group.hosts = g.hostEntries.map((h) => hostLabels.get(h)!);
   }
 
   const ordered = routeOrder(groups);
@@ -766,7 +772,8 @@ function buildGroup(groupId: string, list: MappingEntry[], moduleCircuitBreakers
   const accepted: MemberDetail[] = [members[0]];
   let shadowSeen: MappingEntry | undefined = first.shadow ? first : undefined;
 
-  for (const d of members.slice(1)) {
+  for (let i = 1; i < members.length; i++) {
+    const d = members[i];
     const m = d.mapping;
     const samePrefix = accepted.find(
       (a) => a.mapping.namespace === m.namespace && namePrefix(a.mapping.name) === namePrefix(m.name),
@@ -820,9 +827,10 @@ function buildGroup(groupId: string, list: MappingEntry[], moduleCircuitBreakers
   const labels: Record<string, string> = {};
   for (const d of accepted) Object.assign(labels, d.mapping.labels);
 
-  const userHeaders: RouteHeader[] = first.headers
-    .filter((h) => h.name !== ':authority' && h.name !== ':method')
-    .map((h) => ({ name: h.name, value: h.value ?? '', regex: h.regex }));
+  const userHeaders: RouteHeader[] = [];
+  for (const h of first.headers) {
+    if (h.name !== ':authority' && h.name !== ':method') userHeaders.push({ name: h.name, value: h.value ?? '', regex: h.regex });
+  }
   const queryParameters: RouteHeader[] = first.queryParameters.map((q) => ({ name: q.name, value: q.value ?? '', regex: q.regex }));
 
   const ordered = [
@@ -876,14 +884,17 @@ function dropReason(d: MemberDetail): string {
 
 /** Problem codes Emissary's own grouping implies for a group (checks.ts adds per-resource codes). */
 export function intrinsicGroupProblems(g: GroupDetail, workspaceHasHosts: boolean): string[] {
-  const codes = new Set<string>();
-  if (isAccidentalSplit(g)) codes.add('EP200');
-  if (g.rejection) codes.add('EP201');
-  if (g.members.some((d) => d.drop && (d.drop.kind === 'core-key' || d.drop.kind === 'redirect'))) codes.add('EP202');
-  if (zeroShareMembers(g).length > 0) codes.add('EP203');
-  if (g.members.some((d) => d.drop?.kind === 'name-prefix')) codes.add('EP204');
-  if (workspaceHasHosts && g.hostEntries.length === 0) codes.add('EP220');
-  return [...codes].sort();
+  // In code order, each at most once.
+  const codes: string[] = [];
+  if (isAccidentalSplit(g)) codes.push('EP200');
+  if (g.rejection) codes.push('EP201');
+  if (g.members.length > 1) {
+    if (g.members.some((d) => d.drop && (d.drop.kind === 'core-key' || d.drop.kind === 'redirect'))) codes.push('EP202');
+    if (zeroShareMembers(g).length > 0) codes.push('EP203');
+    if (g.members.some((d) => d.drop?.kind === 'name-prefix')) codes.push('EP204');
+  }
+  if (workspaceHasHosts && g.hostEntries.length === 0) codes.push('EP220');
+  return codes;
 }
 
 /** Two or more members share traffic and none of them says how much. */
