@@ -1655,6 +1655,8 @@ export class ClusterServer {
     };
     req.on('close', close);
     res.on('close', close);
+    // The client may have gone while this request waited (delayMs): then there is nothing to stream to.
+    if (req.socket.destroyed || res.destroyed) return close();
     // where the stream starts
     const initialState = rvParam === '' || rvParam === '0' || sendInitial;
     if (!initialState) {

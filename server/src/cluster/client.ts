@@ -233,6 +233,7 @@ export class KubeClient {
         currentContext: this.ctx.name,
       });
     }
+    this.refuseAuthProviderCommand(user);
     const ro: https.RequestOptions = { headers: {} };
     const plainHttp = this.server.startsWith('http:');
     try {
@@ -247,6 +248,28 @@ export class KubeClient {
     const agent = ro.agent instanceof http.Agent ? ro.agent : undefined;
     if (agent) this.agents.add(agent);
     return { headers: { ...((ro.headers ?? {}) as http.OutgoingHttpHeaders) }, agent, until };
+  }
+
+  /**
+   * The legacy gcp/azure auth providers refresh an expired token by running `cmd-path` synchronously, with its stderr
+   * on ours and its output in their error message. That is not done: with no valid access token, say what to do.
+   */
+  private refuseAuthProviderCommand(user: User | undefined): void {
+    const ap = user?.authProvider as { name?: unknown; config?: Record<string, unknown> } | undefined;
+    if (!ap || (ap.name !== 'gcp' && ap.name !== 'azure')) return;
+    const config = ap.config ?? {};
+    const token = config['access-token'];
+    // YAML loads an unquoted timestamp as a Date; an expiry that cannot be read counts as expired (nothing is run).
+    const raw = config['expiry'];
+    const when = (v: unknown): number => (v instanceof Date ? v.getTime() : Date.parse(String(v)));
+    const expiry = raw !== undefined && raw !== null && raw !== '' ? when(raw) : config['expires-on'] ? Number(config['expires-on']) * 1000 : undefined;
+    const expired = !token || (expiry !== undefined && (!Number.isFinite(expiry) || expiry < Date.now()));
+    if (!expired) return;
+    const plugin = ap.name === 'gcp' ? 'gke-gcloud-auth-plugin' : 'kubelogin';
+    throw new ClusterError(
+      'credential-plugin',
+      `The ${ap.name} auth provider of ${this.userLabel()} has no valid access token, and edgepolicy does not run its refresh command (kubectl 1.26 dropped this auth provider). Refresh the kubeconfig with kubectl, or switch the user to an exec credential plugin (${plugin}).`,
+    );
   }
 
   /**
@@ -438,6 +461,12 @@ export class KubeClient {
         'forbidden',
         `Forbidden (403): context "${this.contextName}" may not ${what.verb} ${what.resource}${what.namespace ? ` in namespace "${what.namespace}"` : what.verb === 'get' ? '' : ' at the cluster scope (all namespaces)'}. Ask for RBAC "${what.verb}" on ${what.resource}, or choose namespaces you can read.`,
         403,
+      );
+    if (status === 404)
+      return new ClusterError(
+        'version-not-served',
+        `The cluster of context "${this.contextName}" does not serve ${what.resource} (404 Not Found to ${this.describe(what)}).`,
+        404,
       );
     if (status === 410) return new ClusterError('gone', `The resource version expired (410 Gone) for ${this.describe(what)}.`, 410);
     if (status === 429 || status >= 500) {

@@ -103,6 +103,8 @@ export class LiveListing {
       } catch (e) {
         if (this.stopped) return;
         if (e instanceof ClusterError && e.reason === 'aborted') return;
+        // An event over the size cap would come back on every resume from this resourceVersion: list afresh instead.
+        if (e instanceof ClusterError && e.reason === 'too-large') needList = true;
         if (e instanceof ClusterError && e.reason === 'gone') {
           // The resourceVersion is too old to resume from: list again, then watch from the new one.
           needList = true;
