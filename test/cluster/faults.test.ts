@@ -381,6 +381,20 @@ describe('cluster faults: clear messages, bounded retries, recovery, nothing lef
     );
   });
 
+  describe('network error messages', () => {
+    it('a network error without a known code still names a reason (never an empty one)', () => {
+      const ctx = resolveContext(loadKubeconfig({ kubeconfig, env: {} }), CONTEXT, false);
+      const client = new KubeClient(ctx) as unknown as { networkError(e: Error, what: { verb: 'list'; resource: string }): Error };
+      const what = { verb: 'list' as const, resource: 'mappings.getambassador.io' };
+      const text = (e: Error): string => client.networkError(e, what).message;
+      assert.match(text(new Error('socket went away')), /^Cannot reach the cluster of context "edgepolicy-demo" \(https:\/\/127\.0\.0\.1:\d+\): network error \(list mappings\.getambassador\.io in all namespaces\)\.$/);
+      assert.match(text(Object.assign(new Error('x'), { code: 'EWEIRD' })), /: network error \(EWEIRD\) \(list /);
+      assert.match(text(Object.assign(new Error('x'), { code: 'EHOSTUNREACH' })), /: host unreachable \(list /);
+      assert.match(text(Object.assign(new Error('x'), { code: '' })), /: network error \(list /);
+      for (const m of [text(new Error('socket went away')), text(Object.assign(new Error('x'), { code: '' }))]) assert.doesNotMatch(m, /:\s+\(|\): \(/);
+    });
+  });
+
   describe('while live: reconnecting with backoff, then live again with what changed meanwhile', () => {
     /** A live session on a fresh namespace, then `faults` plus dropped watches; waits for the reconnecting state. */
     const liveThenFault = async (faults: Faults, message: RegExp, client: ClientOptions = {}): Promise<{ ns: string; rec: Recorder; s: DiffSession }> => {
@@ -577,6 +591,32 @@ describe('cluster faults: clear messages, bounded retries, recovery, nothing lef
         ].join('\n'),
       );
     });
+
+    it(
+      'a rejected exec credential (401) is fetched again once, as kubectl does',
+      leakFree(async () => {
+        fs.rmSync(counter, { force: true });
+        // The first run prints a stale token, later runs the valid one.
+        const rotate = script(
+          'rotate.sh',
+          [
+            'n=$(cat "$RUNS" 2>/dev/null | wc -l)',
+            'echo run >> "$RUNS"',
+            'if [ "$n" -eq 0 ]; then t=stale-token; else t="$TOKEN"; fi',
+            'printf \'{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"token":"%s"}}\\n\' "$t"',
+          ].join('\n'),
+        );
+        const kc = withUser('exec-rotate.yaml', exec(rotate, [
+          { name: 'TOKEN', value: cluster.token },
+          { name: 'RUNS', value: counter },
+        ]));
+        const ns = newNs();
+        const sum = await open({ kubeconfig: kc }).start(CONTEXT, [ns]);
+        assert.equal(sum.status, 'live', sum.message);
+        assert.ok(entryNamed(sum, 'seed'));
+        assert.equal(fs.readFileSync(counter, 'utf8').trim().split('\n').length, 2, 'run again once after the 401s, not once per request');
+      }),
+    );
 
     const exec = (command: string, env: { name: string; value: string }[] = []): Record<string, unknown> => ({
       exec: { apiVersion: 'client.authentication.k8s.io/v1', command, env, interactiveMode: 'Never' },

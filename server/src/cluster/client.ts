@@ -126,6 +126,10 @@ export class KubeClient {
   private readonly abort = new AbortController();
   private readonly agents = new Set<http.Agent>();
   private prepared: Promise<Prepared> | undefined;
+  /** Which credentials each response was requested with (to refresh a rejected exec credential only once). */
+  private readonly usedFor = new WeakMap<http.IncomingMessage, Prepared>();
+  /** What `prepared` resolved to, once it has. */
+  private current: Prepared | undefined;
 
   constructor(
     private readonly ctx: ResolvedContext,
@@ -199,13 +203,32 @@ export class KubeClient {
     return this.refresh(undefined);
   }
 
+  /**
+   * After a 401: credentials from an exec plugin are forgotten (the next request runs it again), unless they were
+   * already replaced since this request was sent. True when the request may be retried with fresh credentials.
+   */
+  private credentialsExpireOn401(res: http.IncomingMessage): boolean {
+    if (!execConfigOf(this.ctx.user)) return false;
+    const used = this.usedFor.get(res);
+    if (used && this.current === used) {
+      this.prepared = undefined;
+      this.current = undefined;
+    }
+    return true;
+  }
+
   private refresh(stale: Promise<Prepared> | undefined): Promise<Prepared> {
     if (this.prepared && this.prepared !== stale) return this.prepared;
     const next = this.prepare();
     this.prepared = next;
-    next.catch(() => {
-      if (this.prepared === next) this.prepared = undefined;
-    });
+    next.then(
+      (p) => {
+        if (this.prepared === next) this.current = p;
+      },
+      () => {
+        if (this.prepared === next) this.prepared = undefined;
+      },
+    );
     return next;
   }
 
@@ -330,6 +353,7 @@ export class KubeClient {
           return;
         }
         settled = true;
+        this.usedFor.set(res, prepared);
         res.on('close', () => this.inflight.delete(req));
         resolve(res);
       });
@@ -495,10 +519,19 @@ export class KubeClient {
    * are not JSON (cut off or garbled on the way).
    */
   async getJson<T = Record<string, unknown>>(pathAndQuery: string, what: RequestWhat, on404?: () => Promise<ClusterError>): Promise<T> {
+    let refreshed = false;
     for (let attempt = 0; ; attempt++) {
       const res = await this.open(pathAndQuery, what);
       const body = await this.readBody(res, what);
       const status = res.statusCode ?? 0;
+      if (status === 401 && this.credentialsExpireOn401(res)) {
+        // As kubectl does: a rejected exec credential is fetched again, once per request.
+        if (!refreshed) {
+          refreshed = true;
+          attempt--;
+          continue;
+        }
+      }
       if (status >= 200 && status < 300) {
         const problem = this.jsonProblem(body);
         if (!problem.problem) return problem.value as T;
@@ -595,6 +628,7 @@ export class KubeClient {
       if (status < 200 || status >= 300) {
         const body = await this.readBody(r, what);
         const ra = r.headers['retry-after'];
+        if (status === 401) this.credentialsExpireOn401(r);
         throw this.statusError(status, body, what, Array.isArray(ra) ? ra[0] : ra);
       }
       const idleMs = (this.opts.watchTimeoutSeconds + 30) * 1000;
