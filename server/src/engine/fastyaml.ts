@@ -185,9 +185,9 @@ class Reader {
     const out: Record<string, unknown> = {};
     let p = first;
     for (;;) {
-      const { key, after } = this.key(p);
+      const key = this.key(p);
       if (Object.prototype.hasOwnProperty.call(out, key)) throw UNSURE; // duplicate: js-yaml reports it
-      out[key] = this.value(after, col, depth, true);
+      out[key] = this.value(this.afterKey, col, depth, true);
       // value() leaves us on the next line with content (or the end).
       if (this.atEnd) break;
       const ind = this.indent();
@@ -240,8 +240,11 @@ class Reader {
     return false;
   }
 
-  /** Reads `key:` at `p`; returns the key and the position after the colon. UNSURE for anything unusual. */
-  private key(p: number): { key: string; after: number } {
+  /** Position after the colon of the last key read. */
+  private afterKey = 0;
+
+  /** Reads `key:` at `p`; returns the key (afterKey: the position after the colon). UNSURE for anything unusual. */
+  private key(p: number): string {
     const t = this.t;
     const c = t.charCodeAt(p);
     let key: string;
@@ -272,7 +275,8 @@ class Reader {
       if (key.length > 1000 || SPECIAL_KEY.test(key) || key === '<<' || key === '__proto__' || key === '') throw UNSURE;
     }
     if (q + 1 < this.le && t.charCodeAt(q + 1) !== C.Space) throw UNSURE;
-    return { key, after: q + 1 };
+    this.afterKey = q + 1;
+    return key;
   }
 
   /**

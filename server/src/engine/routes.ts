@@ -204,8 +204,18 @@ export function pyRound(x: number): number {
 
 /** Python's len(): code points, not UTF-16 units. */
 function pyLen(s: string): number {
-  let n = 0;
-  for (const _ of s) n++;
+  // Each surrogate pair is one code point.
+  let n = s.length;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
+      const d = s.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d <= 0xdfff) {
+        n--;
+        i++;
+      }
+    }
+  }
   return n;
 }
 
@@ -221,6 +231,7 @@ export function compareOrigin(a: Resource, b: Resource): number {
 /** The AMBASSADOR_IDs a resource claims (`default` when it names none). */
 export function ambassadorIdsOf(r: Resource): string[] {
   const raw = specOf(r).ambassador_id;
+  if (raw === undefined || raw === null) return ['default'];
   const ids = (Array.isArray(raw) ? raw : raw === undefined || raw === null ? [] : [raw])
     .map((v) => str(v))
     .filter((v): v is string => v !== undefined)

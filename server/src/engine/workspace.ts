@@ -161,7 +161,7 @@ export class Workspace {
   private resourceCount = 0;
   private secretList: { name: string; namespace?: string }[] | undefined;
   /** Schema (validator) findings per resource: unchanged documents keep their Resource objects. */
-  private readonly validated = new WeakMap<Resource, Finding[]>();
+  private readonly validated = new WeakMap<Resource, readonly Finding[]>();
   private readonly merged = new Map<string, Finding[]>();
   private readonly signatures = new Map<string, string>();
   private version = 0;
@@ -379,17 +379,18 @@ export class Workspace {
   }
 
   /** Schema findings of one resource, computed once per Resource object. */
-  private validate(r: Resource, uri: string): Finding[] {
-    let list = this.validated.get(r);
+  private validate(r: Resource, uri: string): readonly Finding[] {
+    let list: readonly Finding[] | undefined = this.validated.get(r);
     if (list) return list;
-    list = [];
+    const found: Finding[] = [];
     for (const v of this.validators) {
       try {
-        for (const f of v(r)) list.push(f);
+        for (const f of v(r)) found.push(f);
       } catch (e) {
         this.opts.onError?.(`validator (${r.kind} ${r.name} in ${uri})`, e);
       }
     }
+    list = found.length ? found : NO_FINDINGS;
     this.validated.set(r, list);
     return list;
   }
@@ -536,6 +537,9 @@ export class Workspace {
     return changed;
   }
 }
+
+/** The schema findings of the many resources that have none (one shared, never modified array). */
+const NO_FINDINGS: readonly Finding[] = Object.freeze([]);
 
 function shiftRange(r: Range, delta: number): Range {
   return { start: { line: r.start.line + delta, character: r.start.character }, end: { line: r.end.line + delta, character: r.end.character } };
