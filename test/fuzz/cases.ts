@@ -11,7 +11,8 @@ export interface RunOptions {
   report: (m: { type: 'progress' | 'done' | 'fail'; index: number; message?: string; input?: string; rss?: number; maxMs?: number }) => void;
 }
 
-const LSP_TIMEOUT = 10000;
+/** A request slower than this counts as a hang of the language server (generous: CI machines are loaded). */
+const LSP_TIMEOUT = 30000;
 
 export async function runCases(o: RunOptions): Promise<void> {
   const r = rng(o.seed);

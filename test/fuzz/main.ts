@@ -38,7 +38,7 @@ async function supervise(): Promise<number> {
   child.on('message', (m: Progress) => {
     last = m;
     lastAt = Date.now();
-    if (m.type !== 'progress') outcome = m;
+    if (m.type !== 'progress' && outcome?.type !== 'fail') outcome = m; // the first failure carries the input
     if (m.type === 'progress' && m.index > 0 && m.index % 500 === 0) {
       console.log(`[fuzz] ${m.index}/${cases} cases, rss ${((m.rss ?? 0) / 1048576).toFixed(0)} MB, slowest case ${m.maxMs?.toFixed(0)} ms`);
     }
