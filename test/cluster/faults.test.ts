@@ -179,7 +179,7 @@ describe('cluster faults: clear messages, bounded retries, recovery, nothing lef
         client: { maxBodyBytes: 256 * 1024 },
         message: (ns) =>
           new RegExp(
-            `^The cluster of context "edgepolicy-demo" \\(https://127\\.0\\.0\\.1:\\d+\\) sent more than 256 KiB for one list page \\(list mappings\\.getambassador\\.io in namespace "${q(ns)}", at most 500 objects asked for\\); try a smaller page size or a namespace filter\\.$`,
+            `^The cluster of context "edgepolicy-demo" \\(https://127\\.0\\.0\\.1:\\d+\\) sent more than 256 KiB for one list page \\(list mappings\\.getambassador\\.io in namespace "${q(ns)}", at most 500 objects asked for\\); compare fewer namespaces \\(the namespace pick of Diff against cluster, or --namespace in the CLI\\)\\.$`,
           ),
         attempts: 1,
       },
@@ -187,7 +187,7 @@ describe('cluster faults: clear messages, bounded retries, recovery, nothing lef
         name: 'an enormous list from a server that ignores limit (chunked body over the cap)',
         faults: (ns) => ({ enormousList: { count: 3000, namespace: ns }, ignoreLimit: true, chunkedBodies: true }),
         client: { maxBodyBytes: 256 * 1024 },
-        message: (ns) => new RegExp(`sent more than 256 KiB for one list page \\(list mappings\\.getambassador\\.io in namespace "${q(ns)}", at most 500 objects asked for\\); try a smaller page size`),
+        message: (ns) => new RegExp(`sent more than 256 KiB for one list page \\(list mappings\\.getambassador\\.io in namespace "${q(ns)}", at most 500 objects asked for\\); compare fewer namespaces`),
         attempts: 1,
       },
     ];
@@ -371,7 +371,7 @@ describe('cluster faults: clear messages, bounded retries, recovery, nothing lef
           });
           const sum = await open({ kubeconfig: kc }).start(CONTEXT, ['big']);
           assert.equal(sum.status, 'error');
-          assertClearMessage(sum.message, /sent more than 64 MiB for one list page \(list [a-z]+\.getambassador\.io in namespace "big", at most 500 objects asked for\); try a smaller page size or a namespace filter\.$/);
+          assertClearMessage(sum.message, /sent more than 64 MiB for one list page \(list [a-z]+\.getambassador\.io in namespace "big", at most 500 objects asked for\); compare fewer namespaces \(the namespace pick of Diff against cluster, or --namespace in the CLI\)\.$/);
           assert.ok(served >= 1 && served <= 4, `no retries of a too-large answer (${served} requests, one per listing started)`);
         } finally {
           big.closeAllConnections();

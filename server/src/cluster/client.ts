@@ -408,7 +408,7 @@ export class KubeClient {
     if (what.verb === 'list') {
       return new ClusterError(
         'too-large',
-        `The cluster of context "${this.contextName}" (${safeUrl(this.server)}) sent more than ${cap} for one list page (${this.describe(what)}, at most ${sizeOfPage(this.opts.pageSize)} asked for); try a smaller page size or a namespace filter.`,
+        `The cluster of context "${this.contextName}" (${safeUrl(this.server)}) sent more than ${cap} for one list page (${this.describe(what)}, at most ${sizeOfPage(this.opts.pageSize)} asked for); compare fewer namespaces (the namespace pick of Diff against cluster, or --namespace in the CLI).`,
       );
     }
     return new ClusterError('too-large', `The answer of ${this.where()} to ${this.describe(what)} is larger than ${cap}.`);
