@@ -1,7 +1,7 @@
 // B2 over the wire: the built language server indexes the workspace from disk, a 500-document file is open,
 // and each keystroke (didChange) is timed until the server publishes that file's new diagnostics. Every edit
-// moves a Mapping to another route group (its prefix) and, on the same line count, makes or fixes a schema
-// error in that document, so fresh diagnostics are always due and recognisable.
+// moves a Mapping to another route group (its prefix) and, without changing the line count, makes (even edits)
+// or fixes (odd edits) a schema error in that document, so fresh diagnostics are always due and recognisable.
 import { pathToFileURL } from 'url';
 import * as path from 'path';
 import { StdioLsp } from './lsp';
@@ -41,11 +41,15 @@ export async function keystrokeOverLsp(
     const indexMs = now() - t0;
     const uri = pathToFileURL(bigFile).toString();
     lsp.notify('textDocument/didOpen', { textDocument: { uri, languageId: 'yaml', version: 1, text: bigText } });
-    // The documents of the big file that carry `timeout_ms:` (the others carry a deliberate mistake).
-    const withTimeout = bigText.split('\n---\n').map((d, i) => (d.includes('\n  timeout_ms: ') ? i : -1)).filter((i) => i >= 0);
+    // The documents of the big file with a valid `timeout_ms:` (the others carry a deliberate mistake).
+    const withTimeout = bigText
+      .split('\n---\n')
+      .map((d, i) => (/\n {2}timeout_ms: \d+/.test(d) ? i : -1))
+      .filter((i) => i >= 0);
     let text = bigText;
     for (let k = 0; k < edits; k++) {
-      const doc = withTimeout[(k * 37) % withTimeout.length];
+      // Even edits break a document's timeout_ms, odd ones fix the same document again.
+      const doc = withTimeout[(Math.floor(k / 2) * 37) % withTimeout.length];
       // the occurrence index of `prefix: ` / `timeout_ms: ` that belongs to document `doc`
       const before = text.split('\n---\n').slice(0, doc);
       const prefixN = before.reduce((n, d) => n + (d.split('  prefix: ').length - 1), 0);
