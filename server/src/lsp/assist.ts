@@ -5,6 +5,11 @@
 // ourselves, run the request on the slice and shift the result back. This sidesteps its blank-line-between-
 // documents completion gap and keeps non-Ambassador documents (Deployments, ...) free of our suggestions.
 //
+// yaml-language-server's parser has no nesting limit and some of its work is quadratic (in nesting depth, and in
+// the keys of one mapping), so a document nested deeper than the engine reads or larger than any real resource
+// is not handed to it at all: a linear scan of the slice decides (see declineReason), and the request gets only
+// our own apiVersion/kind answers. The reason is logged once per file.
+//
 // yaml-language-server caches one parse per document URI for ever. We use one synthetic URI per schema (a few
 // dozen in all) with a global, ever-increasing version, so the cache stays bounded and is never stale.
 import { getLanguageService, LanguageService } from 'yaml-language-server';
@@ -12,6 +17,8 @@ import { TextDocument } from 'vscode-languageserver-textdocument';
 import type { CompletionItem, CompletionList, Hover, MarkupContent, Position, Range, TextEdit } from 'vscode-languageserver/node';
 import { MarkupKind } from 'vscode-languageserver/node';
 import { AMBASSADOR_GROUP, AMBASSADOR_KINDS, versionsOf } from '../engine/model';
+import { MAX_DEPTH } from '../engine/locate';
+import { DEFAULT_MAX_FILE_BYTES } from '../engine/parse';
 import {
   DEPRECATED_VERSIONS,
   LATEST_VERSION,
@@ -76,11 +83,64 @@ function indentNewText(text: string, f: Frame): string {
   return text.replace(/\n/g, `\n${pad}`);
 }
 
+/** Largest document (characters) handed to yaml-language-server; real Ambassador resources are a few KB. */
+export const MAX_ASSIST_DOCUMENT_CHARS = 64 * 1024;
+
+/**
+ * Why yaml-language-server must not see this document, if it must not: nesting deeper than the engine reads
+ * (flow brackets, and compact `- - -` / `? ? ?` indicators at the start of a line) or more than
+ * MAX_ASSIST_DOCUMENT_CHARS. One pass over the characters, stopping at the first limit; brackets in comments are
+ * not counted, brackets in quoted scalars are (a document needs over a hundred unclosed ones to be refused).
+ */
+export function declineReason(lines: readonly string[]): string | undefined {
+  let chars = 0;
+  let flow = 0;
+  const deep = `nested more than ${MAX_DEPTH} levels deep`;
+  for (const line of lines) {
+    chars += line.length + 1;
+    if (chars > MAX_ASSIST_DOCUMENT_CHARS) return `the document is larger than ${MAX_ASSIST_DOCUMENT_CHARS / 1024} KB`;
+    let i = 0;
+    while (i < line.length && line.charCodeAt(i) === 0x20) i++;
+    let compact = 0;
+    for (;;) {
+      const c = line.charCodeAt(i);
+      const next = line.charCodeAt(i + 1);
+      if ((c !== 0x2d && c !== 0x3f) || (next !== 0x20 && next !== 0x09)) break; // '-' or '?' then a blank
+      compact++;
+      i += 2;
+      while (line.charCodeAt(i) === 0x20 || line.charCodeAt(i) === 0x09) i++;
+    }
+    if (compact + flow > MAX_DEPTH) return deep;
+    for (; i < line.length; i++) {
+      const c = line.charCodeAt(i);
+      if (c === 0x5b || c === 0x7b) {
+        // '[' '{'
+        if (++flow + compact > MAX_DEPTH) return deep;
+      } else if (c === 0x5d || c === 0x7d) {
+        if (flow > 0) flow--;
+      } else if (c === 0x23 && (i === 0 || line.charCodeAt(i - 1) === 0x20 || line.charCodeAt(i - 1) === 0x09)) {
+        break; // '#': a comment to the end of the line
+      }
+    }
+  }
+  return undefined;
+}
+
+export interface AssistOptions {
+  /** Receives one line per file (and reason) whose document is too big or too deep for completion and hover. */
+  log?: (message: string) => void;
+}
+
 export class YamlAssist {
   private readonly ls: LanguageService;
   private version = 1;
+  /** `file + reason` already logged (bounded: cleared when it grows large). */
+  private readonly declined = new Set<string>();
 
-  constructor(readonly store: SchemaStore = new SchemaStore()) {
+  constructor(
+    readonly store: SchemaStore = new SchemaStore(),
+    private readonly options: AssistOptions = {},
+  ) {
     this.ls = getLanguageService({
       schemaRequestService: (uri: string) => this.serveSchema(uri),
       workspaceContext: { resolveRelativePath: (relative: string) => relative },
@@ -185,8 +245,31 @@ export class YamlAssist {
     await this.hover(text, { line: 2, character: 1 });
   }
 
-  async complete(text: string, position: Position): Promise<CompletionList> {
+  /**
+   * True when the frame's document may go to yaml-language-server; otherwise logs why (once per file and reason).
+   * `file` names the file in that line.
+   */
+  private admits(f: Frame, file: string | undefined): boolean {
+    const reason = declineReason(f.lines);
+    if (reason === undefined) return true;
+    const key = `${file ?? ''}\n${reason}`;
+    if (!this.declined.has(key)) {
+      if (this.declined.size >= 1000) this.declined.clear();
+      this.declined.add(key);
+      this.options.log?.(`${file ?? 'a document'}: no completion or hover in the document at line ${f.lineOffset + 1}: ${reason}`);
+    }
+    return false;
+  }
+
+  /** A file the engine would not read either (larger than its limit, in characters): nothing is offered. */
+  private static tooLarge(text: string): boolean {
+    return text.length > DEFAULT_MAX_FILE_BYTES;
+  }
+
+  /** Completion at `position`; `file` (a path or URI) only names the file in log lines. */
+  async complete(text: string, position: Position, file?: string): Promise<CompletionList> {
     const empty: CompletionList = { isIncomplete: false, items: [] };
+    if (YamlAssist.tooLarge(text)) return empty;
     const f = this.frameAt(text, position);
     if (!f) return empty;
     const lineText = f.lines[f.pos.line] ?? '';
@@ -222,6 +305,7 @@ export class YamlAssist {
       items.push(...kindSnippets(this.store, range, f.layout));
     }
 
+    if (!this.admits(f, file)) return { isIncomplete: false, items };
     const id = this.schemaIdFor(f);
     let list: CompletionList | undefined;
     try {
@@ -252,7 +336,9 @@ export class YamlAssist {
     return out;
   }
 
-  async hover(text: string, position: Position): Promise<Hover | null> {
+  /** Hover at `position`; `file` (a path or URI) only names the file in log lines. */
+  async hover(text: string, position: Position, file?: string): Promise<Hover | null> {
+    if (YamlAssist.tooLarge(text)) return null;
     const f = this.frameAt(text, position);
     if (!f) return null;
     const lineText = f.lines[f.pos.line] ?? '';
@@ -261,6 +347,7 @@ export class YamlAssist {
       const h = this.headHover(f, top[1] as 'apiVersion' | 'kind');
       if (h) return h;
     }
+    if (!this.admits(f, file)) return null;
     const id = this.schemaIdFor(f);
     let h: Hover | null = null;
     try {

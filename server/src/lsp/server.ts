@@ -100,12 +100,12 @@ export class EdgepolicyServer {
     c.onCompletion((p) => this.interactive(() => this.guardAsync<CompletionList>('completion', async () => {
       const doc = this.documents.get(p.textDocument.uri);
       if (!doc) return { isIncomplete: false, items: [] };
-      return this.getAssist().complete(doc.getText(), p.position);
+      return this.getAssist().complete(doc.getText(), p.position, toPath(doc.uri) ?? doc.uri);
     }, { isIncomplete: false, items: [] })));
     c.onHover((p) => this.interactive(() => this.guardAsync<Hover | null>('hover', async () => {
       const doc = this.documents.get(p.textDocument.uri);
       if (!doc) return null;
-      return this.getAssist().hover(doc.getText(), p.position);
+      return this.getAssist().hover(doc.getText(), p.position, toPath(doc.uri) ?? doc.uri);
     }, null)));
     c.onCodeAction((p) => this.guardAsync<CodeAction[]>('codeAction', async () => {
       this.flush();
@@ -180,7 +180,7 @@ export class EdgepolicyServer {
   private readonly workspaceListeners: WorkspaceChangeListener[] = [];
 
   private getAssist(): YamlAssist {
-    this.assist ??= new YamlAssist();
+    this.assist ??= new YamlAssist(undefined, { log: (m) => this.log(m) });
     return this.assist;
   }
 
@@ -376,6 +376,7 @@ export class EdgepolicyServer {
       );
       for (const s of result.skipped) this.log(`skipped ${s.path}: ${s.reason}`);
       for (const f of result.files) {
+        if (this.documents.get(toUri(f.path))) continue; // open documents: logged by noteSkipped
         const why = this.workspace.parsed(toUri(f.path))?.skipped;
         if (why) this.log(`skipped ${f.path}: ${why}`);
       }
@@ -397,7 +398,27 @@ export class EdgepolicyServer {
     if (!this.isOurs(doc)) return;
     this.pending.delete(doc.uri);
     const changed = this.workspace.setFile(doc.uri, doc.getText());
+    this.noteSkipped(doc.uri);
     if (publish) this.afterChange(changed);
+  }
+
+  /** Kind of skip reason last logged per open document (numbers blanked, so a moving line/offset is not news). */
+  private readonly skipLogged = new Map<string, string>();
+
+  /**
+   * Logs why the engine skipped an open document (template, binary, too large): once per file and kind of
+   * reason, not per keystroke; logged again only after the document was analysed in between.
+   */
+  private noteSkipped(uri: string): void {
+    const why = this.workspace.parsed(uri)?.skipped;
+    if (!why) {
+      this.skipLogged.delete(uri);
+      return;
+    }
+    const kind = why.replace(/\d+/g, '#');
+    if (this.skipLogged.get(uri) === kind) return;
+    this.skipLogged.set(uri, kind);
+    this.log(`skipped ${toPath(uri) ?? uri}: ${why}`);
   }
 
   private schedule(uri: string): void {
@@ -446,6 +467,7 @@ export class EdgepolicyServer {
       const doc = this.documents.get(uri);
       if (!doc) continue;
       for (const u of this.workspace.setFile(uri, doc.getText())) changed.add(u);
+      this.noteSkipped(uri);
     }
     this.afterChange(changed);
     this.lastFlushMs = performance.now() - started;
@@ -453,6 +475,7 @@ export class EdgepolicyServer {
 
   private async closed(uri: string): Promise<void> {
     this.pending.delete(uri);
+    this.skipLogged.delete(uri);
     const file = toPath(uri);
     const onDisk = file && this.inFolders(file) && !isExcluded(file, this.settings.excludes()) ? await readWorkspaceFile(file) : undefined;
     if (onDisk && 'text' in onDisk) this.afterChange(this.workspace.setFile(uri, onDisk.text));
