@@ -97,8 +97,6 @@ export function declineReason(lines: readonly string[]): string | undefined {
   let flow = 0;
   const deep = `nested more than ${MAX_DEPTH} levels deep`;
   for (const line of lines) {
-    chars += line.length + 1;
-    if (chars > MAX_ASSIST_DOCUMENT_CHARS) return `the document is larger than ${MAX_ASSIST_DOCUMENT_CHARS / 1024} KB`;
     let i = 0;
     while (i < line.length && line.charCodeAt(i) === 0x20) i++;
     let compact = 0;
@@ -122,6 +120,8 @@ export function declineReason(lines: readonly string[]): string | undefined {
         break; // '#': a comment to the end of the line
       }
     }
+    chars += line.length + 1;
+    if (chars > MAX_ASSIST_DOCUMENT_CHARS) return `the document is larger than ${MAX_ASSIST_DOCUMENT_CHARS / 1024} KB`;
   }
   return undefined;
 }
