@@ -65,7 +65,7 @@ describe('hardening: engine Workspace (editor text, in process)', function () {
     });
   }
 
-  it('a 50 MB editor text is skipped with its size as the reason, within 20 s', async () => {
+  it('a 50 MB editor text is skipped with its size as the reason, within 30 s', async () => {
     const errors: string[] = [];
     const ws = engineWithGood(errors);
     const text = bigYaml(LIMITS.hugeBytes).toString('utf8');
@@ -105,7 +105,7 @@ describe('hardening: engine time on repeated keys (regressions of locate.ts Fast
   // key it read: (keys located) x (file size), i.e. quadratic in documents and cubic in one document's keys.
   // Before the fix: 3,000 colliding Mappings 3-8 s (16 s before ranges were memoised), 1,000 unknown fields 11-24 s;
   // after it, about 0.7 s and 0.2 s on an idle 2-core machine.
-  it('3,000 Mappings sharing 7 names in one 320 KB file (fuzz seed 20261125 case 12): all findings within 5 s', async () => {
+  it('3,000 Mappings sharing 7 names in one 320 KB file (fuzz seed 20261125 case 12): all findings within 10 s', async () => {
     const ws = new Workspace();
     const m = await measure(() => {
       ws.setFile('file:///hardening/colliding.yaml', collidingMappings(3000));
@@ -116,7 +116,7 @@ describe('hardening: engine time on repeated keys (regressions of locate.ts Fast
     assertBounded('3,000 colliding Mappings', m, LIMITS.caseMs, LIMITS.rssGrowthBytes);
   });
 
-  it('a Mapping with 1,000 unknown fields (20 KB): 1,000 EP100 within 5 s', async () => {
+  it('a Mapping with 1,000 unknown fields (20 KB): 1,000 EP100 within 10 s', async () => {
     const ws = new Workspace();
     const m = await measure(() => {
       ws.setFile('file:///hardening/fields.yaml', manyUnknownFields(1000));
@@ -156,7 +156,7 @@ describe('hardening: disk scanner (scan.ts, shared by the CLI and the language s
     assert.deepStrictEqual(r.errors, []);
   });
 
-  it('a 50 MB file is skipped by its size without being read, within 20 s', async () => {
+  it('a 50 MB file is skipped by its size without being read, within 30 s', async () => {
     const huge = path.join(root, 'huge.yaml');
     fs.writeFileSync(huge, bigYaml(LIMITS.hugeBytes));
     fs.writeFileSync(path.join(root, 'good.yaml'), GOOD_MAPPING);

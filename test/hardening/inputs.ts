@@ -221,9 +221,9 @@ export const GOOD_MAPPING = 'apiVersion: getambassador.io/v3alpha1\nkind: Mappin
 /** Bounds every case must meet. */
 export const LIMITS = {
   /** Wall time per hostile file, whatever the entry point (includes process start for the CLI). */
-  caseMs: 5000,
+  caseMs: 10000,
   /** Wall time for the 50 MB file. */
-  hugeMs: 20000,
+  hugeMs: 30000,
   /** Peak RSS growth over a baseline. */
   rssGrowthBytes: 500 * 1024 * 1024,
   /** Size of the generated huge file. */

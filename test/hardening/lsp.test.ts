@@ -106,7 +106,7 @@ describe('hardening: language server over stdio (dist/server.js)', function () {
     tmp?.cleanup();
   });
 
-  it('indexes the hostile folder within 20 s (50 MB file, link loops, FIFO included) and reads each file once', () => {
+  it('indexes the hostile folder within 30 s (50 MB file, link loops, FIFO included) and reads each file once', () => {
     assert.ok(indexMs < LIMITS.hugeMs, `indexing took ${indexMs.toFixed(0)} ms`);
     const indexed = client.logs.find((l) => /^indexed /.test(l))!;
     // Read: 13 content cases (not binary, not invalid UTF-8), good.yaml, sub/deeper/inner.yaml. Links to ancestors
@@ -152,7 +152,7 @@ describe('hardening: language server over stdio (dist/server.js)', function () {
   });
 
   for (const c of CONTENT_CASES) {
-    it(`${c.what}, opened in the editor: each completion and hover answers within 5 s, RSS growth < 500 MB`, async () => {
+    it(`${c.what}, opened in the editor: each completion and hover answers within 10 s, RSS growth < 500 MB`, async () => {
       const pid = serverPid(client);
       assert.ok(resetPeakRss(pid), 'peak RSS reset');
       const before = procMemory(pid)!;
@@ -186,7 +186,7 @@ describe('hardening: language server over stdio (dist/server.js)', function () {
     assert.ok(!client.logs.some((l) => / failed: /.test(l)), `no handler failure: ${client.logs.filter((l) => / failed: /.test(l)).join('\n')}`);
   });
 
-  it('a 50 MB document opened in the editor: completion answers within 20 s, RSS growth < 500 MB', async () => {
+  it('a 50 MB document opened in the editor: completion answers within 30 s, RSS growth < 500 MB', async () => {
     assert.ok(resetPeakRss(serverPid(client)), 'peak RSS reset');
     const before = procMemory(serverPid(client))!;
     const uri = fileUri(path.join(tmp.dir, 'huge-open.yaml'));
