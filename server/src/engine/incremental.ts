@@ -66,6 +66,8 @@ export class IncrementalAnalysis {
   private readonly members = new Map<string, Set<Resource>>();
   /** Every group, in Emissary's route order. */
   private ordered: GroupDetail[] = [];
+  /** The group detail of each id in `ordered` (built with the other indexes). */
+  private readonly detailOf = new Map<string, GroupDetail>();
   private readonly weights = new WeakMap<GroupDetail, (string | number)[]>();
   private hosts: HostEntry[] = [];
   private tcp: TcpGroupDetail[] = [];
@@ -126,6 +128,7 @@ export class IncrementalAnalysis {
     this.activeByKind.clear();
     this.groupOf.clear();
     this.members.clear();
+    this.detailOf.clear();
     this.table = undefined;
     this.unindexed = undefined;
 
@@ -413,6 +416,7 @@ export class IncrementalAnalysis {
 
   private addGroup(g: GroupDetail): void {
     const id = g.group.groupId;
+    this.detailOf.set(id, g);
     const set = new Set<Resource>();
     for (const d of g.members) {
       set.add(d.mapping.resource);
@@ -470,20 +474,33 @@ export class IncrementalAnalysis {
     );
   }
 
+  /** Index of the first group of the route order that does not come before `g`. */
+  private position(g: GroupDetail): number {
+    const ordered = this.ordered;
+    let lo = 0;
+    let hi = ordered.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.before(ordered[mid], g) < 0) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
   /** Takes the groups of `ids` out of the route order and puts `details` (their new versions) in place. */
   private reorder(ids: Set<string>, details: GroupDetail[]): void {
-    const ordered = this.ordered.filter((g) => !ids.has(g.group.groupId));
-    for (const g of details) {
-      let lo = 0;
-      let hi = ordered.length;
-      while (lo < hi) {
-        const mid = (lo + hi) >> 1;
-        if (this.before(ordered[mid], g) < 0) lo = mid + 1;
-        else hi = mid;
-      }
-      ordered.splice(lo, 0, g);
+    for (const id of ids) {
+      const old = this.detailOf.get(id);
+      if (!old) continue;
+      this.detailOf.delete(id);
+      const at = this.position(old);
+      if (this.ordered[at] === old) this.ordered.splice(at, 1);
+      else this.ordered = this.ordered.filter((g) => g !== old); // not where the order puts it: cannot happen
     }
-    this.ordered = ordered;
+    for (const g of details) {
+      this.ordered.splice(this.position(g), 0, g);
+      this.detailOf.set(g.group.groupId, g);
+    }
   }
 
   /** The route table from the groups kept, in Emissary's route order, with problems from the findings. */

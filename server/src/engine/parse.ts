@@ -210,7 +210,8 @@ interface DocState {
   load: RelativeLoad;
 }
 
-const docStates = new WeakMap<ParsedDocument, DocState>();
+/** Per-document reuse state of each parse (by document index), for the next parse of the same file. */
+const fileStates = new WeakMap<ParsedFile, DocState[]>();
 
 function relativeLoad(l: LoadResult, start: number): RelativeLoad {
   const out: RelativeLoad = { value: l.value };
@@ -219,7 +220,14 @@ function relativeLoad(l: LoadResult, start: number): RelativeLoad {
   return out;
 }
 
-function buildDocument(uri: string, text: string, lines: LineIndex, s: DocSlice, i: number, loaded: RelativeLoad): ParsedDocument {
+function buildDocument(
+  uri: string,
+  text: string,
+  lines: LineIndex,
+  s: DocSlice,
+  i: number,
+  loaded: RelativeLoad,
+): { doc: ParsedDocument; state: DocState } {
   const doc: ParsedDocument = {
     index: i,
     startOffset: s.start,
@@ -256,8 +264,7 @@ function buildDocument(uri: string, text: string, lines: LineIndex, s: DocSlice,
   }
   const locator = new DocLocator(text, s.start, s.end);
   if (isRecord(loaded.value)) collect(ctx, locator, i, loaded.value, [], doc.resources, 0);
-  docStates.set(doc, { locator, holders: ctx.holders, findings: ctx.findings, load: loaded });
-  return doc;
+  return { doc, state: { locator, holders: ctx.holders, findings: ctx.findings, load: loaded } };
 }
 
 function sameSlice(a: string, aStart: number, aEnd: number, b: string, bStart: number, bEnd: number): boolean {
@@ -286,12 +293,16 @@ function parseUnsafe(uri: string, text: string, options: ParseOptions, previous:
 
   // Earlier documents by text, for documents that moved (built on the first miss only).
   const prevDocs = previous?.documents;
+  const prevStates = previous ? fileStates.get(previous) : undefined;
+  const states: DocState[] = [];
   const used = new Set<ParsedDocument>();
   let byText: Map<string, ParsedDocument[]> | undefined;
   const findPrevious = (s: DocSlice, i: number): ParsedDocument | undefined => {
     if (!previous || !prevDocs) return undefined;
     const same = prevDocs[i];
     if (same && !used.has(same) && sameSlice(previous.text, same.startOffset, same.endOffset, text, s.start, s.end)) return same;
+    // Same number of documents: an edit inside one, nothing moved to another index (a changed document is new).
+    if (prevDocs.length === slices.length) return undefined;
     if (!byText) {
       byText = new Map();
       for (const d of prevDocs) {
@@ -306,20 +317,30 @@ function parseUnsafe(uri: string, text: string, options: ParseOptions, previous:
 
   for (let i = 0; i < slices.length; i++) {
     const s = slices[i];
-    const old = findPrevious(s, i);
-    const oldState = old && docStates.get(old);
+    const old = prevStates ? findPrevious(s, i) : undefined;
+    const oldState = old && prevStates?.[old.index];
     let doc: ParsedDocument;
+    let state: DocState;
     if (old && oldState && old.index === i && old.startLine === s.startLine) {
       // Same text at the same place: same positions, same resources.
       used.add(old);
       reused++;
-      doc = { ...old, startOffset: s.start, endOffset: s.end };
+      doc = {
+        index: i,
+        startOffset: s.start,
+        endOffset: s.end,
+        startLine: old.startLine,
+        endLine: old.endLine,
+        value: old.value,
+        resources: old.resources,
+      };
+      if (old.error !== undefined) doc.error = old.error;
       oldState.locator.rebase(text, s.start, s.end);
       for (const h of oldState.holders) h.lines = lines;
-      docStates.set(doc, oldState);
+      state = oldState;
     } else if (old && oldState) {
       used.add(old);
-      doc = buildDocument(uri, text, lines, s, i, oldState.load);
+      ({ doc, state } = buildDocument(uri, text, lines, s, i, oldState.load));
       const lineDelta = s.startLine - old.startLine;
       if (doc.resources.length === old.resources.length) {
         doc.resources.forEach((r, k) => {
@@ -329,10 +350,11 @@ function parseUnsafe(uri: string, text: string, options: ParseOptions, previous:
       }
       moved.push({ document: doc, previous: old, lineDelta });
     } else {
-      doc = buildDocument(uri, text, lines, s, i, relativeLoad(loadYaml(text, s.start, s.end), s.start));
+      ({ doc, state } = buildDocument(uri, text, lines, s, i, relativeLoad(loadYaml(text, s.start, s.end), s.start)));
     }
     if (doc.error !== undefined) syntaxError = true;
-    for (const f of docStates.get(doc)!.findings) findings.push(f);
+    states.push(state);
+    for (const f of state.findings) findings.push(f);
     for (const r of doc.resources) resources.push(r);
     documents.push(doc);
   }
@@ -353,5 +375,7 @@ function parseUnsafe(uri: string, text: string, options: ParseOptions, previous:
       moved: [],
     };
   }
-  return { parsed: { uri, text, documents, resources, findings }, reused, moved };
+  const parsed: ParsedFile = { uri, text, documents, resources, findings };
+  fileStates.set(parsed, states);
+  return { parsed, reused, moved };
 }

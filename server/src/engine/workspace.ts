@@ -163,7 +163,6 @@ export class Workspace {
   /** Schema (validator) findings per resource: unchanged documents keep their Resource objects. */
   private readonly validated = new WeakMap<Resource, readonly Finding[]>();
   private readonly merged = new Map<string, Finding[]>();
-  private readonly signatures = new Map<string, string>();
   private version = 0;
 
   // Cross-resource analysis: the built-in, incremental one...
@@ -176,7 +175,8 @@ export class Workspace {
   private custom: { routes: RouteTable; findings: Map<string, Finding[]> } | undefined;
 
   // Change reporting
-  private readonly reported = new Map<string, string>();
+  /** The (non-empty) findings last reported per URI. */
+  private readonly reported = new Map<string, Finding[]>();
   private readonly touched = new Set<string>();
   /** URIs whose cross-resource findings may have changed since the last settled change set. */
   private readonly crossDirty = new Set<string>();
@@ -249,8 +249,7 @@ export class Workspace {
   findingsFor(uri: string): Finding[] {
     const list = this.current(uri);
     // What a caller has read counts as reported: later change sets compare against it.
-    const sig = this.signatures.get(uri) ?? '';
-    if (sig) this.reported.set(uri, sig);
+    if (list.length) this.reported.set(uri, list);
     else this.reported.delete(uri);
     return list;
   }
@@ -267,7 +266,6 @@ export class Workspace {
       for (const f of cross) this.applyPolicy(f, list, !this.customChecks);
       list.sort(compareFindings);
       this.merged.set(uri, list);
-      this.signatures.set(uri, list.length ? JSON.stringify(list) : '');
     }
     return list;
   }
@@ -501,15 +499,6 @@ export class Workspace {
     return this.incremental?.findingsFor(uri) ?? [];
   }
 
-  private signature(uri: string): string {
-    if (!this.files.has(uri)) {
-      this.signatures.delete(uri);
-      return '';
-    }
-    this.current(uri);
-    return this.signatures.get(uri) ?? '';
-  }
-
   /** A ChangeSet that, when read, lists URIs whose findings differ from what was last reported. */
   private changes(): ChangeSet {
     return new ChangeSet(() => this.settleChanges());
@@ -528,10 +517,9 @@ export class Workspace {
     this.everything = false;
     const changed: string[] = [];
     for (const u of candidates) {
-      const sig = this.signature(u);
-      const old = this.reported.get(u) ?? '';
-      if (sig !== old) changed.push(u);
-      if (sig) this.reported.set(u, sig);
+      const now = this.current(u);
+      if (!sameFindings(now, this.reported.get(u) ?? NO_FINDINGS)) changed.push(u);
+      if (now.length) this.reported.set(u, now);
       else this.reported.delete(u);
     }
     return changed;
@@ -540,6 +528,19 @@ export class Workspace {
 
 /** The schema findings of the many resources that have none (one shared, never modified array). */
 const NO_FINDINGS: readonly Finding[] = Object.freeze([]);
+
+/**
+ * Whether two finding lists say the same. Unchanged findings are mostly the very same objects (cached per
+ * resource and per analysis bucket), so only the others are compared by content.
+ */
+function sameFindings(a: readonly Finding[], b: readonly Finding[]): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    if (a[i] !== b[i] && JSON.stringify(a[i]) !== JSON.stringify(b[i])) return false;
+  }
+  return true;
+}
 
 function shiftRange(r: Range, delta: number): Range {
   return { start: { line: r.start.line + delta, character: r.start.character }, end: { line: r.end.line + delta, character: r.end.character } };
