@@ -133,9 +133,12 @@ async function b2(): Promise<void> {
   ws.routeTable();
   const edits = quick ? 60 : 200;
   const diag: number[] = [];
-  for (let k = 0; k < edits; k++) {
+  // The first WARMUP edits are not counted (JIT, the incremental indexes a cold load leaves unbuilt); the very
+  // first one is reported on its own in the JSON.
+  let firstEditMs = 0;
+  for (let k = -WARMUP; k < edits; k++) {
     // change one Mapping's prefix: moves it between route groups, as a real keystroke in a prefix would
-    const victim = (k * 37) % 500;
+    const victim = (((k * 37) % 500) + 500) % 500;
     const from = `/${['api', 'shop', 'cart', 'search', 'users', 'orders', 'pay', 'media', 'auth', 'catalog', 'feed', 'admin'][(100000 + victim) % 12]}/`;
     const idx = nthIndexOf(bigText, 'prefix: ', victim);
     const lineEnd = bigText.indexOf('\n', idx);
@@ -144,9 +147,10 @@ async function b2(): Promise<void> {
     const t = now();
     const changed = ws.setFile(bigUri, bigText);
     for (const uri of changed) ws.findingsFor(uri);
-    diag.push(now() - t);
+    if (k === -WARMUP) firstEditMs = now() - t;
+    if (k >= 0) diag.push(now() - t);
   }
-  const b2raw: Record<string, unknown> = { diagnosticsP50: pct(diag, 50), diagnosticsP95: pct(diag, 95) };
+  const b2raw: Record<string, unknown> = { diagnosticsP50: pct(diag, 50), diagnosticsP95: pct(diag, 95), firstEditMs };
   raw.B2 = b2raw;
   rows.push({ id: 'B2', what: `keystroke → diagnostics (engine), 500-doc file in ${total} docs (${edits} edits)`,
     value: `p50 ${ms(pct(diag, 50))}`, baseline: '', ratio: `p95 ${ms(pct(diag, 95))}`, goal: 'p95 ≤ 25 ms', met: pct(diag, 95) <= 25 });
@@ -165,7 +169,7 @@ async function b2(): Promise<void> {
     const text = big.join('\n---\n') + '\n';
     fs.mkdirSync(path.dirname(bigPath), { recursive: true });
     fs.writeFileSync(bigPath, text);
-    const k = await keystrokeOverLsp(path.join(repo, 'dist', 'server.js'), dir, bigPath, text, edits);
+    const k = await keystrokeOverLsp(path.join(repo, 'dist', 'server.js'), dir, bigPath, text, edits, WARMUP);
     b2raw.languageServer = k;
     rows.push({ id: 'B2', what: `keystroke → publishDiagnostics (language server), same workspace`,
       value: `p50 ${ms(k.p50)}`, baseline: '', ratio: `p95 ${ms(k.p95)}`, goal: 'p95 ≤ 25 ms', met: k.p95 <= 25 });
@@ -180,6 +184,9 @@ async function b2(): Promise<void> {
   rows.push({ id: 'B2', what: 'completion right after an edit', value: `p50 ${ms(c.oursP50)}`,
     baseline: `yaml-language-server p50 ${ms(c.peerP50)}`, ratio: `p95 ${ms(c.oursP95)}`, goal: 'p95 ≤ 25 ms', met: c.oursP95 <= 25 });
 }
+
+/** Unmeasured edits before a keystroke series (B2). */
+const WARMUP = 5;
 
 function nthIndexOf(s: string, needle: string, n: number): number {
   let i = -1;

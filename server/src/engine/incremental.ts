@@ -158,7 +158,8 @@ export class IncrementalAnalysis {
   /** The model of the last full build, until its indexes are built (see index()). */
   private unindexed: RouteModel | undefined;
 
-  private index(): void {
+  /** Builds the indexes updates need now (e.g. while the editor is idle) rather than on the first update. */
+  index(): void {
     const model = this.unindexed;
     if (!model) return;
     this.unindexed = undefined;

@@ -286,6 +286,15 @@ export class Workspace {
     return this.incremental?.routeTable() ?? emptyTable();
   }
 
+  /**
+   * Does now what the first edit after a (re)load would otherwise pay for: brings the cross-resource analysis up
+   * to date and builds the indexes incremental updates use. For idle time after indexing.
+   */
+  prepareForEdits(): void {
+    this.sync();
+    this.incremental?.index();
+  }
+
   /** `kind: Secret` documents in the workspace (names only). */
   secrets(): { name: string; namespace?: string }[] {
     if (!this.secretList) {

@@ -382,6 +382,8 @@ export class EdgepolicyServer {
       }
       this.publishAll();
       this.notifyRoutesChanged(true);
+      // The first keystroke should not pay for the incremental analysis' indexes: build them when idle.
+      setTimeout(() => this.guard('prepare', () => this.workspace.prepareForEdits()), 0);
     };
     this.indexing = this.indexing.then(run, run).catch((e) => this.log(`indexing failed: ${errorText(e)}`));
     await this.indexing;
