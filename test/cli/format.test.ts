@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { formatText, toJson, toSarif, failsAt, cliSeverity } from '../../server/src/cli/check-format';
 import { routesToJson, formatRoutesText, groupUrl } from '../../server/src/cli/routes-format';
-import { RULES, ruleFor } from '../../server/src/cli/rules';
+import { RULES, ruleFor } from '../../server/src/engine/codes';
 import { displayPath, relativeUriReference } from '../../server/src/cli/paths';
 import { run } from '../../server/src/cli/main';
 import type { Loader, LoadedWorkspace } from '../../server/src/cli/commands';

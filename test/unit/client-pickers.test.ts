@@ -87,6 +87,8 @@ describe('client problem explanations', () => {
     assert.equal(severityOf('EP221', { EP221: 'error' }), 'error');
     assert.equal(severityOf('EP999'), 'warning');
     assert.match(explainCode('EP204'), /before the first dot/);
+    // the tree uses the engine's catalogue: EP202 (member dropped for a mismatched core key) is an error there too
+    assert.equal(severityOf('EP202'), 'error');
     assert.match(explainCode('EP999'), /Problems panel/);
     assert.equal(worstSeverity(['EP203', 'EP231', 'EP221']), 'error');
     assert.equal(worstSeverity(['EP221']), 'info');

@@ -3,7 +3,7 @@
 import type { Finding, Range, RelatedInfo } from '../engine/model';
 import { pathToFileURL } from 'node:url';
 import { displayPath, relativeUriReference } from './paths';
-import { RULES, ruleFor, type RuleInfo } from './rules';
+import { RULES, ruleFor, type RuleInfo } from '../engine/codes';
 
 export type CliSeverity = 'error' | 'warning' | 'info';
 

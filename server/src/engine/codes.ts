@@ -1,7 +1,8 @@
-// The catalogue of edgepolicy diagnostic codes, as shown by `--format sarif` and the help text.
-// The engine decides the severity of each finding; `severity` here is what a code usually carries.
+// The catalogue of edgepolicy diagnostic codes: name, default severity and explanation of each. One list for
+// every side: the checks take their default severities from it, the CLI's SARIF rules and help, and the
+// VS Code client's Routes-tree icons and tooltips. Pure data.
 
-import type { Severity } from '../engine/model';
+import type { Severity } from './model';
 
 export interface RuleInfo {
   code: string;
@@ -156,4 +157,13 @@ export function ruleFor(code: string): RuleInfo {
       help: 'See the message of each finding.',
     }
   );
+}
+
+/** Default severity of each code, from the catalogue. */
+export const DEFAULT_SEVERITY: Readonly<Record<string, Severity>> = Object.fromEntries(RULES.map((r) => [r.code, r.severity]));
+
+/** The rule's name as words for people: `AccidentalTrafficSplit` → `Accidental traffic split`. */
+export function ruleTitle(code: string): string {
+  const words = ruleFor(code).name.replace(/([a-z0-9])([A-Z])/g, '$1 $2').toLowerCase();
+  return words.charAt(0).toUpperCase() + words.slice(1);
 }

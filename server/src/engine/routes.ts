@@ -1,4 +1,4 @@
-// The route table Emissary builds from Mappings, Hosts and TCPMappings (docs/emissary-semantics.md):
+// The route table Emissary builds from Mappings, Hosts and TCPMappings (the shared semantics notes, ../shared/docs/emissary-semantics.md):
 // route groups keyed by the SHA-1 of Emissary's group key string, members in `name.namespace` order,
 // core-key agreement, one shadow, name-prefix shadowing, weight normalisation, Host association and
 // Emissary's route order. Pure: no I/O (node:crypto's SHA-1 is a computation, not I/O).

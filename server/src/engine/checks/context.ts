@@ -2,6 +2,7 @@
 import type { Finding, JsonPath, QuickFix, RelatedInfo, Resource, Severity } from '../model';
 import type { GroupDetail, RouteModel, RouteOptions } from '../routes';
 import { locateCached } from '../routes';
+import { DEFAULT_SEVERITY } from '../codes';
 
 export { locateCached };
 
@@ -30,21 +31,7 @@ export interface CheckOptions extends RouteOptions {
   displayPath?: (uri: string) => string;
 }
 
-export const DEFAULT_SEVERITY: Record<string, Severity> = {
-  EP200: 'warning',
-  EP201: 'error',
-  EP202: 'error',
-  EP203: 'warning',
-  EP204: 'warning',
-  EP210: 'error',
-  EP211: 'warning',
-  EP212: 'error',
-  EP213: 'error',
-  EP220: 'warning',
-  EP221: 'info',
-  EP230: 'error',
-  EP231: 'error',
-};
+export { DEFAULT_SEVERITY };
 
 /** What messages need to name resources and files. */
 export interface Naming {
