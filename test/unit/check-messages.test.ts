@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { parseFile } from '../../server/src/engine/parse';
 import { checkWorkspace } from '../../server/src/engine/checks';
-import { shortPath } from '../../server/src/engine/checks/context';
+import { joinSome, othersOf, shortPath } from '../../server/src/engine/checks/context';
 import { Workspace } from '../../server/src/engine/workspace';
 import type { Resource } from '../../server/src/engine/model';
 
@@ -82,5 +82,18 @@ describe('file names in EP2xx messages', () => {
     const f = checkWorkspace(rs, { defaultNamespace: 'edge' }).find((x) => x.code === 'EP200' && x.uri === 'file:///ws/b.yaml')!;
     assert.ok(f.message.includes('annotation of Service edge/a in ws/a.yaml'), f.message);
     assert.ok(!f.message.includes('default/a'), f.message);
+  });
+});
+
+describe('othersOf / joinSome: naming the other members of a large set', () => {
+  it('keeps only the first few others but counts all of them in "and N more"', () => {
+    const all = Array.from({ length: 3000 }, (_, i) => `m${i}`);
+    const others = othersOf(all, 'm1', 20);
+    assert.equal(others.length, 20);
+    assert.equal(others.total, 2999);
+    assert.ok(!others.includes('m1'), 'the member itself is left out');
+    assert.deepEqual(others.slice(0, 2), ['m0', 'm2']);
+    assert.equal(joinSome(others, (x) => x, 3), 'm0, m2, m3 and 2996 more');
+    assert.equal(joinSome(othersOf(['a', 'b', 'c'], 'b'), (x) => x), 'a and c');
   });
 });

@@ -3,7 +3,7 @@
 import type { Resource } from '../model';
 import { compareStrings, groupBy, nameSpaceKind, RESOLVER_KINDS, sortKey, specOf } from '../routes';
 import type { CheckContext } from './context';
-import { MAX_RELATED, describe, joinSome, locateCached, qualifiedName, relatedAt, whereDefined } from './context';
+import { MAX_RELATED, describe, joinSome, othersOf, locateCached, qualifiedName, relatedAt, whereDefined } from './context';
 
 export function checkConflicts(ctx: CheckContext): void {
   checkDuplicateNames(ctx);
@@ -30,7 +30,7 @@ function checkDuplicateNames(ctx: CheckContext): void {
     if (defs.length < 2) continue;
     const kinds = [...new Set(defs.map((r) => r.kind))];
     for (const r of defs) {
-      const others = defs.filter((o) => o !== r);
+      const others = othersOf(defs, r);
       const what = RESOLVER_KINDS.includes(r.kind) && kinds.length > 1
         ? `The resolver name ${qualifiedName(r, ns)} is used by ${joinSome(defs, (d) => `${d.kind} in ${placeOf(ctx, d)}`)}; ` +
           'the three resolver kinds share one name space'
@@ -52,7 +52,7 @@ function checkHostnames(ctx: CheckContext): void {
   for (const hosts of sets.values()) {
     if (hosts.length < 2) continue;
     for (const h of hosts) {
-      const others = hosts.filter((o) => o !== h);
+      const others = othersOf(hosts, h);
       ctx.report({
         code: 'EP211',
         message:
@@ -85,7 +85,7 @@ function checkListeners(ctx: CheckContext): void {
     const port = specOf(list[0]).port;
     const proto = socketProtocol(list[0]);
     list.forEach((r, i) => {
-      const others = list.filter((o) => o !== r);
+      const others = othersOf(list, r);
       const kept = i === 0 ? 'this one is kept' : `Emissary keeps ${describe(list[0], ctx.names)}`;
       ctx.report({
         code: 'EP212',
@@ -106,7 +106,7 @@ function checkSingletons(ctx: CheckContext): void {
     const list = ctx.model.active.filter((r) => r.kind === kind).sort(byProcessingOrder(ctx));
     if (list.length < 2) continue;
     for (const r of list) {
-      const others = list.filter((o) => o !== r);
+      const others = othersOf(list, r);
       ctx.report({
         code: 'EP213',
         message:
@@ -150,7 +150,7 @@ function checkSingletons(ctx: CheckContext): void {
   const modules = ctx.model.active.filter((r) => r.kind === 'Module' && r.name === 'ambassador').sort(byProcessingOrder(ctx));
   if (modules.length > 1) {
     for (const r of modules) {
-      const others = modules.filter((o) => o !== r);
+      const others = othersOf(modules, r);
       ctx.report({
         code: 'EP213',
         severity: 'warning',

@@ -155,10 +155,28 @@ export const MAX_NAMED = 8;
 export const MAX_RELATED = 20;
 
 /** joinAnd over at most `max` items (formatted lazily), then "and N more". */
-export function joinSome<T>(items: T[], format: (item: T) => string, max = MAX_NAMED): string {
+export function joinSome<T>(items: Others<T> | T[], format: (item: T) => string, max = MAX_NAMED): string {
+  const total = 'total' in items ? items.total : items.length;
   const shown = items.slice(0, max).map(format);
-  if (items.length <= max) return joinAnd(shown);
-  return `${shown.join(', ')} and ${items.length - max} more`;
+  if (total <= max) return joinAnd(shown);
+  return `${shown.join(', ')} and ${total - max} more`;
+}
+
+/** The first `limit` members of a set other than `self` (a member of it), and how many others there are in all. */
+export type Others<T> = T[] & { total: number };
+
+/**
+ * The other members of a set, without copying all of them: a name shared by thousands of resources would
+ * otherwise cost a full copy per member (quadratic). Messages name at most MAX_NAMED, related info MAX_RELATED.
+ */
+export function othersOf<T>(all: readonly T[], self: T, limit = MAX_RELATED): Others<T> {
+  const out: T[] = [];
+  for (const o of all) {
+    if (o === self) continue;
+    if (out.length >= limit) break;
+    out.push(o);
+  }
+  return Object.assign(out, { total: all.length - 1 });
 }
 
 /** `50/50`, or the first shares and "..." for very large groups. */
