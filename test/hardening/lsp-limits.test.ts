@@ -23,7 +23,7 @@ describe('hardening: language server limits on editor text (server/src/lsp)', fu
     client = new TestClient({ folders: [path.join(tmp.dir, 'ws')], settings: { edgepolicy: { exclude: [] }, files: { exclude: {} } } });
     await client.initialize();
     await client.indexed();
-    pid = (client as unknown as { proc: { pid: number } }).proc.pid;
+    pid = client.pid;
   });
   after(async () => {
     await client?.stop();

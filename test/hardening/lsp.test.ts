@@ -4,7 +4,6 @@
 // Policy" output channel) naming the file and the reason, the analysed ones get their diagnostics, and each
 // hostile document opened in the editor must still get completion and hover answers.
 import * as assert from 'assert';
-import type { ChildProcess } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import type { Diagnostic } from 'vscode-languageserver-protocol';
@@ -16,7 +15,7 @@ const SETTINGS = { edgepolicy: { exclude: [] }, files: { exclude: {} } };
 
 /** The server's process id (the test client keeps its child process private). */
 function serverPid(c: TestClient): number {
-  const pid = (c as unknown as { proc: ChildProcess }).proc.pid;
+  const pid = c.pid;
   assert.ok(pid, 'server pid');
   return pid;
 }

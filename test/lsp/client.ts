@@ -43,6 +43,11 @@ export interface ClientOptions {
 
 export class TestClient {
   private readonly proc: ChildProcess;
+
+  /** The server process's pid, for tests that read its memory from /proc. */
+  get pid(): number {
+    return this.proc.pid!;
+  }
   readonly conn: MessageConnection;
   /** Latest diagnostics per URI. */
   readonly diagnostics = new Map<string, Diagnostic[]>();
