@@ -472,9 +472,19 @@ export const journeys = [
       // the tooltip of the changed canary names the changed field and the source
       const canary = expected.find((e) => e.state === 'changed' && /weight/.test(e.pointer));
       const canaryRow = treeRow(page, 'Cluster Drift', canary.label);
-      await canaryRow.hover();
+      // Tree tooltips show after a hover delay and can be lost when the pointer lands during a re-render:
+      // move away and hover again, a few times, before giving up.
       const tip = page.locator('.monaco-hover:not(.hidden), .workbench-hover').first();
-      await tip.waitFor({ state: 'visible', timeout: 10000 });
+      for (let attempt = 1; ; attempt++) {
+        await page.mouse.move(900, 700);
+        await canaryRow.hover();
+        try {
+          await tip.waitFor({ state: 'visible', timeout: 5000 });
+          break;
+        } catch (e) {
+          if (attempt === 4) throw e;
+        }
+      }
       const tipText = (await tip.innerText()).replace(/\u00a0/g, ' ');
       assert.match(tipText, new RegExp(canary.pointer.replace(/^\//, '').replace(/\//g, '\\.')), 'the tooltip names the changed field');
       assert.match(tipText, /routes\.yaml:\d+/, 'the tooltip names the source');
