@@ -119,6 +119,10 @@ class AnnotationResourceLocator implements ResourceLocator {
     const span = this.doc.locate(this.flat ? flatPath(path) : path, part);
     return this.site.range(span.start, span.end);
   }
+
+  fallback(): Range {
+    return this.site.keyRange();
+  }
 }
 
 /** Coerces a labels-like value to string → string. */
@@ -275,7 +279,6 @@ export function readAnnotation(owner: AnnotationOwner, value: unknown): { resour
           },
         },
         locator,
-        () => site.keyRange(),
       ),
     );
   }

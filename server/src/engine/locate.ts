@@ -310,6 +310,8 @@ function findPair(map: any, seg: string | number, doc: Document.Parsed, depth: n
 /** Maps a path into a resource's normalised `object` to a source range. */
 export interface ResourceLocator {
   locate(path: JsonPath, part?: 'key' | 'value'): Range;
+  /** Where to point when `locate` fails: the resource's own first line or key. */
+  fallback(): Range;
 }
 
 /** Locator for a resource that is (part of) a YAML document of the file: `basePath` leads to the object. */
@@ -325,6 +327,11 @@ export class DocumentResourceLocator implements ResourceLocator {
     const full = this.basePath.length ? [...this.basePath, ...path] : path;
     const span = this.doc.locate(full, part);
     return this.lines.range(span.start, span.end);
+  }
+
+  fallback(): Range {
+    const s = this.doc.locate(this.basePath, 'key');
+    return this.lines.range(s.start, s.end);
   }
 }
 
@@ -343,11 +350,10 @@ export class SourceResource implements Resource {
   object: Record<string, unknown>;
   origin: Origin;
   readonly #locator: ResourceLocator;
-  readonly #fallback: () => Range;
   /** Ranges located so far, by part and path (a located range never changes: the resource is immutable). */
   #memo: Map<string, Range> | undefined;
 
-  constructor(f: ResourceFields, locator: ResourceLocator, fallback: () => Range) {
+  constructor(f: ResourceFields, locator: ResourceLocator) {
     this.apiVersion = f.apiVersion;
     this.version = f.version;
     this.kind = f.kind;
@@ -358,7 +364,6 @@ export class SourceResource implements Resource {
     this.object = f.object;
     this.origin = f.origin;
     this.#locator = locator;
-    this.#fallback = fallback;
   }
 
   locate(path: JsonPath, part?: 'key' | 'value'): Range {
@@ -371,7 +376,7 @@ export class SourceResource implements Resource {
       return range;
     } catch {
       try {
-        return this.#fallback();
+        return this.#locator.fallback();
       } catch {
         return { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
       }

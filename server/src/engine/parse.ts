@@ -116,10 +116,6 @@ function collect(ctx: Ctx, doc: DocLocator, docIndex: number, value: unknown, ba
   if (apiVersion !== undefined && apiVersion.startsWith(AMBASSADOR_GROUP + '/')) {
     const locator = new DocumentResourceLocator(doc, ctx.lines, basePath);
     ctx.holders.push(locator);
-    const fallback = (): Range => {
-      const s = doc.locate(basePath, 'key');
-      return locator.lines.range(s.start, s.end);
-    };
     out.push(
       new SourceResource(
         {
@@ -134,7 +130,6 @@ function collect(ctx: Ctx, doc: DocLocator, docIndex: number, value: unknown, ba
           origin: { uri: ctx.uri, docIndex },
         },
         locator,
-        fallback,
       ),
     );
     return;

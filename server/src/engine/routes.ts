@@ -263,20 +263,37 @@ export function locateCached(r: Resource, path: JsonPath, part: 'key' | 'value' 
   return range;
 }
 
+/**
+ * A route member's location, located lazily: locating means scanning the document's text, and the location is
+ * read only when the route table is shown (the tree view, `edgepolicy routes`), not for the checks. A class
+ * (rather than an object literal with an accessor, which costs its own hidden class and two closures per
+ * member); JSON sees `{ uri, range }` as for a plain Location.
+ */
+export class SourceLocation implements Location {
+  readonly uri: string;
+  #resource: Resource;
+  #range: Range | undefined;
+
+  constructor(r: Resource) {
+    this.uri = r.origin.uri;
+    this.#resource = r;
+  }
+
+  get range(): Range {
+    return (this.#range ??= locateCached(this.#resource, ['metadata', 'name'], 'value'));
+  }
+
+  set range(v: Range) {
+    this.#range = v;
+  }
+
+  toJSON(): Location {
+    return { uri: this.uri, range: this.range };
+  }
+}
+
 export function memberLocation(r: Resource): Location {
-  // Lazy: locating means scanning the document's text, and the location is read only when the route table is
-  // shown (the tree view, `edgepolicy routes`), not for the checks. An own enumerable accessor, so copies,
-  // comparisons and JSON see an ordinary `range` property.
-  let range: Range | undefined;
-  return {
-    uri: r.origin.uri,
-    get range(): Range {
-      return (range ??= locateCached(r, ['metadata', 'name'], 'value'));
-    },
-    set range(v: Range) {
-      range = v;
-    },
-  };
+  return new SourceLocation(r);
 }
 
 /** Groups items by key, keeping first-seen key order and item order. */
@@ -332,15 +349,14 @@ function effectiveHost(r: Resource, spec: Record<string, unknown>): EffectiveHos
   return undefined;
 }
 
-function matchEntries(r: Resource, field: string, regex: boolean, skipExactAuthority: boolean): MatchEntry[] {
-  const spec = specOf(r);
-  const out: MatchEntry[] = [];
-  for (const [name, raw] of mapEntries(r, spec[field])) {
-    if (skipExactAuthority && name.toLowerCase() === ':authority' && raw !== true) continue;
-    const value = raw === true ? undefined : str(raw) ?? (raw === null ? undefined : JSON.stringify(raw));
-    out.push({ name, value, regex, path: ['spec', field, name] });
+function matchEntries(r: Resource, spec: Record<string, unknown>, field: string, regex: boolean, skipExactAuthority: boolean, out: MatchEntry[]): void {
+  const raw = spec[field];
+  if (raw === undefined || raw === null) return;
+  for (const [name, value] of mapEntries(r, raw)) {
+    if (skipExactAuthority && value !== true && name.toLowerCase() === ':authority') continue;
+    const text = value === true ? undefined : str(value) ?? (value === null ? undefined : JSON.stringify(value));
+    out.push({ name, value: text, regex, path: ['spec', field, name] });
   }
-  return out;
 }
 
 function headerLength(h: MatchEntry): number {
@@ -351,6 +367,10 @@ function headerKey(h: MatchEntry): string {
   return `${h.name}-${h.value || '*'}`;
 }
 
+/** Shared empty values for the common Mapping without labels, selectors or query matches (never mutated). */
+const NO_LABELS: Readonly<Record<string, string>> = Object.freeze({});
+const NO_PAIRS: readonly [string, string][] = Object.freeze([]) as readonly [string, string][];
+
 function analyzeMapping(r: Resource, hosts: HostEntry[], defaultNamespace: string): MappingEntry | undefined {
   const spec = specOf(r);
   const prefix = str(spec.prefix);
@@ -358,48 +378,48 @@ function analyzeMapping(r: Resource, hosts: HostEntry[], defaultNamespace: strin
   const namespace = r.namespace ?? defaultNamespace;
   const host = effectiveHost(r, spec);
   const method = str(spec.method);
-  const headers = [
-    ...matchEntries(r, 'headers', false, true),
-    ...matchEntries(r, 'regex_headers', true, false),
-  ];
+  const headers: MatchEntry[] = [];
+  matchEntries(r, spec, 'headers', false, true, headers);
+  matchEntries(r, spec, 'regex_headers', true, false, headers);
   if (host) headers.push({ name: ':authority', value: host.value, regex: host.regex, path: host.path });
   if (method !== undefined) {
     headers.push({ name: ':method', value: method, regex: spec.method_regex === true, path: ['spec', 'method'] });
   }
-  const queryParameters = [
-    ...matchEntries(r, 'query_parameters', false, false),
-    ...matchEntries(r, 'regex_query_parameters', true, false),
-  ];
+  const queryParameters: MatchEntry[] = [];
+  matchEntries(r, spec, 'query_parameters', false, false, queryParameters);
+  matchEntries(r, spec, 'regex_query_parameters', true, false, queryParameters);
   const precedence = num(spec.precedence) ?? 0;
-  const labels: Record<string, string> = {};
-  for (const [k, v] of Object.entries(r.labels ?? {})) labels[k] = String(v);
+  // Resource labels are already a string map (parse.ts, annotations.ts), and resources are immutable.
+  const labels = (r.labels ?? NO_LABELS) as Record<string, string>;
 
   // Host matchLabels go into the key only when the Mapping has no non-regex host.
-  const selectorLabels: [string, string][] = [];
+  let selectorLabels = NO_PAIRS as [string, string][];
   if (!host || host.regex) {
     for (const h of hosts) {
       if (h.matchLabels && selectorMatches(h.matchLabels, labels)) {
-        for (const [k, v] of Object.entries(h.matchLabels)) selectorLabels.push([k, v]);
+        if (selectorLabels === NO_PAIRS) selectorLabels = [];
+        for (const k in h.matchLabels) selectorLabels.push([k, h.matchLabels[k]]);
       }
     }
   }
 
   let key = 'HTTP-GET' + prefix;
-  for (const h of headers) key += h.name + (h.value ?? '');
-  for (const q of queryParameters) key += q.name + (q.value ?? '');
+  let headerLen = 0;
+  for (const h of headers) {
+    key += h.name + (h.value ?? '');
+    headerLen += headerLength(h);
+  }
+  let queryLen = 0;
+  for (const q of queryParameters) {
+    key += q.name + (q.value ?? '');
+    queryLen += headerLength(q);
+  }
   for (const [k, v] of selectorLabels) key += k + v;
   if (precedence !== 0) key += String(precedence);
 
-  const routeWeight: (string | number)[] = [
-    precedence,
-    pyLen(prefix),
-    headers.reduce((s, h) => s + headerLength(h), 0),
-    queryParameters.reduce((s, q) => s + headerLength(q), 0),
-    prefix,
-    method ?? 'GET',
-    ...headers.map(headerKey),
-    ...queryParameters.map(headerKey),
-  ];
+  const routeWeight: (string | number)[] = [precedence, pyLen(prefix), headerLen, queryLen, prefix, method ?? 'GET'];
+  for (const h of headers) routeWeight.push(headerKey(h));
+  for (const q of queryParameters) routeWeight.push(headerKey(q));
 
   return {
     resource: r,
@@ -673,10 +693,17 @@ export function resourcesInScope(resources: Resource[], ambassadorId: string): R
 
 /** Later definitions (file order) of the same kind/namespace/name win. */
 export function resolveDuplicates(inScope: Resource[], defaultNamespace: string): Resource[] {
-  const last = new Map<string, Resource>();
-  for (const r of inScope) last.set(`${nameSpaceKind(r.kind)}\u0000${r.namespace ?? defaultNamespace}\u0000${r.name}`, r);
-  const keep = new Set(last.values());
-  return inScope.filter((r) => keep.has(r));
+  // Index of the last definition of each key; a resource is kept when it is that last one.
+  const last = new Map<string, number>();
+  const keys = new Array<string>(inScope.length);
+  for (let i = 0; i < inScope.length; i++) {
+    const r = inScope[i];
+    const key = nameSpaceKind(r.kind) + '\u0000' + (r.namespace ?? defaultNamespace) + '\u0000' + r.name;
+    keys[i] = key;
+    last.set(key, i);
+  }
+  if (last.size === inScope.length) return inScope.slice();
+  return inScope.filter((_, i) => last.get(keys[i]) === i);
 }
 
 /** `spec.config` of the `ambassador` Module (the flat annotation layout may keep the settings under spec). */
@@ -712,14 +739,28 @@ export function buildRouteModel(resources: Resource[], opts: RouteOptions = {}):
   }
 
   // Host association (uses the merged labels of accepted members and the first member's host).
-  const candidates = hostCandidates(hosts);
-  const hostLabels = new Map<HostEntry, string>(hosts.map((h) => [h, `${h.namespace}/${h.name}`]));
-  for (const g of groups) {
-    const first = g.members[0].mapping;
-    for (const h of candidates(first.host)) {
-      if (hostMatchesGroup(h, first.host, g.labels)) g.hostEntries.push(h);
+  if (hosts.length > 0) {
+    const candidates = hostCandidates(hosts);
+    const hostLabel = hosts.map((h) => `${h.namespace}/${h.name}`);
+    const hostIndex = new Map<HostEntry, number>(hosts.map((h, i) => [h, i]));
+    for (const g of groups) {
+      const first = g.members[0].mapping;
+      const list = candidates(first.host);
+      // Usually one Host (or none) matches: arrays of the exact length rather than grown by push.
+      let matched = 0;
+      for (const h of list) if (hostMatchesGroup(h, first.host, g.labels)) matched++;
+      if (matched === 0) continue;
+      const entries = new Array<HostEntry>(matched);
+      const labels = new Array<string>(matched);
+      let k = 0;
+      for (const h of list) {
+        if (!hostMatchesGroup(h, first.host, g.labels)) continue;
+        entries[k] = h;
+        labels[k++] = hostLabel[hostIndex.get(h)!];
+      }
+      g.hostEntries = entries;
+      g.group.hosts = labels;
     }
-    g.group.hosts = g.hostEntries.map((h) => hostLabels.get(h)!);
   }
 
   const ordered = routeOrder(groups);
@@ -747,19 +788,30 @@ export function buildRouteModel(resources: Resource[], opts: RouteOptions = {}):
  * `groups` must be in creation order (the order of their first members in `name.namespace` processing order).
  */
 export function routeOrder(groups: GroupDetail[]): GroupDetail[] {
-  return groups
-    .map((g, i) => ({ g, i, w: groupRouteWeight(g) }))
-    .sort((a, b) => compareRouteWeight(a.w, b.w) || a.i - b.i)
-    .reverse()
-    .map((x) => x.g);
+  const n = groups.length;
+  const weights = new Array<(string | number)[]>(n);
+  const index = new Array<number>(n);
+  for (let i = 0; i < n; i++) {
+    weights[i] = groupRouteWeight(groups[i]);
+    index[i] = i;
+  }
+  // Descending weight; among equal weights the later-created group first (the reverse of a stable ascending sort).
+  index.sort((a, b) => compareRouteWeight(weights[b], weights[a]) || b - a);
+  const out = new Array<GroupDetail>(n);
+  for (let i = 0; i < n; i++) out[i] = groups[index[i]];
+  return out;
 }
 
 /** A group's route weight: the largest route weight of its accepted members. */
 export function groupRouteWeight(g: GroupDetail): (string | number)[] {
-  return g.members
-    .filter((m) => !m.drop)
-    .map((m) => m.mapping.routeWeight)
-    .reduce((best, w) => (compareRouteWeight(w, best) > 0 ? w : best));
+  let best: (string | number)[] | undefined;
+  for (const m of g.members) {
+    if (m.drop) continue;
+    const w = m.mapping.routeWeight;
+    if (best === undefined || compareRouteWeight(w, best) > 0) best = w;
+  }
+  if (best === undefined) throw new TypeError('a route group without accepted members');
+  return best;
 }
 
 function makeMember(m: MappingEntry): RouteMember {
@@ -777,7 +829,56 @@ function makeMember(m: MappingEntry): RouteMember {
   return member;
 }
 
+/** The group's public description: its first member's match, members in the given order. */
+function routeGroup(groupId: string, first: MappingEntry, members: RouteMember[]): RouteGroup {
+  const userHeaders: RouteHeader[] = [];
+  for (const h of first.headers) {
+    if (h.name !== ':authority' && h.name !== ':method') userHeaders.push({ name: h.name, value: h.value ?? '', regex: h.regex });
+  }
+  const queryParameters: RouteHeader[] = [];
+  for (const q of first.queryParameters) queryParameters.push({ name: q.name, value: q.value ?? '', regex: q.regex });
+  const group: RouteGroup = {
+    groupId,
+    key: first.key,
+    name: first.name,
+    host: first.host?.value ?? '*',
+    hosts: [],
+    prefix: first.prefix,
+    headers: userHeaders,
+    queryParameters,
+    precedence: first.precedence,
+    members,
+    problems: [],
+  };
+  if (first.host?.regex) group.hostRegex = true;
+  if (first.prefixRegex) group.prefixRegex = true;
+  if (first.prefixExact) group.prefixExact = true;
+  if (first.method !== undefined) group.method = first.method;
+  return group;
+}
+
+/**
+ * A group of one Mapping (most groups): nothing to drop, no weights to share. The same result as the general
+ * path below (one member gets 100%, a lone shadow its own weight), without its intermediate lists.
+ */
+function singleGroup(groupId: string, m: MappingEntry): GroupDetail {
+  const member = makeMember(m);
+  const d: MemberDetail = { mapping: m, member };
+  const members = [d];
+  let routing: MemberDetail[];
+  if (m.shadow) {
+    member.weight = pyRound(Math.min(100, Math.max(0, m.rawWeight ?? 100)));
+    routing = [];
+  } else {
+    d.share = 100;
+    member.weight = 100;
+    routing = members;
+  }
+  return { group: routeGroup(groupId, m, [member]), members, routing, rejection: undefined, labels: m.labels, hostEntries: [] };
+}
+
 function buildGroup(groupId: string, list: MappingEntry[], moduleCircuitBreakers: unknown): GroupDetail {
+  if (list.length === 1) return singleGroup(groupId, list[0]);
   const first = list[0];
   const members: MemberDetail[] = list.map((m) => ({ mapping: m, member: makeMember(m) }));
   const accepted: MemberDetail[] = [members[0]];
@@ -838,34 +939,12 @@ function buildGroup(groupId: string, list: MappingEntry[], moduleCircuitBreakers
   const labels: Record<string, string> = {};
   for (const d of accepted) Object.assign(labels, d.mapping.labels);
 
-  const userHeaders: RouteHeader[] = [];
-  for (const h of first.headers) {
-    if (h.name !== ':authority' && h.name !== ':method') userHeaders.push({ name: h.name, value: h.value ?? '', regex: h.regex });
-  }
-  const queryParameters: RouteHeader[] = first.queryParameters.map((q) => ({ name: q.name, value: q.value ?? '', regex: q.regex }));
-
   const ordered = [
     ...routing,
     ...accepted.filter((d) => d.mapping.shadow),
     ...members.filter((d) => d.drop),
   ];
-  const group: RouteGroup = {
-    groupId,
-    key: first.key,
-    name: first.name,
-    host: first.host?.value ?? '*',
-    hosts: [],
-    prefix: first.prefix,
-    headers: userHeaders,
-    queryParameters,
-    precedence: first.precedence,
-    members: ordered.map((d) => d.member),
-    problems: [],
-  };
-  if (first.host?.regex) group.hostRegex = true;
-  if (first.prefixRegex) group.prefixRegex = true;
-  if (first.prefixExact) group.prefixExact = true;
-  if (first.method !== undefined) group.method = first.method;
+  const group = routeGroup(groupId, first, ordered.map((d) => d.member));
   if (rejection) {
     group.rejected =
       rejection.kind === 'weight-over-100'

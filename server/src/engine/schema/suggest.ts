@@ -56,6 +56,20 @@ const squashed = new Map<string, string>();
  */
 export function suggest(word: string, candidates: Iterable<string>): string | undefined {
   const list = [...candidates].filter((c) => c !== word);
+  // The same misspelling tends to come back (copied documents, every keystroke re-checking a file): remember
+  // the answer per word and candidate list. Bounded, like `squashed`.
+  const memoKey = word + '\u0000' + list.join('\u0001');
+  const known = answers.get(memoKey);
+  if (known !== undefined) return known === NONE ? undefined : known;
+  const answer = closest(word, list);
+  if (answers.size >= 2000) answers.clear();
+  answers.set(memoKey, answer ?? NONE);
+  return answer;
+}
+const answers = new Map<string, string | typeof NONE>();
+const NONE = Symbol('none');
+
+function closest(word: string, list: string[]): string | undefined {
   const sq = squash(word);
   const same = list.find((c) => squash(c) === sq);
   if (same) return same;
