@@ -207,7 +207,7 @@ export class DocLocator {
   /** The answer from the `yaml` AST. */
   locateSlow(path: JsonPath, part?: LocatePart): Span & { exact: boolean } {
     const doc = this.ast();
-    if (!doc) return { ...this.firstLineSpan(), exact: path.length === 0 };
+    if (!doc) return exactly(this.firstLineSpan(), path.length === 0);
     let node: unknown = doc.contents;
     let keyNode: YamlNode | null = null;
     let lastGood: Span | null = null;
@@ -232,12 +232,12 @@ export class DocLocator {
         found = true;
       }
       if (!found) {
-        return { ...(lastGood ?? this.firstLineSpan()), exact: false };
+        return exactly(lastGood ?? this.firstLineSpan(), false);
       }
       lastGood = this.entrySpan(keyNode, node, undefined);
     }
-    if (path.length === 0) return { ...this.firstLineSpan(), exact: true };
-    return { ...this.entrySpan(keyNode, node, part), exact: true };
+    if (path.length === 0) return exactly(this.firstLineSpan(), true);
+    return exactly(this.entrySpan(keyNode, node, part), true);
   }
 
   private nodeSpan(n: unknown): Span | null {
@@ -604,6 +604,11 @@ interface Region {
   col: number;
 }
 
+/** A span with its `exact` flag (written out: an object spread here was a third of the cost of a locate). */
+function exactly(span: Span, exact: boolean): Span & { exact: boolean } {
+  return { start: span.start, end: span.end, exact };
+}
+
 type EntryKind = 'map' | 'seq' | 'scalar' | 'null' | 'block' | 'flow';
 
 interface Entry {
@@ -954,11 +959,11 @@ class FastScanner {
         const idx = typeof seg === 'number' ? seg : /^\d+$/.test(seg) ? Number(seg) : -1;
         next = idx >= 0 ? this.findItem(cur.region, idx) : undefined;
       } else if (cur.kind === 'flow' || cur.kind === 'block') throw UNSURE;
-      if (!next) return { ...(lastGood ?? this.rootFirstLine()), exact: false };
+      if (!next) return exactly(lastGood ?? this.rootFirstLine(), false);
       lastGood = this.span(next, undefined);
       cur = next;
     }
-    if (path.length === 0) return { ...this.rootFirstLine(), exact: true };
-    return { ...this.span(cur, part), exact: true };
+    if (path.length === 0) return exactly(this.rootFirstLine(), true);
+    return exactly(this.span(cur, part), true);
   }
 }
