@@ -96,11 +96,21 @@ async function b1(): Promise<void> {
   const perDoc: number[] = [];
   for (const n of sizes) {
     const files = generate({ documents: n, files: n / 10 });
-    const runs = n >= 50000 ? 1 : 3;
-    const fl = best(runs, () => floor(files));
-    const en = best(runs, () => engineCold(files));
+    // Best of several rounds, the floor and the engine alternating so that both see the same machine. Each round
+    // checks with a new Workspace (nothing kept from the previous round); the code is warm after the first rounds,
+    // as in a running language server. The first round is in the JSON output (`firstMs`).
+    const runs = n >= 50000 ? 3 : 10;
+    let fl = Infinity;
+    let en = Infinity;
+    let firstMs = 0;
+    for (let i = 0; i < runs; i++) {
+      fl = Math.min(fl, best(1, () => floor(files)));
+      const e = best(1, () => engineCold(files));
+      if (i === 0) firstMs = e;
+      en = Math.min(en, e);
+    }
     perDoc.push(en / n);
-    raw[`B1.${n}`] = { floorMs: fl, engineMs: en, perDocUs: (en / n) * 1000 };
+    raw[`B1.${n}`] = { floorMs: fl, engineMs: en, firstMs, rounds: runs, perDocUs: (en / n) * 1000 };
     rows.push({ id: 'B1', what: `cold check, ${n} docs / ${files.length} files`, value: ms(en), baseline: `js-yaml ${ms(fl)}`,
       ratio: `${(en / fl).toFixed(2)}× floor`, goal: '≤ 2× floor', met: en <= 2 * fl });
     if (n === (quick ? 5000 : 10000)) {

@@ -13,7 +13,7 @@ import {
   writeSchemas,
 } from '../../scripts/gen-schemas';
 import { AMBASSADOR_KINDS, versionsOf } from '../../server/src/engine/model';
-import { createAjv, schemaFor, validatorFor } from '../../server/src/engine/schema/registry';
+import { createAjv, quickValidatorFor, schemaFor, validatorFor } from '../../server/src/engine/schema/registry';
 import type { SchemaNode } from '../../server/src/engine/schema/registry';
 
 const REPO = path.resolve(__dirname, '..', '..');
@@ -167,6 +167,30 @@ describe('generated JSON Schemas', () => {
 
   it('compile with Ajv in strict mode, every one of them', () => {
     for (const kind of AMBASSADOR_KINDS) for (const v of versionsOf(kind)) assert.ok(validatorFor(kind, v), `${v}/${kind}`);
+  });
+
+  it('the quick validator (first error only) and the detailed one agree on valid and invalid, field by field', () => {
+    // Per kind and version: a document with every spec field set to a value of each JSON type, one at a time.
+    const samples: unknown[] = ['text', 42, 1.5, -1, true, null, [], ['x'], [1], {}, { a: 'b' }, { name: 'x' }, 0, 70000];
+    let compared = 0;
+    let invalid = 0;
+    for (const kind of AMBASSADOR_KINDS) {
+      for (const v of versionsOf(kind)) {
+        const quick = quickValidatorFor(kind, v)!;
+        const detailed = validatorFor(kind, v)!;
+        const fields = Object.keys(schemaFor(kind, v)!.properties?.spec?.properties ?? {});
+        const base = { apiVersion: `getambassador.io/${v}`, kind, metadata: { name: 'n' } };
+        const docs: unknown[] = [base, { ...base, spec: {} }, { ...base, spec: { unknownField: 1 } }, { ...base, spec: 'x' }];
+        for (const f of fields) for (const value of samples) docs.push({ ...base, spec: { [f]: value } });
+        for (const doc of docs) {
+          const want = detailed(doc) === true;
+          assert.strictEqual(quick(doc) === true, want, `${v}/${kind}: ${JSON.stringify(doc)}`);
+          compared++;
+          if (!want) invalid++;
+        }
+      }
+    }
+    assert.ok(compared > 5000 && invalid > compared / 4, `${compared} documents compared, ${invalid} invalid`);
   });
 
   it('ambassador.json dispatches per apiVersion/kind and leaves other documents alone', () => {

@@ -183,10 +183,14 @@ class Reader {
   private mapping(col: number, first: number, depth: number): Record<string, unknown> {
     if (depth > MAX_NESTING) throw UNSURE;
     const out: Record<string, unknown> = {};
+    // Keys so far, for the duplicate check: comparing a handful of strings is cheaper than a property lookup
+    // with a key that is not yet internalised (the store below does that once).
+    const keys: string[] = [];
     let p = first;
     for (;;) {
       const key = this.key(p);
-      if (Object.prototype.hasOwnProperty.call(out, key)) throw UNSURE; // duplicate: js-yaml reports it
+      if (keys.length < 16 ? keys.includes(key) : Object.prototype.hasOwnProperty.call(out, key)) throw UNSURE; // duplicate: js-yaml reports it
+      if (keys.length < 16) keys.push(key);
       out[key] = this.value(this.afterKey, col, depth, true);
       // value() leaves us on the next line with content (or the end).
       if (this.atEnd) break;
@@ -272,7 +276,9 @@ class Reader {
       let ke = q;
       while (ke > p && t.charCodeAt(ke - 1) === C.Space) ke--;
       key = t.slice(p, ke);
-      if (key.length > 1000 || SPECIAL_KEY.test(key) || key === '<<' || key === '__proto__' || key === '') throw UNSURE;
+      if (key.length > 1000 || key === '<<' || key === '__proto__' || key === '') throw UNSURE;
+      // Only short keys or keys starting with a digit, sign, dot or `~` can resolve to a non-string.
+      if ((key.length <= 5 || !isLetter(c)) && SPECIAL_KEY.test(key)) throw UNSURE;
     }
     if (q + 1 < this.le && t.charCodeAt(q + 1) !== C.Space) throw UNSURE;
     this.afterKey = q + 1;
@@ -425,6 +431,10 @@ class Reader {
     if (!this.atEnd && this.indent() > col) throw UNSURE;
     return value;
   }
+}
+
+function isLetter(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90);
 }
 
 function isIndicator(c: number): boolean {

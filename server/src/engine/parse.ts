@@ -60,6 +60,13 @@ export const DEFAULT_MAX_FILE_BYTES = 5 * 1024 * 1024;
 
 const TEMPLATE_RE = /\{\{-?\s*[^\s}]|\{%-?\s*\w/;
 
+/** metadata.labels as a string map: the parsed object itself when it already is one (resources are immutable). */
+function labelsOf(v: unknown): Record<string, string> {
+  if (!isRecord(v)) return {};
+  for (const k in v) if (typeof v[k] !== 'string') return stringMap(v);
+  return v as Record<string, string>;
+}
+
 function optString(v: unknown): string | undefined {
   if (v === null || v === undefined || typeof v === 'object') return undefined;
   return String(v);
@@ -124,7 +131,7 @@ function collect(ctx: Ctx, doc: DocLocator, docIndex: number, value: unknown, ba
           kind: kind ?? '',
           name: optString(meta?.name) ?? '',
           namespace: optString(meta?.namespace),
-          labels: stringMap(meta?.labels),
+          labels: labelsOf(meta?.labels),
           spec: isRecord(value.spec) ? value.spec : {},
           object: value,
           origin: { uri: ctx.uri, docIndex },
@@ -259,7 +266,9 @@ function buildDocument(
   }
   const locator = new DocLocator(text, s.start, s.end);
   if (isRecord(loaded.value)) collect(ctx, locator, i, loaded.value, [], doc.resources, 0);
-  return { doc, state: { locator, holders: ctx.holders, findings: ctx.findings, load: loaded } };
+  // Kept for the file's lifetime: exact-size copies rather than the spare room arrays grow by when pushed to.
+  if (doc.resources.length > 0) doc.resources = doc.resources.slice();
+  return { doc, state: { locator, holders: ctx.holders.length > 0 ? ctx.holders.slice() : ctx.holders, findings: ctx.findings, load: loaded } };
 }
 
 function sameSlice(a: string, aStart: number, aEnd: number, b: string, bStart: number, bEnd: number): boolean {

@@ -417,9 +417,17 @@ function analyzeMapping(r: Resource, hosts: HostEntry[], defaultNamespace: strin
   for (const [k, v] of selectorLabels) key += k + v;
   if (precedence !== 0) key += String(precedence);
 
-  const routeWeight: (string | number)[] = [precedence, pyLen(prefix), headerLen, queryLen, prefix, method ?? 'GET'];
-  for (const h of headers) routeWeight.push(headerKey(h));
-  for (const q of queryParameters) routeWeight.push(headerKey(q));
+  // Exact-size arrays: these are kept as long as the workspace is.
+  const routeWeight = new Array<string | number>(6 + headers.length + queryParameters.length);
+  routeWeight[0] = precedence;
+  routeWeight[1] = pyLen(prefix);
+  routeWeight[2] = headerLen;
+  routeWeight[3] = queryLen;
+  routeWeight[4] = prefix;
+  routeWeight[5] = method ?? 'GET';
+  let w = 6;
+  for (const h of headers) routeWeight[w++] = headerKey(h);
+  for (const q of queryParameters) routeWeight[w++] = headerKey(q);
 
   return {
     resource: r,
@@ -428,7 +436,7 @@ function analyzeMapping(r: Resource, hosts: HostEntry[], defaultNamespace: strin
     prefix,
     prefixRegex: spec.prefix_regex === true,
     prefixExact: spec.prefix_exact === true,
-    headers,
+    headers: headers.length > 0 ? headers.slice() : headers,
     queryParameters,
     host,
     method,

@@ -11,7 +11,7 @@
 import type { ErrorObject } from 'ajv';
 import { AMBASSADOR_GROUP, AMBASSADOR_KINDS, versionsOf } from '../model';
 import type { Finding, JsonPath, QuickFix, Range, Resource, Severity } from '../model';
-import { schemaFor, validatorFor } from './registry';
+import { quickValidatorFor, schemaFor, validatorFor } from './registry';
 import type { SchemaNode } from './registry';
 import { suggest } from './suggest';
 
@@ -231,7 +231,7 @@ function apiVersionFix(r: Resource, range: Range, version: string): QuickFix {
 
 /** Whether the resource, as written, would be valid at `version` too (so changing only apiVersion is safe). */
 function cleanAt(r: Resource, version: string): boolean {
-  const validate = validatorFor(r.kind, version);
+  const validate = quickValidatorFor(r.kind, version);
   if (!validate) return false;
   return validate(dataFor(r, version)) === true;
 }
@@ -333,11 +333,13 @@ interface Problem {
 const COMPOSITE = new Set(['oneOf', 'anyOf', 'allOf', 'if', 'then', 'else', 'not']);
 
 function schemaFindings(r: Resource, version: string, out: Finding[]): void {
-  const validate = validatorFor(r.kind, version);
-  if (!validate) return;
+  const quick = quickValidatorFor(r.kind, version);
+  if (!quick) return;
   const pruned: JsonPath[] = [];
   const data = dataFor(r, version, pruned);
-  if (validate(data) === true) return;
+  if (quick(data) === true) return;
+  const validate = validatorFor(r.kind, version);
+  if (!validate || validate(data) === true) return;
   const errors = validate.errors ?? [];
   const problems: Problem[] = errors.map((err) => ({ keyword: err.keyword, path: toPath(err.instancePath, data), err }));
 
