@@ -67,22 +67,24 @@ export function servedPairs(): { kind: string; version: string }[] {
   return out;
 }
 
-let sharedAjv: Ajv | undefined;
-let quickAjv: Ajv | undefined;
-const validators = new Map<string, ValidateFunction>();
-const quickValidators = new Map<string, ValidateFunction>();
+const detailedValidators = { ajv: undefined as Ajv | undefined, detailed: true, cache: new Map<string, ValidateFunction>() };
+const quickValidators = { ajv: undefined as Ajv | undefined, detailed: false, cache: new Map<string, ValidateFunction>() };
 
-/** Compiled validator reporting every error for a kind/version, compiled on first use and cached. */
-export function validatorFor(kind: string, version: string): ValidateFunction | undefined {
+function compiled(set: typeof detailedValidators, kind: string, version: string): ValidateFunction | undefined {
   const key = `${version}/${kind}`;
-  const hit = validators.get(key);
+  const hit = set.cache.get(key);
   if (hit) return hit;
   const schema = schemaFor(kind, version);
   if (!schema) return undefined;
-  sharedAjv ??= createAjv();
-  const fn = sharedAjv.compile(schema);
-  validators.set(key, fn);
+  set.ajv ??= createAjv(set.detailed);
+  const fn = set.ajv.compile(schema);
+  set.cache.set(key, fn);
   return fn;
+}
+
+/** Compiled validator reporting every error for a kind/version, compiled on first use and cached. */
+export function validatorFor(kind: string, version: string): ValidateFunction | undefined {
+  return compiled(detailedValidators, kind, version);
 }
 
 /**
@@ -90,13 +92,5 @@ export function validatorFor(kind: string, version: string): ValidateFunction | 
  * valid: checking them with this one and running validatorFor's only on failure saves most of the schema time.
  */
 export function quickValidatorFor(kind: string, version: string): ValidateFunction | undefined {
-  const key = `${version}/${kind}`;
-  const hit = quickValidators.get(key);
-  if (hit) return hit;
-  const schema = schemaFor(kind, version);
-  if (!schema) return undefined;
-  quickAjv ??= createAjv(false);
-  const fn = quickAjv.compile(schema);
-  quickValidators.set(key, fn);
-  return fn;
+  return compiled(quickValidators, kind, version);
 }
