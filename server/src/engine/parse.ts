@@ -109,6 +109,9 @@ interface Ctx {
   holders: { lines: LineIndex }[];
 }
 
+/** The path of a document's root value (shared: locators keep it for as long as the file is open). */
+const ROOT_PATH: JsonPath = Object.freeze([]) as unknown as JsonPath;
+
 /** Collects the Ambassador resources of one value found at `basePath` of a document. */
 function collect(ctx: Ctx, doc: DocLocator, docIndex: number, value: unknown, basePath: JsonPath, out: Resource[], depth: number): void {
   if (!isRecord(value)) return;
@@ -265,7 +268,7 @@ function buildDocument(
     });
   }
   const locator = new DocLocator(text, s.start, s.end);
-  if (isRecord(loaded.value)) collect(ctx, locator, i, loaded.value, [], doc.resources, 0);
+  if (isRecord(loaded.value)) collect(ctx, locator, i, loaded.value, ROOT_PATH, doc.resources, 0);
   // Kept for the file's lifetime: exact-size copies rather than the spare room arrays grow by when pushed to.
   if (doc.resources.length > 0) doc.resources = doc.resources.slice();
   return { doc, state: { locator, holders: ctx.holders.length > 0 ? ctx.holders.slice() : ctx.holders, findings: ctx.findings, load: loaded } };

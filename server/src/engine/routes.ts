@@ -330,11 +330,11 @@ function mapEntries(r: Resource, v: unknown): [string, unknown][] {
 function effectiveHost(r: Resource, spec: Record<string, unknown>): EffectiveHost | undefined {
   const hostname = str(spec.hostname);
   if (hostname !== undefined && hostname !== '') {
-    return { value: hostname, regex: false, source: 'hostname', path: ['spec', 'hostname'] };
+    return { value: hostname, regex: false, source: 'hostname', path: HOSTNAME_PATH };
   }
   const host = str(spec.host);
   if (host !== undefined && host !== '') {
-    return { value: host, regex: spec.host_regex === true, source: 'host', path: ['spec', 'host'] };
+    return { value: host, regex: spec.host_regex === true, source: 'host', path: HOST_PATH };
   }
   if (isRecord(spec.headers)) {
     for (const [name, value] of Object.entries(spec.headers)) {
@@ -344,7 +344,7 @@ function effectiveHost(r: Resource, spec: Record<string, unknown>): EffectiveHos
     }
   }
   if (r.version === 'v1' || r.version === 'v2') {
-    return { value: '*', regex: false, source: 'default', path: ['spec'] };
+    return { value: '*', regex: false, source: 'default', path: SPEC_PATH };
   }
   return undefined;
 }
@@ -370,6 +370,19 @@ function headerKey(h: MatchEntry): string {
 /** Shared empty values for the common Mapping without labels, selectors or query matches (never mutated). */
 const NO_LABELS: Readonly<Record<string, string>> = Object.freeze({});
 const NO_PAIRS: readonly [string, string][] = Object.freeze([]) as readonly [string, string][];
+/**
+ * One shared, frozen empty list for the many empty ones a large table holds (query parameters, user headers, a
+ * group's hosts and problems): fewer objects for the garbage collector to copy and mark. Nothing pushes into
+ * these lists after the build (problems and hosts are replaced, not appended to).
+ */
+const NONE = Object.freeze([]) as never[];
+function orNone<T>(list: T[]): T[] {
+  return list.length === 0 ? NONE : list;
+}
+const HOSTNAME_PATH: JsonPath = ['spec', 'hostname'];
+const HOST_PATH: JsonPath = ['spec', 'host'];
+const METHOD_PATH: JsonPath = ['spec', 'method'];
+const SPEC_PATH: JsonPath = ['spec'];
 
 function analyzeMapping(r: Resource, hosts: HostEntry[], defaultNamespace: string): MappingEntry | undefined {
   const spec = specOf(r);
@@ -383,7 +396,7 @@ function analyzeMapping(r: Resource, hosts: HostEntry[], defaultNamespace: strin
   matchEntries(r, spec, 'regex_headers', true, false, headers);
   if (host) headers.push({ name: ':authority', value: host.value, regex: host.regex, path: host.path });
   if (method !== undefined) {
-    headers.push({ name: ':method', value: method, regex: spec.method_regex === true, path: ['spec', 'method'] });
+    headers.push({ name: ':method', value: method, regex: spec.method_regex === true, path: METHOD_PATH });
   }
   const queryParameters: MatchEntry[] = [];
   matchEntries(r, spec, 'query_parameters', false, false, queryParameters);
@@ -436,8 +449,8 @@ function analyzeMapping(r: Resource, hosts: HostEntry[], defaultNamespace: strin
     prefix,
     prefixRegex: spec.prefix_regex === true,
     prefixExact: spec.prefix_exact === true,
-    headers: headers.length > 0 ? headers.slice() : headers,
-    queryParameters,
+    headers: headers.length > 0 ? headers.slice() : NONE,
+    queryParameters: queryParameters.length > 0 ? queryParameters.slice() : NONE,
     host,
     method,
     methodRegex: spec.method_regex === true,
@@ -850,13 +863,13 @@ function routeGroup(groupId: string, first: MappingEntry, members: RouteMember[]
     key: first.key,
     name: first.name,
     host: first.host?.value ?? '*',
-    hosts: [],
+    hosts: NONE,
     prefix: first.prefix,
-    headers: userHeaders,
-    queryParameters,
+    headers: orNone(userHeaders),
+    queryParameters: orNone(queryParameters),
     precedence: first.precedence,
     members,
-    problems: [],
+    problems: NONE,
   };
   if (first.host?.regex) group.hostRegex = true;
   if (first.prefixRegex) group.prefixRegex = true;
@@ -882,7 +895,7 @@ function singleGroup(groupId: string, m: MappingEntry): GroupDetail {
     member.weight = 100;
     routing = members;
   }
-  return { group: routeGroup(groupId, m, [member]), members, routing, rejection: undefined, labels: m.labels, hostEntries: [] };
+  return { group: routeGroup(groupId, m, [member]), members, routing, rejection: undefined, labels: m.labels, hostEntries: NONE };
 }
 
 function buildGroup(groupId: string, list: MappingEntry[], moduleCircuitBreakers: unknown): GroupDetail {
@@ -961,7 +974,7 @@ function buildGroup(groupId: string, list: MappingEntry[], moduleCircuitBreakers
     for (const d of members) if (!d.mapping.shadow) d.member.weight = 0;
   }
 
-  return { group, members, routing, rejection, labels, hostEntries: [] };
+  return { group, members, routing, rejection, labels, hostEntries: NONE };
 }
 
 function dropReason(d: MemberDetail): string {
@@ -992,7 +1005,7 @@ export function intrinsicGroupProblems(g: GroupDetail, workspaceHasHosts: boolea
     if (g.members.some((d) => d.drop?.kind === 'name-prefix')) codes.push('EP204');
   }
   if (workspaceHasHosts && g.hostEntries.length === 0) codes.push('EP220');
-  return codes;
+  return orNone(codes);
 }
 
 /** Two or more members share traffic and none of them says how much. */
