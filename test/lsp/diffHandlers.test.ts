@@ -100,6 +100,15 @@ describe('lsp: diff handlers update a live session from the changed files only (
       assert.strictEqual(first.status, 'live', first.message);
       assert.deepStrictEqual([state(first, 'a'), state(first, 'b'), state(first, 'c')], ['changed', 'in-sync', 'in-sync']);
 
+      // Count full replacements of the session's desired side: changed files are applied by difference.
+      const session = h.session()!;
+      let fullUpdates = 0;
+      const setDesired = session.setDesired.bind(session);
+      session.setDesired = (items) => {
+        fullUpdates++;
+        setDesired(items);
+      };
+
       // An edit of b: only b is read again.
       reads.parsed.length = 0;
       reads.resources = 0;
@@ -118,6 +127,7 @@ describe('lsp: diff handlers update a live session from the changed files only (
       assert.deepStrictEqual(reads.parsed.sort(), [uri('c'), uri('d')]);
       assert.strictEqual(s2.entries.find((e) => e.name === 'd')!.uri, uri('d'));
       assert.strictEqual(state(s2, 'b'), 'changed', 'unchanged files keep their resources');
+      assert.strictEqual(fullUpdates, 0, 'edits, a deletion and a new file are applied by difference');
 
       // New ignore rules from the server's settings.
       rules = [{ kind: 'Mapping', name: 'a', pointer: '/spec/timeout_ms' }];
@@ -129,6 +139,7 @@ describe('lsp: diff handlers update a live session from the changed files only (
       listener!(undefined);
       await new Promise((r) => setTimeout(r, 50));
       assert.ok(reads.uris === 1 && reads.parsed.length === 3, JSON.stringify(reads));
+      assert.strictEqual(fullUpdates, 1, 'a re-index replaces the whole desired side');
     } finally {
       await h.dispose();
     }

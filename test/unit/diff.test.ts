@@ -487,6 +487,52 @@ describe('diff: incremental index', () => {
     assert.equal(idx.setDesired(next).size, 0, 'same input -> nothing changes');
   });
 
+  it('updateDesired (changed files only) ends where setDesired with everything does, after random edits', () => {
+    // Ten files of Mappings drawn from a small pool of names, so that some resources are defined twice (then
+    // updateDesired declines and the caller falls back to setDesired). Items a file keeps are the same objects
+    // (a reused Resource) at a new line.
+    let seed = 7;
+    const rand = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return Math.floor((seed / 2147483648) * n); // the high bits: the low ones of this generator cycle quickly
+    };
+    type Item = { object: Obj; uri: string; line: number; source: object };
+    const newItem = (uri: string, line: number): Item => {
+      const name = `m${rand(40)}`;
+      const object = mapping(name, { prefix: `/${name}/${rand(3)}/`, service: 's' }, { namespace: `ns${rand(2)}` });
+      return { object, uri, line, source: { id: rand(1e9) } };
+    };
+    const files = new Map<string, Item[]>();
+    for (let f = 0; f < 10; f++) {
+      const uri = `file:///ws/f${f}.yaml`;
+      files.set(uri, Array.from({ length: 3 }, (_, i) => newItem(uri, i * 10)));
+    }
+    const all = () => [...files.keys()].sort().flatMap((u) => files.get(u)!);
+    const live: Obj[] = [];
+    for (let i = 0; i < 40; i++) if (rand(3) > 0) live.push(served(mapping(`m${i}`, { prefix: `/m${i}/0/`, service: 's' }, { namespace: `ns${i % 2}` })));
+    const index = new DriftIndex();
+    index.setDesired(all());
+    for (const o of live) index.upsertLive(o);
+    let byDifference = 0;
+    for (let step = 0; step < 300; step++) {
+      const uri = `file:///ws/f${rand(10)}.yaml`;
+      const old = files.get(uri)!;
+      const next: Item[] = [];
+      for (const it of old) if (rand(4) > 0) next.push({ ...it, line: next.length * 10 }); // kept, maybe moved
+      if (rand(2) === 0) next.splice(rand(next.length + 1), 0, newItem(uri, 0));
+      next.forEach((it, i) => (it.line = i * 10));
+      files.set(uri, next);
+      const changed = index.updateDesired(old, next);
+      if (changed) byDifference++;
+      else index.setDesired(all());
+      const fresh = new DriftIndex();
+      fresh.setDesired(all());
+      for (const o of live) fresh.upsertLive(o);
+      assert.deepEqual(JSON.parse(JSON.stringify(index.list())), JSON.parse(JSON.stringify(fresh.list())), `step ${step}`);
+    }
+    assert.ok(byDifference > 50 && byDifference < 300, `${byDifference} of 300 edits applied by difference`);
+  });
+
   it('replaceLive (a re-list) updates, adds and removes live objects of that listing only', () => {
     const { desired, live } = build(10);
     const idx = new DriftIndex();

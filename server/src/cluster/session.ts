@@ -115,6 +115,29 @@ export class DiffSession {
     if (changed.size) this.scheduleEmit();
   }
 
+  /**
+   * The workspace side after some files changed: `all` is the new whole side, `removed` and `added` the changed
+   * files' old and new items. Updates by difference when it can (see DriftIndex.updateDesired), else from `all`.
+   */
+  updateDesired(
+    all: (DesiredItem & { source?: unknown })[],
+    removed: (DesiredItem & { source?: unknown })[],
+    added: (DesiredItem & { source?: unknown })[],
+  ): void {
+    if (!this.index) {
+      this.desired = all;
+      return;
+    }
+    const changed = this.index.updateDesired(removed, added);
+    if (!changed) {
+      this.setDesired(all);
+      return;
+    }
+    this.desired = all;
+    if (this.status === 'live' || this.status === 'reconnecting') this.reconcileListings();
+    if (changed.size) this.scheduleEmit();
+  }
+
   setIgnoreRules(rules: IgnoreRule[]): void {
     if (rules === this.ignore) return;
     this.ignore = rules;

@@ -414,6 +414,8 @@ export class DriftIndex {
   private nsFilter: Set<string> | undefined;
   /** Desired source object -> identity, to update the workspace side by difference. */
   private desiredBySource = new Map<unknown, string>();
+  /** Identities the workspace defines more than once (the first definition is compared; see updateDesired). */
+  private readonly duplicated = new Set<string>();
   /** Live annotation owner (ownerKey) -> identities of the slots its annotation fills. */
   private readonly ownerSlots = new Map<string, Set<string>>();
   /** Live annotation owner (ownerKey) -> why its annotation could not be read. */
@@ -495,6 +497,7 @@ export class DriftIndex {
     const changed = new Set<string>();
     const next = new Map<unknown, string>();
     const seen = new Set<string>();
+    this.duplicated.clear();
     for (const it of items) {
       const source = it.source ?? it.object;
       const known = this.desiredBySource.get(source);
@@ -536,12 +539,91 @@ export class DriftIndex {
     if (it.owner) id.owner = { kind: it.owner.kind, namespace: ownerNs!, name: it.owner.name };
     const identity = identityOf(id);
     // A second definition of the same resource: the first one (workspace order) is compared.
-    if (seen.has(identity)) return undefined;
+    if (seen.has(identity)) {
+      this.duplicated.add(identity);
+      return undefined;
+    }
     seen.add(identity);
     const s = this.slot(id, true)!;
     s.desired = { version: id.version, norm, uri: it.uri, line: it.line, source };
     this.evaluate(s, changed);
     return identity;
+  }
+
+  /**
+   * Apply a change of the desired side by difference: `removed` items are gone, `added` ones are new (a changed
+   * file's items: the same `source` in both means the resource only moved). Costs the changed items, not the whole
+   * workspace. Returns undefined, changing nothing, when the change involves a resource the workspace defines more
+   * than once (which definition is compared depends on workspace order): then call setDesired with every item.
+   */
+  updateDesired(
+    removed: readonly (DesiredItem & { source?: unknown })[],
+    added: readonly (DesiredItem & { source?: unknown })[],
+  ): Set<string> | undefined {
+    const sourceOf = (it: DesiredItem & { source?: unknown }) => it.source ?? it.object;
+    const kept = new Set<unknown>();
+    const removedSources = new Set<unknown>(removed.map(sourceOf));
+    // Plan first, so that a refusal leaves everything as it was.
+    const takeAway: Slot[] = [];
+    for (const it of removed) {
+      const source = sourceOf(it);
+      const known = this.desiredBySource.get(source);
+      const identity = known ?? this.identityFor(it);
+      if (identity === undefined) continue; // had no identity: never in the index
+      if (this.duplicated.has(identity)) return undefined;
+      if (known === undefined) return undefined; // defined, yet not the compared definition: order matters
+      const s = this.slots.get(known);
+      if (!s || !s.desired || s.desired.source !== source) return undefined;
+      if (added.some((a) => sourceOf(a) === source)) kept.add(source);
+      else takeAway.push(s);
+    }
+    const fresh = new Set<string>();
+    const putting: (DesiredItem & { source?: unknown })[] = [];
+    for (const it of added) {
+      const source = sourceOf(it);
+      if (kept.has(source)) continue;
+      const identity = this.identityFor(it);
+      if (identity === undefined) continue;
+      if (this.duplicated.has(identity) || fresh.has(identity)) return undefined;
+      const s = this.slots.get(identity);
+      // A second definition (another file's, or a moved one that stays):
+      if (s?.desired && (!removedSources.has(s.desired.source) || kept.has(s.desired.source))) return undefined;
+      fresh.add(identity);
+      putting.push(it);
+    }
+    const changed = new Set<string>();
+    for (const s of takeAway) {
+      this.desiredBySource.delete(s.desired!.source);
+      s.desired = undefined;
+      this.evaluate(s, changed);
+      this.gc(s);
+    }
+    for (const it of added) {
+      const source = sourceOf(it);
+      if (!kept.has(source)) continue;
+      const s = this.slots.get(this.desiredBySource.get(source)!)!;
+      if (s.desired!.uri !== it.uri || s.desired!.line !== it.line) {
+        s.desired!.uri = it.uri;
+        s.desired!.line = it.line;
+        this.evaluate(s, changed);
+      }
+    }
+    const seen = new Set<string>();
+    for (const it of putting) {
+      const source = sourceOf(it);
+      const identity = this.putDesired(it, source, seen, changed);
+      if (identity) this.desiredBySource.set(source, identity);
+    }
+    return changed;
+  }
+
+  /** The identity a desired item would have (undefined: not an object the index can key). */
+  private identityFor(it: DesiredItem): string | undefined {
+    const ownerNs = it.owner ? it.owner.namespace || this.defaultNamespace : undefined;
+    const id = idOf(normalizeObject(it.object, ownerNs ?? this.defaultNamespace), ownerNs ?? this.defaultNamespace);
+    if (!id) return undefined;
+    if (it.owner) id.owner = { kind: it.owner.kind, namespace: ownerNs!, name: it.owner.name };
+    return identityOf(id);
   }
 
   /** Add or replace one live object, as listed/watched at `version` (its apiVersion). */

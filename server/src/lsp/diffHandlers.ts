@@ -116,14 +116,25 @@ class DesiredByFile {
     this.uris = [...this.byUri.keys()].sort();
   }
 
-  /** Only the given files; false when the workspace cannot tell per file (then reset instead). */
-  update(ws: DiffWorkspace, changed: ReadonlySet<string>): boolean {
+  /**
+   * Only the given files; false when the workspace cannot tell per file (then reset instead). `removed` and
+   * `added` receive the changed files' old and new items.
+   */
+  update(
+    ws: DiffWorkspace,
+    changed: ReadonlySet<string>,
+    removed: (DesiredItem & { source: Resource })[] = [],
+    added: (DesiredItem & { source: Resource })[] = [],
+  ): boolean {
     if (!ws.parsed) return false;
     for (const uri of changed) {
       const parsed = ws.parsed(uri);
       const had = this.byUri.has(uri);
+      for (const it of this.byUri.get(uri) ?? []) removed.push(it);
       if (parsed) {
-        this.byUri.set(uri, DesiredByFile.items(parsed.resources));
+        const items = DesiredByFile.items(parsed.resources);
+        for (const it of items) added.push(it);
+        this.byUri.set(uri, items);
         if (!had) this.uris.splice(sortedIndex(this.uris, uri), 0, uri);
       } else if (had) {
         this.byUri.delete(uri);
@@ -247,8 +258,13 @@ export function registerDiffHandlers(
     if (!s) return;
     try {
       const ws = getWorkspace();
-      if (!changedFiles || !desired.update(ws, changedFiles)) desired.reset(ws);
-      s.setDesired(desired.all());
+      const removed: (DesiredItem & { source: Resource })[] = [];
+      const added: (DesiredItem & { source: Resource })[] = [];
+      if (changedFiles && desired.update(ws, changedFiles, removed, added)) s.updateDesired(desired.all(), removed, added);
+      else {
+        desired.reset(ws);
+        s.setDesired(desired.all());
+      }
     } catch (e) {
       log(`diff: workspace update failed: ${errorMessage(e)}`);
     }
