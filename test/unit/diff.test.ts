@@ -496,11 +496,14 @@ describe('diff: incremental index', () => {
       seed = (seed * 1103515245 + 12345) % 2147483648;
       return Math.floor((seed / 2147483648) * n); // the high bits: the low ones of this generator cycle quickly
     };
-    type Item = { object: Obj; uri: string; line: number; source: object };
+    type Item = { object: Obj; uri: string; line: number; source: object; owner?: { kind: string; name: string; namespace?: string } };
     const newItem = (uri: string, line: number): Item => {
       const name = `m${rand(40)}`;
       const object = mapping(name, { prefix: `/${name}/${rand(3)}/`, service: 's' }, { namespace: `ns${rand(2)}` });
-      return { object, uri, line, source: { id: rand(1e9) } };
+      const item: Item = { object, uri, line, source: { id: rand(1e9) } };
+      // One in four comes from a Service's getambassador.io/config annotation (its identity includes the owner).
+      if (rand(4) === 0) item.owner = { kind: 'Service', name: `svc${rand(3)}`, namespace: rand(2) ? 'ns0' : undefined };
+      return item;
     };
     const files = new Map<string, Item[]>();
     for (let f = 0; f < 10; f++) {
