@@ -130,7 +130,8 @@ export interface Resource {
   /**
    * Range of a path in the source. `path` is a path into `object` (e.g. ['spec','prefix']); the locator maps it
    * to the annotation's flat layout where needed. `part` picks the key or the value of a mapping entry.
-   * Falls back to the nearest existing ancestor, then to the document start. Computed lazily.
+   * Falls back to the nearest existing ancestor, then to the document start. Computed lazily and memoised per path
+   * and part (resources are immutable), so checks that name the same resource many times call it freely.
    */
   locate(path: JsonPath, part?: 'key' | 'value'): Range;
 }

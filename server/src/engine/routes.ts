@@ -248,20 +248,6 @@ export function inAmbassadorScope(r: Resource, ambassadorId: string): boolean {
   return isServed(r) && (ambassadorId === '*' || ambassadorIdsOf(r).includes(ambassadorId));
 }
 
-// Resources are immutable (a changed file yields new Resource objects), so their ranges can be memoised across
-// analyses: an edit re-locates only the changed file's resources, and large collision sets that name the same
-// few resources in thousands of findings locate each once.
-const rangeCache = new WeakMap<Resource, Map<string, Range>>();
-
-/** resource.locate(), memoised per resource, path and part. */
-export function locateCached(r: Resource, path: JsonPath, part: 'key' | 'value' = 'value'): Range {
-  let byPath = rangeCache.get(r);
-  if (!byPath) rangeCache.set(r, (byPath = new Map()));
-  const key = `${part}\u0000${path.join('\u0000')}`;
-  let range = byPath.get(key);
-  if (!range) byPath.set(key, (range = r.locate(path, part)));
-  return range;
-}
 
 /**
  * A route member's location, located lazily: locating means scanning the document's text, and the location is
@@ -271,20 +257,16 @@ export function locateCached(r: Resource, path: JsonPath, part: 'key' | 'value' 
  */
 export class SourceLocation implements Location {
   readonly uri: string;
-  #resource: Resource;
-  #range: Range | undefined;
+  readonly #resource: Resource;
 
   constructor(r: Resource) {
     this.uri = r.origin.uri;
     this.#resource = r;
   }
 
+  /** The resource's name (Resource.locate memoises it). */
   get range(): Range {
-    return (this.#range ??= locateCached(this.#resource, ['metadata', 'name'], 'value'));
-  }
-
-  set range(v: Range) {
-    this.#range = v;
+    return this.#resource.locate(['metadata', 'name'], 'value');
   }
 
   toJSON(): Location {

@@ -3,7 +3,7 @@
 import type { Resource } from '../model';
 import { compareStrings, groupBy, nameSpaceKind, RESOLVER_KINDS, sortKey, specOf } from '../routes';
 import type { CheckContext } from './context';
-import { MAX_RELATED, describe, joinSome, othersOf, locateCached, qualifiedName, relatedAt, whereDefined } from './context';
+import { MAX_RELATED, describe, joinSome, othersOf, qualifiedName, relatedAt, whereDefined } from './context';
 
 export function checkConflicts(ctx: CheckContext): void {
   checkDuplicateNames(ctx);
@@ -19,7 +19,7 @@ function byProcessingOrder(ctx: CheckContext) {
 
 /** `teams/b/routes.yaml (line 12)` / `the getambassador.io/config annotation of Service x in b.yaml (line 12)` */
 function placeOf(ctx: CheckContext, r: Resource): string {
-  const line = locateCached(r, ['metadata', 'name']).start.line + 1;
+  const line = r.locate(['metadata', 'name'], 'value').start.line + 1;
   return `${whereDefined(r, ctx.names)} (line ${line})`;
 }
 

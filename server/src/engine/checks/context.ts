@@ -1,10 +1,8 @@
 // Shared plumbing for the EP2xx policy checks: options, finding construction, descriptions.
 import type { Finding, JsonPath, QuickFix, RelatedInfo, Resource, Severity } from '../model';
 import type { GroupDetail, RouteModel, RouteOptions } from '../routes';
-import { locateCached } from '../routes';
 import { DEFAULT_SEVERITY } from '../codes';
 
-export { locateCached };
 
 export type SeveritySetting = Severity | 'off';
 
@@ -85,7 +83,7 @@ export function createContext(model: RouteModel, opts: CheckOptions): { ctx: Che
         severity: setting,
         message: spec.message,
         uri: spec.subject.origin.uri,
-        range: locateCached(spec.subject, spec.path, spec.part ?? 'value'),
+        range: spec.subject.locate(spec.path, spec.part ?? 'value'),
       };
       if (spec.related && spec.related.length > 0) finding.related = spec.related;
       if (spec.fix) finding.fix = spec.fix;
@@ -130,7 +128,7 @@ export function describe(r: Resource, names: Naming): string {
 
 /** A related-information entry pointing at `path` in `r`. */
 export function relatedAt(r: Resource, path: JsonPath, message: string, part: 'key' | 'value' = 'value'): RelatedInfo {
-  return { uri: r.origin.uri, range: locateCached(r, path, part), message };
+  return { uri: r.origin.uri, range: r.locate(path, part), message };
 }
 
 /** `/api/ on example.com`, `/api/ on any host`, `^/v[0-9]+/ (regex) on hosts matching ^a` ... */

@@ -5,7 +5,7 @@ import { hostGlobsIntersect } from '../hostglob';
 import type { GroupDetail, MemberDetail, TcpGroupDetail } from '../routes';
 import { isAccidentalSplit, isAccidentalTcpSplit, zeroShareMembers } from '../routes';
 import type { CheckContext } from './context';
-import { MAX_RELATED, describe, describeRoute, joinSome, locateCached, qualifiedName, relatedAt, sharesText, whereDefined } from './context';
+import { MAX_RELATED, describe, describeRoute, joinSome, qualifiedName, relatedAt, sharesText, whereDefined } from './context';
 
 export function checkGroups(ctx: CheckContext): void {
   for (const g of ctx.model.groups) {
@@ -68,9 +68,9 @@ function weightFix(ctx: CheckContext, members: { resource: Resource; weight: num
   const edits: TextEdit[] = [];
   const linesOf = new Map<string, string[]>();
   for (const { resource, weight } of members) {
-    const key = locateCached(resource, anchor, 'key');
+    const key = resource.locate(anchor, 'key');
     // Flow style (`spec: {prefix: ...}`): the mapping opens on the key's line, before the key.
-    const parent = locateCached(resource, anchor.slice(0, -1), 'value');
+    const parent = resource.locate(anchor.slice(0, -1), 'value');
     if (parent.start.line === key.start.line && parent.start.character < key.start.character) return undefined;
     const text = ctx.opts.textOf?.(resource.origin.uri);
     if (text !== undefined) {
