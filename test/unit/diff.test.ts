@@ -487,7 +487,7 @@ describe('diff: incremental index', () => {
     assert.equal(idx.setDesired(next).size, 0, 'same input -> nothing changes');
   });
 
-  it('updateDesired (changed files only) ends where setDesired with everything does, after random edits', () => {
+  it('updateDesired (changed files only) ends where setDesired with everything does, after random edits, versions in use included', () => {
     // Ten files of Mappings drawn from a small pool of names, so that some resources are defined twice (then
     // updateDesired declines and the caller falls back to setDesired). Items a file keeps are the same objects
     // (a reused Resource) at a new line.
@@ -499,7 +499,7 @@ describe('diff: incremental index', () => {
     type Item = { object: Obj; uri: string; line: number; source: object; owner?: { kind: string; name: string; namespace?: string } };
     const newItem = (uri: string, line: number): Item => {
       const name = `m${rand(40)}`;
-      const object = mapping(name, { prefix: `/${name}/${rand(3)}/`, service: 's' }, { namespace: `ns${rand(2)}` });
+      const object = mapping(name, { prefix: `/${name}/${rand(3)}/`, service: 's' }, { namespace: `ns${rand(2)}`, version: rand(3) ? 'v3alpha1' : 'v2' });
       const item: Item = { object, uri, line, source: { id: rand(1e9) } };
       // One in four comes from a Service's getambassador.io/config annotation (its identity includes the owner).
       if (rand(4) === 0) item.owner = { kind: 'Service', name: `svc${rand(3)}`, namespace: rand(2) ? 'ns0' : undefined };
@@ -532,6 +532,16 @@ describe('diff: incremental index', () => {
       fresh.setDesired(all());
       for (const o of live) fresh.upsertLive(o);
       assert.deepEqual(JSON.parse(JSON.stringify(index.list())), JSON.parse(JSON.stringify(fresh.list())), `step ${step}`);
+      const versions = (i: DriftIndex) => [...i.desiredVersions()].map(([k, v]) => `${k}: ${[...v].sort().join(',')}`).sort();
+      // Versions in use, straight from the items: the first definition of each Mapping (annotation ones need no listing).
+      const first = new Map<string, string>();
+      for (const it of all()) {
+        const md = it.object.metadata as Obj;
+        if (!it.owner && !first.has(`${md.namespace}/${md.name}`)) first.set(`${md.namespace}/${md.name}`, String(it.object.apiVersion).split('/')[1]);
+      }
+      const want = first.size ? [`getambassador.io/Mapping: ${[...new Set(first.values())].sort().join(',')}`] : [];
+      assert.deepEqual(versions(index), want, `step ${step}: versions in use`);
+      assert.deepEqual(versions(fresh), want, `step ${step}: versions in use (from scratch)`);
     }
     assert.ok(byDifference > 50 && byDifference < 300, `${byDifference} of 300 edits applied by difference`);
   });

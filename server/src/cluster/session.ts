@@ -87,7 +87,8 @@ export class DiffSession {
   private namespaces: string[] = [];
   /** Namespaces actually listed (undefined = all namespaces at the cluster scope). */
   private scopes: (string | undefined)[] = [undefined];
-  private desired: (DesiredItem & { source?: unknown })[] = [];
+  /** The workspace side (a function: after an edit applied by difference, the whole list is built only if needed). */
+  private desired: () => (DesiredItem & { source?: unknown })[] = () => [];
   private ignore: IgnoreRule[];
   private emitTimer: NodeJS.Timeout | undefined;
   private lastEmit = 0;
@@ -108,32 +109,27 @@ export class DiffSession {
 
   /** The workspace side, as plain items. Only affected entries are recomputed. */
   setDesired(items: (DesiredItem & { source?: unknown })[]): void {
-    this.desired = items;
-    if (!this.index) return;
-    const changed = this.index.setDesired(items);
-    if (this.status === 'live' || this.status === 'reconnecting') this.reconcileListings();
-    if (changed.size) this.scheduleEmit();
+    this.desired = () => items;
+    if (this.index) this.desiredChanged(this.index.setDesired(items));
   }
 
   /**
-   * The workspace side after some files changed: `all` is the new whole side, `removed` and `added` the changed
-   * files' old and new items. Updates by difference when it can (see DriftIndex.updateDesired), else from `all`.
+   * The workspace side after some files changed: `all` gives the new whole side (read only when needed: a restart,
+   * or a change that cannot be applied by difference), `removed` and `added` the changed files' old and new items.
    */
   updateDesired(
-    all: (DesiredItem & { source?: unknown })[],
+    all: () => (DesiredItem & { source?: unknown })[],
     removed: (DesiredItem & { source?: unknown })[],
     added: (DesiredItem & { source?: unknown })[],
   ): void {
-    if (!this.index) {
-      this.desired = all;
-      return;
-    }
-    const changed = this.index.updateDesired(removed, added);
-    if (!changed) {
-      this.setDesired(all);
-      return;
-    }
     this.desired = all;
+    if (!this.index) return;
+    const changed = this.index.updateDesired(removed, added);
+    if (changed) this.desiredChanged(changed);
+    else this.setDesired(all());
+  }
+
+  private desiredChanged(changed: Set<string>): void {
     if (this.status === 'live' || this.status === 'reconnecting') this.reconcileListings();
     if (changed.size) this.scheduleEmit();
   }
@@ -161,7 +157,7 @@ export class DiffSession {
       this.context = ctx.name;
       this.client = new KubeClient(ctx, this.opts.client);
       this.index = new DriftIndex({ defaultNamespace: ctx.namespace || 'default', ignore: this.ignore, namespaces: this.namespaces });
-      this.index.setDesired(this.desired);
+      this.index.setDesired(this.desired());
       this.scopes = this.namespaces.length ? this.namespaces : [undefined];
       try {
         await this.syncListings(gen, true);

@@ -416,6 +416,8 @@ export class DriftIndex {
   private desiredBySource = new Map<unknown, string>();
   /** Identities the workspace defines more than once (the first definition is compared; see updateDesired). */
   private readonly duplicated = new Set<string>();
+  /** `group/kind` -> version -> how many CR slots have a desired object at it (annotation slots excluded). */
+  private readonly versionUse = new Map<string, Map<string, number>>();
   /** Live annotation owner (ownerKey) -> identities of the slots its annotation fills. */
   private readonly ownerSlots = new Map<string, Set<string>>();
   /** Live annotation owner (ownerKey) -> why its annotation could not be read. */
@@ -451,14 +453,28 @@ export class DriftIndex {
   /** Versions the desired side's CRs use per kind (`group/kind` -> versions), for deciding what to list. Annotation resources need no CR listing. */
   desiredVersions(): Map<string, Set<string>> {
     const m = new Map<string, Set<string>>();
-    for (const s of this.slots.values()) {
-      if (!s.desired || s.owner) continue;
-      const k = kindKey(s.group, s.kind);
-      let set = m.get(k);
-      if (!set) m.set(k, (set = new Set()));
-      set.add(s.desired.version);
-    }
+    for (const [k, counts] of this.versionUse) m.set(k, new Set(counts.keys()));
     return m;
+  }
+
+  /** Sets or clears a slot's desired object, keeping `versionUse` (desiredVersions without a scan per edit). */
+  private setSlotDesired(s: Slot, desired: Slot['desired']): void {
+    if (!s.owner) {
+      const k = kindKey(s.group, s.kind);
+      if (s.desired) {
+        const counts = this.versionUse.get(k)!;
+        const n = counts.get(s.desired.version)! - 1;
+        if (n > 0) counts.set(s.desired.version, n);
+        else counts.delete(s.desired.version);
+        if (counts.size === 0) this.versionUse.delete(k);
+      }
+      if (desired) {
+        let counts = this.versionUse.get(k);
+        if (!counts) this.versionUse.set(k, (counts = new Map()));
+        counts.set(desired.version, (counts.get(desired.version) ?? 0) + 1);
+      }
+    }
+    s.desired = desired;
   }
 
   /** Namespaces named by desired objects (after defaulting); for annotation resources, their owner's namespace. */
@@ -520,7 +536,7 @@ export class DriftIndex {
     }
     for (const s of [...this.slots.values()]) {
       if (s.desired && !seen.has(s.identity)) {
-        s.desired = undefined;
+        this.setSlotDesired(s, undefined);
         this.evaluate(s, changed);
         this.gc(s);
       }
@@ -545,7 +561,7 @@ export class DriftIndex {
     }
     seen.add(identity);
     const s = this.slot(id, true)!;
-    s.desired = { version: id.version, norm, uri: it.uri, line: it.line, source };
+    this.setSlotDesired(s, { version: id.version, norm, uri: it.uri, line: it.line, source });
     this.evaluate(s, changed);
     return identity;
   }
@@ -594,7 +610,7 @@ export class DriftIndex {
     const changed = new Set<string>();
     for (const s of takeAway) {
       this.desiredBySource.delete(s.desired!.source);
-      s.desired = undefined;
+      this.setSlotDesired(s, undefined);
       this.evaluate(s, changed);
       this.gc(s);
     }

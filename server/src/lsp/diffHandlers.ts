@@ -260,7 +260,7 @@ export function registerDiffHandlers(
       const ws = getWorkspace();
       const removed: (DesiredItem & { source: Resource })[] = [];
       const added: (DesiredItem & { source: Resource })[] = [];
-      if (changedFiles && desired.update(ws, changedFiles, removed, added)) s.updateDesired(desired.all(), removed, added);
+      if (changedFiles && desired.update(ws, changedFiles, removed, added)) s.updateDesired(() => desired.all(), removed, added);
       else {
         desired.reset(ws);
         s.setDesired(desired.all());
