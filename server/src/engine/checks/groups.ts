@@ -24,6 +24,12 @@ function memberName(ctx: CheckContext, r: Resource, self: Resource): string {
   return r === self ? q : `${q} (${whereDefined(r, ctx.names)})`;
 }
 
+/** The group's weighted routing members, and how a message lists them (`team-a/api 60, team-b/api (b.yaml) 50`). */
+function weightedMembers(ctx: CheckContext, g: GroupDetail): { weighted: MemberDetail[]; list: (self: Resource) => string } {
+  const weighted = g.routing.filter((d) => d.mapping.rawWeight !== undefined);
+  return { weighted, list: (self) => joinSome(weighted, (o) => `${memberName(ctx, o.mapping.resource, self)} ${o.mapping.rawWeight}`) };
+}
+
 function checkSplit(ctx: CheckContext, g: GroupDetail): void {
   if (!isAccidentalSplit(g)) return;
   const shares = g.routing.map((d) => d.share ?? 0);
@@ -112,14 +118,13 @@ function checkWeights(ctx: CheckContext, g: GroupDetail): void {
     });
     return;
   }
-  const weighted = g.routing.filter((d) => d.mapping.rawWeight !== undefined);
+  const { weighted, list } = weightedMembers(ctx, g);
   for (const d of weighted) {
     const self = d.mapping.resource;
-    const parts = (o: MemberDetail) => `${memberName(ctx, o.mapping.resource, self)} ${o.mapping.rawWeight}`;
     ctx.report({
       code: 'EP201',
       message:
-        `The weights in the route group ${route} total ${rejection.total} (${joinSome(weighted, parts)}), over 100: ` +
+        `The weights in the route group ${route} total ${rejection.total} (${list(self)}), over 100: ` +
         'Emissary rejects the whole group, so none of its Mappings is served.',
       subject: self,
       path: ['spec', 'weight'],
@@ -187,14 +192,13 @@ function checkZeroShare(ctx: CheckContext, g: GroupDetail): void {
   const zero = zeroShareMembers(g);
   if (zero.length === 0) return;
   const ns = ctx.model.defaultNamespace;
-  const weighted = g.routing.filter((d) => d.mapping.rawWeight !== undefined);
+  const { weighted, list } = weightedMembers(ctx, g);
   for (const d of zero) {
     const self = d.mapping.resource;
-    const parts = (o: MemberDetail) => `${memberName(ctx, o.mapping.resource, self)} ${o.mapping.rawWeight}`;
     ctx.report({
       code: 'EP203',
       message:
-        `Mapping ${qualifiedName(self, ns)} gets 0% of ${describeRoute(g)}: the weighted Mappings (${joinSome(weighted, parts)}) ` +
+        `Mapping ${qualifiedName(self, ns)} gets 0% of ${describeRoute(g)}: the weighted Mappings (${list(self)}) ` +
         'already take 100%, and unweighted Mappings share only what is left. Give it a weight or lower the others.',
       subject: self,
       path: ['spec', 'prefix'],
