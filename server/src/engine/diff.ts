@@ -545,7 +545,22 @@ export class DriftIndex {
     return changed;
   }
 
-  private putDesired(it: DesiredItem, source: unknown, seen: Set<string>, changed: Set<string>): string | undefined {
+  private putDesired(it: DesiredItem, source: unknown, seen: Set<string>, changed: Set<string>, k = this.keyed(it)): string | undefined {
+    if (!k) return undefined;
+    // A second definition of the same resource: the first one (workspace order) is compared.
+    if (seen.has(k.identity)) {
+      this.duplicated.add(k.identity);
+      return undefined;
+    }
+    seen.add(k.identity);
+    const s = this.slot(k.id, true)!;
+    this.setSlotDesired(s, { version: k.id.version, norm: k.norm, uri: it.uri, line: it.line, source });
+    this.evaluate(s, changed);
+    return k.identity;
+  }
+
+  /** A desired item normalised and identified (undefined: not an object the index can key). */
+  private keyed(it: DesiredItem): { norm: Obj; id: ObjectId; identity: string } | undefined {
     // An annotation resource without a namespace of its own takes its owner's (the parser already did that), and
     // an owner without a namespace is applied to the default namespace.
     const ownerNs = it.owner ? it.owner.namespace || this.defaultNamespace : undefined;
@@ -553,17 +568,7 @@ export class DriftIndex {
     const id = idOf(norm, ownerNs ?? this.defaultNamespace);
     if (!id) return undefined;
     if (it.owner) id.owner = { kind: it.owner.kind, namespace: ownerNs!, name: it.owner.name };
-    const identity = identityOf(id);
-    // A second definition of the same resource: the first one (workspace order) is compared.
-    if (seen.has(identity)) {
-      this.duplicated.add(identity);
-      return undefined;
-    }
-    seen.add(identity);
-    const s = this.slot(id, true)!;
-    this.setSlotDesired(s, { version: id.version, norm, uri: it.uri, line: it.line, source });
-    this.evaluate(s, changed);
-    return identity;
+    return { norm, id, identity: identityOf(id) };
   }
 
   /**
@@ -579,33 +584,33 @@ export class DriftIndex {
     const sourceOf = (it: DesiredItem & { source?: unknown }) => it.source ?? it.object;
     const kept = new Set<unknown>();
     const removedSources = new Set<unknown>(removed.map(sourceOf));
+    const addedSources = new Set<unknown>(added.map(sourceOf));
     // Plan first, so that a refusal leaves everything as it was.
     const takeAway: Slot[] = [];
     for (const it of removed) {
       const source = sourceOf(it);
       const known = this.desiredBySource.get(source);
-      const identity = known ?? this.identityFor(it);
+      const identity = known ?? this.keyed(it)?.identity;
       if (identity === undefined) continue; // had no identity: never in the index
       if (this.duplicated.has(identity)) return undefined;
       if (known === undefined) return undefined; // defined, yet not the compared definition: order matters
       const s = this.slots.get(known);
       if (!s || !s.desired || s.desired.source !== source) return undefined;
-      if (added.some((a) => sourceOf(a) === source)) kept.add(source);
+      if (addedSources.has(source)) kept.add(source);
       else takeAway.push(s);
     }
     const fresh = new Set<string>();
-    const putting: (DesiredItem & { source?: unknown })[] = [];
+    const putting: { it: DesiredItem & { source?: unknown }; k: NonNullable<ReturnType<DriftIndex['keyed']>> }[] = [];
     for (const it of added) {
-      const source = sourceOf(it);
-      if (kept.has(source)) continue;
-      const identity = this.identityFor(it);
-      if (identity === undefined) continue;
-      if (this.duplicated.has(identity) || fresh.has(identity)) return undefined;
-      const s = this.slots.get(identity);
+      if (kept.has(sourceOf(it))) continue;
+      const k = this.keyed(it);
+      if (!k) continue;
+      if (this.duplicated.has(k.identity) || fresh.has(k.identity)) return undefined;
+      const s = this.slots.get(k.identity);
       // A second definition (another file's, or a moved one that stays):
       if (s?.desired && (!removedSources.has(s.desired.source) || kept.has(s.desired.source))) return undefined;
-      fresh.add(identity);
-      putting.push(it);
+      fresh.add(k.identity);
+      putting.push({ it, k });
     }
     const changed = new Set<string>();
     for (const s of takeAway) {
@@ -625,21 +630,12 @@ export class DriftIndex {
       }
     }
     const seen = new Set<string>();
-    for (const it of putting) {
+    for (const { it, k } of putting) {
       const source = sourceOf(it);
-      const identity = this.putDesired(it, source, seen, changed);
+      const identity = this.putDesired(it, source, seen, changed, k);
       if (identity) this.desiredBySource.set(source, identity);
     }
     return changed;
-  }
-
-  /** The identity a desired item would have (undefined: not an object the index can key). */
-  private identityFor(it: DesiredItem): string | undefined {
-    const ownerNs = it.owner ? it.owner.namespace || this.defaultNamespace : undefined;
-    const id = idOf(normalizeObject(it.object, ownerNs ?? this.defaultNamespace), ownerNs ?? this.defaultNamespace);
-    if (!id) return undefined;
-    if (it.owner) id.owner = { kind: it.owner.kind, namespace: ownerNs!, name: it.owner.name };
-    return identityOf(id);
   }
 
   /** Add or replace one live object, as listed/watched at `version` (its apiVersion). */
