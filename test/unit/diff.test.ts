@@ -559,32 +559,28 @@ describe('diff: incremental index', () => {
     assert.ok(idx.list().every((e) => e.state === 'workspace-only'));
   });
 
-  it('5,000 vs 5,000 full diff and single watch updates are fast', function () {
+  it('5,000 vs 5,000: the full diff finds every changed entry and each watch event updates its own entry', function () {
+    // Correctness only: the time goals for this size live in `npm run bench`.
     this.timeout(20000);
     const { desired, live } = build(5000);
     for (let i = 0; i < 5000; i += 7) ((live[i].spec as Obj).prefix as unknown) = '/drift/';
-    const t0 = performance.now();
     const idx = new DriftIndex();
     idx.setDesired(desired);
     for (const o of live) idx.upsertLive(o);
     const list = idx.list();
-    const full = performance.now() - t0;
     assert.equal(list.length, 5000);
     assert.equal(list.filter((e) => e.state === 'changed').length, Math.ceil(5000 / 7));
-    // Generous bound for a shared CI machine; the benchmark holds the real target (300 ms).
-    assert.ok(full < 3000, `full diff took ${full.toFixed(0)} ms`);
-    const times: number[] = [];
+    let newlyChanged = 0;
     for (let i = 0; i < 200; i++) {
       const o = JSON.parse(JSON.stringify(live[i])) as Obj;
       (o.spec as Obj).timeout_ms = 1 + i;
-      const t = performance.now();
-      idx.upsertLive(o);
-      idx.list();
-      times.push(performance.now() - t);
+      if (i % 7 !== 0) newlyChanged++;
+      const k = idx.upsertLive(o);
+      assert.equal(k, keyOf({ group: 'getambassador.io', version: 'v3alpha1', kind: 'Mapping', namespace: `ns${i % 10}`, name: `m${i}` }));
+      assert.equal(idx.entry(k!)!.state, 'changed', `entry m${i}`);
+      assert.equal(idx.list().length, 5000);
     }
-    times.sort((a, b) => a - b);
-    const p95 = times[Math.floor(times.length * 0.95)];
-    assert.ok(p95 < 10, `p95 per watch event ${p95.toFixed(2)} ms`);
+    assert.equal(idx.list().filter((e) => e.state === 'changed').length, Math.ceil(5000 / 7) + newlyChanged);
   });
 });
 
