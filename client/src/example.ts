@@ -1,7 +1,8 @@
 // The document "Open an example" shows: a Host and two Mappings that collide on one prefix.
-export const EXAMPLE_YAML = `# Edge Policy example: save this file in your workspace to see it in the Routes view.
+export const EXAMPLE_YAML = `# Edge Policy example: the Problems panel and the Routes view show what Emissary makes of it.
 # The two Mappings below claim the same hostname and prefix, so Emissary merges them
-# into one route and splits traffic between them (warning EP200).
+# into one route and splits traffic between them (warning EP200). Give one of them a
+# weight (say 10) to make it an intended canary, and the warning goes away.
 apiVersion: getambassador.io/v3alpha1
 kind: Host
 metadata:
@@ -29,5 +30,4 @@ spec:
   hostname: api.example.com
   prefix: /orders/
   service: orders-canary:8080
-  weight: 10
 `;

@@ -125,7 +125,7 @@ export const RULES: readonly RuleInfo[] = [
     code: 'EP221',
     name: 'UndefinedReference',
     severity: 'info',
-    summary: 'The resource refers to a TLSContext, Host, resolver or Secret that the workspace does not define.',
+    summary: 'The resource refers to a TLSContext, resolver or Secret that the workspace does not define.',
     help: 'Fine if the target lives in the cluster only; otherwise add it or fix the name.',
   },
   {
@@ -139,7 +139,7 @@ export const RULES: readonly RuleInfo[] = [
     code: 'EP231',
     name: 'InvalidRegex',
     severity: 'error',
-    summary: 'A regex is not accepted by RE2 or is longer than the Module regex_max_size.',
+    summary: 'A regex is not accepted by RE2, or its estimated RE2 program size exceeds the Module regex_max_size.',
     help: 'Envoy would reject the whole configuration update; remove lookaround and backreferences, or shorten the regex.',
   },
 ];
