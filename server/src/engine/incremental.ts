@@ -26,14 +26,17 @@ import type { CollectedFinding } from './checks/context';
 import { checkConflicts } from './checks/conflicts';
 import { checkGroups } from './checks/groups';
 import { checkPatterns } from './checks/patterns';
-import { checkReferences } from './checks/references';
+import type { KnownNames } from './checks/references';
+import { checkReferencesOf, knownNames } from './checks/references';
 
-/** Kinds whose change can affect any other resource's results: a change to one of them rebuilds everything. */
+/**
+ * Kinds whose change can affect any other resource's results: a change to one of them rebuilds everything.
+ * They include every kind that defines names references resolve against (TLSContexts, Hosts, resolvers), so
+ * the known names computed by full() stay valid until the next full().
+ */
 const GLOBAL_KINDS = new Set(['Host', 'Module', 'TLSContext', 'ConsulResolver', 'KubernetesEndpointResolver', 'KubernetesServiceResolver']);
 /** Kinds read by the EP212/EP213 checks. */
 const CONF_KINDS = new Set(['Listener', 'RateLimitService', 'TracingService', 'AuthService', 'Module']);
-/** Kinds that define names references resolve against (fixed between full rebuilds). */
-const PROVIDER_KINDS = new Set(['TLSContext', 'Host', 'ConsulResolver', 'KubernetesEndpointResolver', 'KubernetesServiceResolver']);
 
 export type IncrementalOptions = CheckOptions & { defaultNamespace: string };
 
@@ -72,6 +75,8 @@ export class IncrementalAnalysis {
   private hosts: HostEntry[] = [];
   private tcp: TcpGroupDetail[] = [];
   private table: RouteTable | undefined;
+  /** Names references resolve against, from the last full() (providers are GLOBAL_KINDS; Secrets come from the options). */
+  private known: KnownNames = { tlsContexts: new Set(), resolvers: new Set(), secrets: new Set() };
 
   // Findings
   private readonly buckets = new Map<string, CollectedFinding[]>();
@@ -150,7 +155,8 @@ export class IncrementalAnalysis {
       const code = c.finding.code;
       put(code === 'EP210' ? `d:${this.dupKey(c.subject)}` : code === 'EP211' ? 'hostnames' : 'conf', c);
     }
-    for (const c of this.run(model, checkReferences)) put(`r:${this.idOf(c.subject)}`, c);
+    const known = (this.known = knownNames(model.active, this.opts, this.ns));
+    for (const c of this.run(model, (ctx) => checkReferencesOf(ctx, model.active, known))) put(`r:${this.idOf(c.subject)}`, c);
     for (const c of this.run(model, checkPatterns)) put(`p:${this.idOf(c.subject)}`, c);
     for (const [key, list] of byKey) this.setBucket(key, list);
   }
@@ -339,15 +345,12 @@ export class IncrementalAnalysis {
       this.setBucket('conf', this.run(this.partialModel({ active }), checkConflicts));
     }
 
-    // 7. References of the resources that became active (the names they resolve against did not change).
+    // 7. References of the resources that became active, against the names of the last full() (unchanged:
+    //    their providers are GLOBAL_KINDS).
     if (entering.length > 0) {
-      const providers: Resource[] = [];
-      for (const kind of PROVIDER_KINDS) for (const r of this.activeByKind.get(kind) ?? []) providers.push(r);
-      const subjects = new Set(entering);
-      const active = [...providers, ...entering].sort(compareOrigin);
       const byRes = new Map<Resource, CollectedFinding[]>();
-      for (const c of this.run(this.partialModel({ active }), checkReferences)) {
-        if (!subjects.has(c.subject)) continue;
+      const known = this.known;
+      for (const c of this.run(this.partialModel({}), (ctx) => checkReferencesOf(ctx, entering, known))) {
         const list = byRes.get(c.subject);
         if (list) list.push(c);
         else byRes.set(c.subject, [c]);

@@ -1,7 +1,7 @@
 // EP221: references to a TLSContext, resolver or Secret that the workspace does not define.
 import type { JsonPath, Resource } from '../model';
 import { RESOLVER_KINDS, specOf } from '../routes';
-import type { CheckContext } from './context';
+import type { CheckContext, CheckOptions } from './context';
 import { describe } from './context';
 import { isRecord } from '../model';
 
@@ -20,38 +20,56 @@ interface Reference {
   field: string;
 }
 
+/** The names references resolve against. Depends only on the provider kinds (TLSContexts, Hosts, resolvers) and the options. */
+export interface KnownNames {
+  tlsContexts: Set<string>;
+  resolvers: Set<string>;
+  /** `namespace/name` */
+  secrets: Set<string>;
+}
+
+/** EP221 over every active resource of the model. */
 export function checkReferences(ctx: CheckContext): void {
-  const ns = ctx.model.defaultNamespace;
-  const active = ctx.model.active;
+  checkReferencesOf(ctx, ctx.model.active, knownNames(ctx.model.active, ctx.opts, ctx.model.defaultNamespace));
+}
 
-  const tlsContexts = new Set(active.filter((r) => r.kind === 'TLSContext').map((r) => r.name));
-  // A Host with a tlsSecret gets an implicit TLSContext named `<host>-context`.
+/** The names defined by `active` (the active resources) and the Secrets of the options. */
+export function knownNames(active: Iterable<Resource>, opts: CheckOptions, defaultNamespace: string): KnownNames {
+  const tlsContexts = new Set<string>();
+  const resolvers = new Set(BUILTIN_RESOLVERS);
+  const hostContexts: string[] = [];
   for (const r of active) {
-    if (r.kind === 'Host' && isRecord(specOf(r).tlsSecret)) tlsContexts.add(`${r.name}-context`);
+    if (r.kind === 'TLSContext') tlsContexts.add(r.name);
+    // A Host with a tlsSecret gets an implicit TLSContext named `<host>-context`.
+    else if (r.kind === 'Host' && isRecord(specOf(r).tlsSecret)) hostContexts.push(`${r.name}-context`);
+    else if (RESOLVER_KINDS.includes(r.kind)) resolvers.add(r.name);
   }
-  const resolvers = new Set([...BUILTIN_RESOLVERS, ...active.filter((r) => RESOLVER_KINDS.includes(r.kind)).map((r) => r.name)]);
-  const secrets = new Set((ctx.opts.secrets ?? []).map((s) => `${s.namespace ?? ns}/${s.name}`));
+  for (const name of hostContexts) tlsContexts.add(name);
+  const secrets = new Set((opts.secrets ?? []).map((s) => `${s.namespace ?? defaultNamespace}/${s.name}`));
+  return { tlsContexts, resolvers, secrets };
+}
 
-  for (const ref of collectReferences(ctx)) {
-    const fromText = describe(ref.from, ctx.names);
+/** EP221 for the references made by `subjects` (active resources), resolved against `known`. */
+export function checkReferencesOf(ctx: CheckContext, subjects: Iterable<Resource>, known: KnownNames): void {
+  for (const ref of collectReferences(subjects, ctx.model.defaultNamespace)) {
     if (ref.target === 'Secret') {
       const candidates = secretCandidates(ref);
-      if (candidates.some((c) => secrets.has(c))) continue;
+      if (candidates.some((c) => known.secrets.has(c))) continue;
       ctx.report({
         code: 'EP221',
         severitySetting: ctx.opts.secretReferenceSeverity ?? ctx.opts.severity?.EP221,
         message:
-          `${fromText} refers to Secret ${candidates[0]} (${ref.field}), which is not defined in the workspace; ` +
+          `${describe(ref.from, ctx.names)} refers to Secret ${candidates[0]} (${ref.field}), which is not defined in the workspace; ` +
           'it may exist only in the cluster. If it does not, Emissary cannot load the certificate and the resource does not work.',
         subject: ref.from,
         path: ref.path,
       });
       continue;
     }
-    const known = ref.target === 'TLSContext' ? tlsContexts : resolvers;
+    const names = ref.target === 'TLSContext' ? known.tlsContexts : known.resolvers;
     // TLSContext references may carry a namespace suffix (`name.namespace`).
-    if (known.has(ref.name) || (ref.target === 'TLSContext' && known.has(ref.name.split('.')[0]))) continue;
-    const hint = suggestion(ref.name, known);
+    if (names.has(ref.name) || (ref.target === 'TLSContext' && names.has(ref.name.split('.')[0]))) continue;
+    const hint = suggestion(ref.name, names);
     const consequence =
       ref.target === 'TLSContext'
         ? 'Emissary reports the missing TLSContext and the referring resource does not get the TLS settings it asks for.'
@@ -59,7 +77,7 @@ export function checkReferences(ctx: CheckContext): void {
     ctx.report({
       code: 'EP221',
       message:
-        `${fromText} refers to ${ref.target} ${ref.name} (${ref.field}), which is not defined in the workspace.` +
+        `${describe(ref.from, ctx.names)} refers to ${ref.target} ${ref.name} (${ref.field}), which is not defined in the workspace.` +
         `${hint ? ` Did you mean ${hint}?` : ''} ${consequence}`,
       subject: ref.from,
       path: ref.path,
@@ -67,14 +85,13 @@ export function checkReferences(ctx: CheckContext): void {
   }
 }
 
-function collectReferences(ctx: CheckContext): Reference[] {
-  const ns = ctx.model.defaultNamespace;
+function collectReferences(subjects: Iterable<Resource>, ns: string): Reference[] {
   const refs: Reference[] = [];
   const add = (from: Resource, path: JsonPath, target: Reference['target'], name: unknown, field: string, namespace?: string) => {
     if (typeof name !== 'string' || name === '') return;
     refs.push({ from, path, target, name, field, namespace });
   };
-  for (const r of ctx.model.active) {
+  for (const r of subjects) {
     const spec = specOf(r);
     const rns = r.namespace ?? ns;
     switch (r.kind) {
