@@ -39,6 +39,8 @@ export interface ClientOptions {
   scopedSettings?: Record<string, Record<string, unknown>>;
   /** Advertise dynamic registration of file watchers (default true). */
   watchers?: boolean;
+  /** Advertise window.workDoneProgress (server-initiated progress); default false. */
+  progress?: boolean;
 }
 
 export class TestClient {
@@ -58,6 +60,8 @@ export class TestClient {
   routesChanged = 0;
   /** Every item of every workspace/configuration request, in order. */
   readonly configurationRequests: { section?: string; scopeUri?: string }[] = [];
+  /** Every $/progress value, in order (with `progress: true`). */
+  readonly progress: { kind: string; title?: string; message?: string }[] = [];
   stderr = '';
   private versions = new Map<string, number>();
   private waiters: (() => void)[] = [];
@@ -95,6 +99,10 @@ export class TestClient {
       return null;
     });
     this.conn.onRequest('window/workDoneProgress/create', () => null);
+    this.conn.onNotification('$/progress', (p: { value: { kind: string; title?: string; message?: string } }) => {
+      this.progress.push(p.value);
+      this.wake();
+    });
     this.conn.listen();
   }
 
@@ -129,6 +137,7 @@ export class TestClient {
       rootUri: folders[0]?.uri ?? null,
       workspaceFolders: folders,
       capabilities: {
+        window: { workDoneProgress: this.options.progress === true },
         workspace: {
           configuration: true,
           workspaceFolders: true,

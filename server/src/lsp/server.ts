@@ -13,9 +13,12 @@ import {
   Hover,
   InitializeParams,
   InitializeResult,
+  ResponseError,
+  ErrorCodes,
   TextDocumentSyncKind,
   TextDocuments,
   WatchKind,
+  type WorkDoneProgressServerReporter,
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { URI } from 'vscode-uri';
@@ -81,6 +84,9 @@ export class EdgepolicyServer {
   private timer: NodeJS.Timeout | undefined;
   private indexing: Promise<void> = Promise.resolve();
   private indexGeneration = 0;
+  /** Resolved when the first full index is built: a routes request waits for it (an empty table is not "no Mappings"). */
+  private firstIndexDone!: () => void;
+  private readonly firstIndex = new Promise<void>((resolve) => (this.firstIndexDone = resolve));
 
   constructor(readonly connection: Connection) {}
 
@@ -152,13 +158,15 @@ export class EdgepolicyServer {
       await this.settingsChanged('settings changed');
     }));
 
-    c.onRequest(RoutesRequest, () => {
+    c.onRequest(RoutesRequest, async () => {
+      await this.firstIndex;
       try {
         this.flush();
         return this.workspace.routeTable();
       } catch (e) {
+        // An error, not an empty table: the client shows its error state instead of "no Mappings found".
         this.log(`routes request failed: ${errorText(e)}`);
-        return { hosts: [], groups: [], tcp: [] };
+        return new ResponseError(ErrorCodes.InternalError, `the route table could not be built: ${errorText(e)}`);
       }
     });
 
@@ -351,9 +359,20 @@ export class EdgepolicyServer {
   private async reindex(reason: string): Promise<void> {
     const generation = ++this.indexGeneration;
     const run = async () => {
+      // The user sees the index being built (and a routes request waits for the first one: firstIndex).
+      const progress = await this.connection.window.createWorkDoneProgress().catch(() => undefined);
+      try {
+        await index(progress);
+      } finally {
+        progress?.done();
+      }
+    };
+    const index = async (progress: WorkDoneProgressServerReporter | undefined) => {
+      progress?.begin('Edge Policy', undefined, `Scanning ${this.folders.length} folder(s)`);
       const started = Date.now();
       const result = await this.scanFolders(this.folders);
       if (generation !== this.indexGeneration) return;
+      progress?.report(`Indexing ${result.files.length} files`);
       const seen = new Set<string>();
       for (const f of result.files) {
         const uri = toUri(f.path);
@@ -382,10 +401,15 @@ export class EdgepolicyServer {
       }
       this.publishAll();
       this.notifyRoutesChanged(true);
+      this.firstIndexDone();
       // The first keystroke should not pay for the incremental analysis' indexes: build them when idle.
       setTimeout(() => this.guard('prepare', () => this.workspace.prepareForEdits()), 0);
     };
-    this.indexing = this.indexing.then(run, run).catch((e) => this.log(`indexing failed: ${errorText(e)}`));
+    this.indexing = this.indexing.then(run, run).catch((e) => {
+      this.log(`indexing failed: ${errorText(e)}`);
+      // Routes requests answer from what was indexed rather than wait forever.
+      this.firstIndexDone();
+    });
     await this.indexing;
   }
 
