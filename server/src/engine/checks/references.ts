@@ -4,6 +4,7 @@ import { RESOLVER_KINDS, specOf } from '../routes';
 import type { CheckContext, CheckOptions } from './context';
 import { describe } from './context';
 import { isRecord } from '../model';
+import { suggest } from '../schema/suggest';
 
 /** Resolvers Emissary creates by itself when they are not defined (ir/irserviceresolver.py). */
 const BUILTIN_RESOLVERS = ['kubernetes-service', 'kubernetes-endpoint', 'endpoint', 'consul', 'consul-endpoint'];
@@ -69,7 +70,7 @@ export function checkReferencesOf(ctx: CheckContext, subjects: Iterable<Resource
     const names = ref.target === 'TLSContext' ? known.tlsContexts : known.resolvers;
     // TLSContext references may carry a namespace suffix (`name.namespace`).
     if (names.has(ref.name) || (ref.target === 'TLSContext' && names.has(ref.name.split('.')[0]))) continue;
-    const hint = suggestion(ref.name, names);
+    const hint = suggest(ref.name, names);
     const consequence =
       ref.target === 'TLSContext'
         ? 'Emissary reports the missing TLSContext and the referring resource does not get the TLS settings it asks for.'
@@ -141,31 +142,4 @@ function secretCandidates(ref: Reference): string[] {
     out.push(`${ref.name.slice(dot + 1)}/${ref.name.slice(0, dot)}`);
   }
   return out;
-}
-
-/** A known name within edit distance 2 (or differing only in case), for "did you mean". */
-function suggestion(name: string, known: Set<string>): string | undefined {
-  let best: string | undefined;
-  let bestDistance = 3;
-  for (const k of known) {
-    const d = k.toLowerCase() === name.toLowerCase() ? 0 : editDistance(k, name, bestDistance);
-    if (d < bestDistance) {
-      best = k;
-      bestDistance = d;
-    }
-  }
-  return best;
-}
-
-function editDistance(a: string, b: string, limit: number): number {
-  if (Math.abs(a.length - b.length) >= limit) return limit;
-  let prev = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++) {
-      cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    prev = cur;
-  }
-  return prev[b.length];
 }
