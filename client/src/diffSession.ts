@@ -228,7 +228,7 @@ export class DiffSession implements vscode.Disposable {
   }
 
   /** Start (or restart) the live session and wait, with a progress notification, for the first complete result. */
-  async start(params: DiffStartParams): Promise<DriftSummary | undefined> {
+  async start(params: DiffStartParams, opts: { focus?: boolean } = {}): Promise<DriftSummary | undefined> {
     const client = await this.clientOrError();
     if (!client) return undefined;
     this.params = params;
@@ -262,7 +262,7 @@ export class DiffSession implements vscode.Disposable {
             return undefined;
           }
         }
-        void vscode.commands.executeCommand('edgepolicy.drift.focus');
+        if (opts.focus !== false) void vscode.commands.executeCommand('edgepolicy.drift.focus');
         return summary;
       },
     );
@@ -301,7 +301,8 @@ export class DiffSession implements vscode.Disposable {
 
   /** After a server restart the server-side session is gone: start it again with the same parameters. */
   async resume(): Promise<void> {
-    if (this.params) await this.start(this.params);
+    // A restart the user may not even have noticed must not move the focus to the drift view.
+    if (this.params) await this.start(this.params, { focus: false });
   }
 
   async refresh(): Promise<DriftSummary | undefined> {

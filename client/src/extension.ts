@@ -12,6 +12,7 @@ import { createLanguageClient, type ServerHandle, type ServerState } from './lan
 import type { SeverityOverrides } from './problems';
 import type { RoutesModel } from './routesModel';
 import { RoutesTreeProvider } from './routesView';
+import { ResumeTracker, statusShows } from './serverStatus';
 import { locationOf, type ViewNode } from './viewNode';
 
 let handle: ServerHandle | undefined;
@@ -96,7 +97,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<EdgePo
     const state: ServerState = handle?.state ?? 'crashed';
     const s = driftProvider.summary;
     status.backgroundColor = undefined;
-    if (s && diff.active) {
+    if (s && statusShows(state, diff.active) === 'drift') {
       const t = driftStatusText(s);
       status.text = t.text;
       status.tooltip = t.tooltip;
@@ -163,17 +164,18 @@ export async function activate(context: vscode.ExtensionContext): Promise<EdgePo
   // ---- readiness
   let readyResolve!: () => void;
   const ready = new Promise<void>((r) => (readyResolve = r));
-  let wasRestarting = false;
+  // Every start after the first (crash restart, "Restart Language Server", a start after 'crashed') loses the
+  // server-side diff session: resume it, without taking the focus.
+  const resumes = new ResumeTracker();
   if (handle) {
     context.subscriptions.push(
       handle.onDidChangeState((s) => {
         updateStatus();
+        const resume = resumes.onState(s);
         if (s === 'running') {
           void fetchRoutes().finally(readyResolve);
-          if (wasRestarting) void diff.resume();
-          wasRestarting = false;
-        } else if (s === 'restarting') wasRestarting = true;
-        else if (s === 'crashed' || s === 'stopped') {
+          if (resume && diff.active) void diff.resume();
+        } else if (s === 'crashed' || s === 'stopped') {
           if (s === 'crashed') routesProvider.setError('the language server crashed');
           readyResolve();
         }
