@@ -565,7 +565,10 @@ export class KubeClient {
     try {
       value = JSON.parse(body);
     } catch (e) {
-      const cut = /end of (JSON )?input|Unterminated|Unexpected end/i.test(String((e as Error)?.message));
+      const msg = String((e as Error)?.message);
+      // Cut off: the parser ran out of input, also when it stops right after a value ("Expected ',' ... at position <end>").
+      const at = /at position (\d+)/.exec(msg);
+      const cut = /end of (JSON )?input|Unterminated|Unexpected end/i.test(msg) || (at !== null && Number(at[1]) >= body.length);
       return { problem: `is not JSON (${formatBytes(Buffer.byteLength(body))}${cut ? ', cut off mid-document' : ', garbled'})` };
     }
     if (value === null || typeof value !== 'object' || Array.isArray(value)) return { problem: 'is JSON but not an object' };
