@@ -493,8 +493,9 @@ describe('cluster diff integration', function () {
       const io = captureIo(dir, t.env);
       const code = await runDiff(['--context', t.context, ...t.kubeconfigArgs, '--namespace', ns, '--format', 'json'], io);
       assert.equal(code, 2, io.err);
-      const out = JSON.parse(io.out) as { context: string; resources: Record<string, unknown>[] };
+      const out = JSON.parse(io.out) as { context: string; notes: string[]; resources: Record<string, unknown>[] };
       assert.equal(out.context, t.context);
+      assert.deepEqual(out.notes, [], 'a complete comparison has no notes');
       const checkout = out.resources.find((r) => r['name'] === 'checkout')!;
       assert.deepEqual(checkout, { kind: 'Mapping', namespace: ns, name: 'checkout', state: 'changed', changes: ['/spec/timeout_ms'], file: 'routes.yaml', line: 15, annotationOf: null });
       const hotfix = out.resources.find((r) => r['name'] === 'debug-hotfix')!;
@@ -740,6 +741,32 @@ describe('cluster diff integration', function () {
       assert.deepEqual(
         ok.entries.filter((e) => e.annotationOf).map((e) => [e.name, e.state]),
         [['legacy', 'in-sync']],
+      );
+    });
+
+    it('CLI JSON output carries the notes of a partial comparison (403 on services, cluster-scope fallback)', async () => {
+      const ns = await seedDrifted(t);
+      await kubectl(t, ['apply', '--server-side', '-f', '-'], fixture('service-annotation.yaml', ns));
+      const dir = path.join(tmp, `cli-notes-${ns}`);
+      fs.mkdirSync(dir, { recursive: true });
+      fs.writeFileSync(path.join(dir, 'routes.yaml'), fixture('workspace.yaml', ns));
+      fs.writeFileSync(path.join(dir, 'legacy.yaml'), fixture('service-annotation.yaml', ns));
+      knobs().setFaults({ forbidden: [{ resource: 'services', verb: 'list', namespace: ns }] });
+      const io = captureIo(dir, t.env);
+      assert.equal(await runDiff(['--context', t.context, ...t.kubeconfigArgs, '-n', ns, '--format', 'json'], io), 2, io.err);
+      const out = JSON.parse(io.out) as { notes: string[]; resources: Record<string, unknown>[] };
+      assert.equal(out.notes.length, 1, out.notes.join('\n'));
+      assert.match(out.notes[0]!, new RegExp(`annotations of Services in namespace ${ns} are not compared .*may not list services in namespace "${ns}"`));
+      assert.equal(out.resources.some((r) => r['annotationOf']), false);
+      assert.match(io.err, /edgepolicy: note: .*annotations of Services/);
+
+      knobs().setFaults({ forbidden: [{ resource: '*', verb: 'list', namespace: '' }] });
+      const all = captureIo(dir, t.env);
+      assert.equal(await runDiff(['--context', t.context, ...t.kubeconfigArgs, '--format', 'json'], all), 2, all.err);
+      const allOut = JSON.parse(all.out) as { notes: string[] };
+      assert.ok(
+        allOut.notes.some((n) => /cluster scope is forbidden; comparing the workspace's namespaces only/.test(n)),
+        allOut.notes.join('\n'),
       );
     });
 

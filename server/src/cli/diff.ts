@@ -82,7 +82,7 @@ export async function runDiff(argv: string[], io: CliIo, deps: { load?: DesiredL
 
     const load = deps.load ?? defaultLoader;
     const { desired, ignore } = await load(positionals.length ? positionals : ['.'], (values.exclude as string[] | undefined) ?? [], io);
-    const { summary } = await diffOnce(
+    const { summary, notes } = await diffOnce(
       {
         allowExec: true,
         kubeconfig: values.kubeconfig as string | undefined,
@@ -98,7 +98,7 @@ export async function runDiff(argv: string[], io: CliIo, deps: { load?: DesiredL
     if (summary.status === 'error') return fail(summary.message ?? 'unknown error', format, io, summary.context);
     if (summary.message) io.stderr(`edgepolicy: note: ${summary.message}\n`);
     const drift = summary.entries.some((e) => e.state !== 'in-sync');
-    if (format === 'json') io.stdout(JSON.stringify(toJson(summary, io.cwd), null, 2) + '\n');
+    if (format === 'json') io.stdout(JSON.stringify(toJson(summary, io.cwd, notes), null, 2) + '\n');
     else io.stdout(toText(summary, io.cwd));
     return drift ? EXIT_DRIFT : EXIT_IN_SYNC;
   } catch (e) {
@@ -129,9 +129,14 @@ export interface DiffJsonResource {
   annotationOf: { kind: string; namespace: string; name: string } | null;
 }
 
-export function toJson(summary: DriftSummary, cwd: string): { context: string; resources: DiffJsonResource[] } {
+/**
+ * The JSON output. `notes`: what the comparison left out or narrowed (owners that may not be read, kinds the cluster
+ * does not serve, the fallback from the cluster scope to the workspace's namespaces); empty for a complete comparison.
+ */
+export function toJson(summary: DriftSummary, cwd: string, notes: string[] = []): { context: string; notes: string[]; resources: DiffJsonResource[] } {
   return {
     context: summary.context,
+    notes: [...notes],
     resources: summary.entries.map((e) => ({
       kind: e.kind,
       namespace: e.namespace,

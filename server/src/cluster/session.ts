@@ -323,8 +323,8 @@ export class DiffSession {
     });
   }
 
-  /** The session's notes: fallbacks, kinds not served, annotation owners that may not be read. */
-  private noteText(): string | undefined {
+  /** The session's notes, one sentence or more each: fallbacks, kinds not served, annotation owners that may not be read. */
+  noteList(): string[] {
     const all = [...this.notes];
     for (const o of ANNOTATION_OWNER_KINDS) {
       const denied = [...this.listings.values()].filter((l) => l.owner && l.kind === o.kind && l.unavailable);
@@ -332,6 +332,12 @@ export class DiffSession {
       const where = denied.some((l) => !l.namespace) ? '' : ` in namespace${denied.length > 1 ? 's' : ''} ${denied.map((l) => l.namespace).join(', ')}`;
       all.push(`Resources defined in getambassador.io/config annotations of ${o.kind === 'Ingress' ? 'Ingresses' : `${o.kind}s`}${where} are not compared (listed neither as drift nor as in sync): ${denied[0]!.unavailable}`);
     }
+    return all;
+  }
+
+  /** The notes as one message (the summary's), undefined when there are none. */
+  private noteText(): string | undefined {
+    const all = this.noteList();
     return all.length ? all.join(' ') : undefined;
   }
 
@@ -405,16 +411,20 @@ export class DiffSession {
   }
 }
 
-/** One-shot comparison (CLI): list once, no watches. */
+/**
+ * One-shot comparison (CLI): list once, no watches. `notes` are the notes of summary.message one by one (empty when
+ * the comparison failed: then summary.message is the error).
+ */
 export async function diffOnce(
   opts: DiffSessionOptions,
   context: string,
   namespaces: string[],
   desired: (DesiredItem & { source?: unknown })[],
-): Promise<{ summary: DriftSummary; session: DiffSession }> {
+): Promise<{ summary: DriftSummary; notes: string[] }> {
   const session = new DiffSession({ ...opts, watch: false });
   session.setDesired(desired);
   const summary = await session.start(context, namespaces);
+  const notes = summary.status === 'error' ? [] : session.noteList();
   await session.stop(false);
-  return { summary, session };
+  return { summary, notes };
 }
