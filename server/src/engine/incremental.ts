@@ -19,7 +19,7 @@
 // change sets fall back to a full rebuild. Pure: no I/O.
 import type { Finding, Resource, RouteHost, RouteTable } from './model';
 import type { GroupDetail, HostEntry, RouteModel, TcpGroupDetail } from './routes';
-import { buildRouteModel, compareOrigin, compareRouteWeight, compareStrings, groupRouteWeight, inAmbassadorScope, nameSpaceKind, sortKey } from './routes';
+import { buildRouteModel, compareOrigin, compareRouteWeight, compareStrings, duplicateKey, groupRouteWeight, inAmbassadorScope, sortKey } from './routes';
 import type { CheckOptions } from './checks';
 import { createContext } from './checks/context';
 import type { CollectedFinding } from './checks/context';
@@ -153,7 +153,7 @@ export class IncrementalAnalysis {
     for (const c of this.run(model, checkGroups)) put(c.groupIds.length ? `g:${c.groupIds[0]}` : 'tcp', c);
     for (const c of this.run(model, checkConflicts)) {
       const code = c.finding.code;
-      put(code === 'EP210' ? `d:${this.dupKey(c.subject)}` : code === 'EP211' ? 'hostnames' : 'conf', c);
+      put(code === 'EP210' ? `d:${duplicateKey(c.subject, this.ns)}` : code === 'EP211' ? 'hostnames' : 'conf', c);
     }
     const known = (this.known = knownNames(model.active, this.opts, this.ns));
     for (const c of this.run(model, (ctx) => checkReferencesOf(ctx, model.active, known))) put(`r:${this.idOf(c.subject)}`, c);
@@ -171,7 +171,7 @@ export class IncrementalAnalysis {
     this.unindexed = undefined;
     for (const r of model.inScope) {
       this.inScope.add(r);
-      const key = this.dupKey(r);
+      const key = duplicateKey(r, this.ns);
       const list = this.dups.get(key);
       if (list) list.push(r);
       else this.dups.set(key, [r]);
@@ -200,7 +200,7 @@ export class IncrementalAnalysis {
     const enteredScope: Resource[] = [];
     for (const r of rem) {
       if (!this.inScope.delete(r)) continue;
-      const key = this.dupKey(r);
+      const key = duplicateKey(r, this.ns);
       const list = this.dups.get(key);
       if (list) {
         const i = list.indexOf(r);
@@ -213,7 +213,7 @@ export class IncrementalAnalysis {
     for (const r of add) {
       if (this.inScope.has(r) || !inAmbassadorScope(r, this.ambassadorId)) continue;
       this.inScope.add(r);
-      const key = this.dupKey(r);
+      const key = duplicateKey(r, this.ns);
       let list = this.dups.get(key);
       if (!list) this.dups.set(key, (list = []));
       let i = list.length;
@@ -328,7 +328,7 @@ export class IncrementalAnalysis {
       const byKey = new Map<string, CollectedFinding[]>();
       if (defs.length > 0) {
         for (const c of this.run(this.partialModel({ inScope: defs }), checkConflicts)) {
-          const key = this.dupKey(c.subject);
+          const key = duplicateKey(c.subject, this.ns);
           const list = byKey.get(key);
           if (list) list.push(c);
           else byKey.set(key, [c]);
@@ -375,10 +375,6 @@ export class IncrementalAnalysis {
   }
 
   // ---- Internals
-
-  private dupKey(r: Resource): string {
-    return `${nameSpaceKind(r.kind)}\u0000${r.namespace ?? this.ns}\u0000${r.name}`;
-  }
 
   private idOf(r: Resource): number {
     let id = this.ids.get(r);

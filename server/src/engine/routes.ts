@@ -161,6 +161,11 @@ export function nameSpaceKind(kind: string): string {
   return RESOLVER_KINDS.includes(kind) ? 'Resolver' : kind;
 }
 
+/** The key under which definitions of the same resource are duplicates: name space of the kind, namespace, name. */
+export function duplicateKey(r: Resource, defaultNamespace: string): string {
+  return nameSpaceKind(r.kind) + '\u0000' + (r.namespace ?? defaultNamespace) + '\u0000' + r.name;
+}
+
 export function specOf(r: Resource): Record<string, unknown> {
   return isRecord(r.spec) ? r.spec : {};
 }
@@ -701,7 +706,7 @@ export function resolveDuplicates(inScope: Resource[], defaultNamespace: string)
   const keys = new Array<string>(inScope.length);
   for (let i = 0; i < inScope.length; i++) {
     const r = inScope[i];
-    const key = nameSpaceKind(r.kind) + '\u0000' + (r.namespace ?? defaultNamespace) + '\u0000' + r.name;
+    const key = duplicateKey(r, defaultNamespace);
     keys[i] = key;
     last.set(key, i);
   }

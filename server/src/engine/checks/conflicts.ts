@@ -1,7 +1,7 @@
 // Conflicts between definitions: EP210 duplicate kind/namespace/name, EP211 Hosts sharing a hostname,
 // EP212 Listeners on one port, EP213 singletons defined more than once.
 import type { Resource } from '../model';
-import { compareStrings, groupBy, nameSpaceKind, RESOLVER_KINDS, sortKey, specOf } from '../routes';
+import { compareStrings, duplicateKey, groupBy, RESOLVER_KINDS, sortKey, specOf } from '../routes';
 import type { CheckContext } from './context';
 import { MAX_RELATED, describe, joinSome, othersOf, qualifiedName, relatedAt, whereDefined } from './context';
 
@@ -25,7 +25,7 @@ function placeOf(ctx: CheckContext, r: Resource): string {
 
 function checkDuplicateNames(ctx: CheckContext): void {
   const ns = ctx.model.defaultNamespace;
-  const sets = groupBy(ctx.model.inScope, (r) => `${nameSpaceKind(r.kind)}\u0000${r.namespace ?? ns}\u0000${r.name}`);
+  const sets = groupBy(ctx.model.inScope, (r) => duplicateKey(r, ns));
   for (const defs of sets.values()) {
     if (defs.length < 2) continue;
     const kinds = [...new Set(defs.map((r) => r.kind))];
