@@ -1,9 +1,11 @@
 // Lazy source positions for parsed documents.
 //
-// parse.ts reads values with js-yaml (fast, no positions). When somebody needs the range of a key or value
-// (a diagnostic, a route's location), the document's text is parsed once more with the `yaml` package, whose
-// AST keeps offsets, and the result is cached on the locator. Offsets are turned into 0-based LSP positions
-// with a line table of the whole file, so ranges are always relative to the file, not to the document.
+// Values are read without positions (loadYaml: the fast reader of fastyaml.ts, js-yaml for everything else).
+// When somebody needs the range of a key or value (a diagnostic, a route's location), FastScanner, a line
+// scanner over the document's text, answers the common block-style cases; when it is not sure, the document is
+// parsed once more with the `yaml` package, whose AST keeps offsets, and the AST is cached on the locator.
+// Offsets are turned into 0-based LSP positions with a line table of the whole file, so ranges are always
+// relative to the file, not to the document.
 
 import * as jsyaml from 'js-yaml';
 import { fastLoad, implicitTypes } from './fastyaml';
@@ -153,10 +155,6 @@ export class DocLocator {
     return Math.max(offset, nl);
   }
 
-  /**
-   * Absolute span of `path`. Falls back to the nearest existing ancestor (its key, or the first line of a
-   * sequence item), then to the first line of the document. `exact` tells whether the full path was found.
-   */
   /** The AST node at `path` (aliases resolved), or undefined when the path does not exist. */
   nodeAt(path: JsonPath): unknown {
     const doc = this.ast();
@@ -175,6 +173,10 @@ export class DocLocator {
     return node;
   }
 
+  /**
+   * Absolute span of `path`. Falls back to the nearest existing ancestor (its key, or the first line of a
+   * sequence item), then to the first line of the document. `exact` tells whether the full path was found.
+   */
   locate(path: JsonPath, part?: LocatePart): Span & { exact: boolean } {
     if (!this.doc) {
       // Until the AST exists, try the line scanner: it answers the common block-style cases without parsing.
@@ -521,7 +523,7 @@ export interface LoadResult {
 }
 
 /**
- * Reads one document ([start, end) of `text`) with js-yaml. Never throws. Duplicate keys are reported but the
+ * Reads one document ([start, end) of `text`): plain block YAML with fastLoad, anything else with js-yaml. Never throws. Duplicate keys are reported but the
  * value is still read (last key wins, as PyYAML and JSON.parse do). Alias expansion is bounded: a document
  * whose aliases would expand to far more nodes than its text could hold (a "billion laughs" bomb, or a
  * recursive alias) is rejected.

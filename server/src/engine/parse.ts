@@ -3,13 +3,15 @@
 // Design (speed first, positions later):
 // - The file is split into documents at `---` / `...` markers in column 0 by a line scan (locate.ts), so each
 //   document gets exact offsets/lines and one bad document does not hide the others.
-// - Each document's value is read with js-yaml `load` (CORE schema + `<<` merge keys; no timestamps, no custom
-//   types). Syntax errors become EP001 findings at js-yaml's mark.
+// - Each document's value is read by loadYaml (locate.ts): plain block YAML by the fast reader of fastyaml.ts,
+//   anything else by js-yaml `load` (CORE schema + `<<` merge keys; no timestamps, no custom types). Syntax
+//   errors become EP001 findings at js-yaml's mark.
 // - Duplicate keys: kubectl rejects them, so they are an EP001 *error* on the document, but the value is still
 //   read (last key wins) so that the resource keeps taking part in the other checks. Inside an annotation they
 //   are a *warning* (Emissary's PyYAML silently keeps the last one).
-// - Positions are computed lazily: Resource.locate() parses the document's text with the `yaml` package on
-//   first use (cached per document) and maps offsets through the file's line table.
+// - Positions are computed lazily by Resource.locate() (locate.ts): a line scanner answers the common block-style
+//   cases; otherwise the document's text is parsed with the `yaml` package on first use (cached per document).
+//   Offsets are mapped through the file's line table.
 // - Hostile input: binary content and oversized files are skipped with a reason; nesting is capped by js-yaml's
 //   maxDepth; alias bombs and recursive aliases are rejected per document (see loadYaml).
 // - Templates: a file that contains Helm/Go/Jinja template syntax (`{{ ... }}`, `{% ... %}`) and does not parse

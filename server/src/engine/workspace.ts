@@ -17,7 +17,7 @@ import { parseFileIncremental } from './parse';
 import type { MovedDocument, ParsedFile, ParseOptions } from './parse';
 import { validateResource } from './schema/validate';
 import { buildRouteTable } from './routes';
-import { analyzeResources, secretsInDocuments } from './checks';
+import { secretsInDocuments } from './checks';
 import type { CheckOptions, SeveritySetting } from './checks';
 import { IncrementalAnalysis } from './incremental';
 
@@ -28,7 +28,7 @@ export type AnalysisOptions = CheckOptions & { defaultNamespace: string };
 /** Cross-resource checks over all resources of the workspace. */
 export type WorkspaceChecker = (resources: Resource[], opts: AnalysisOptions) => Finding[];
 export type RouteBuilder = (resources: Resource[], opts: AnalysisOptions) => RouteTable;
-/** Route table and cross-resource findings from one pass (the default is analyzeResources of ./checks). */
+/** Route table and cross-resource findings from one pass (a custom replacement for the built-in IncrementalAnalysis). */
 export type Analyzer = (resources: Resource[], opts: AnalysisOptions) => { routes: RouteTable; findings: Finding[] };
 
 export interface WorkspaceOptions {
@@ -51,7 +51,10 @@ export interface WorkspaceOptions {
   displayPath?: (uri: string) => string;
   /** Per-resource validators. Default: [validateResource]. */
   validators?: ResourceValidator[];
-  /** Route table + cross-resource findings in one pass. Default: analyzeResources. Ignored when checkers/routeBuilder are given. */
+  /**
+   * Route table + cross-resource findings in one pass, recomputed from scratch on every change. Default: none (the
+   * built-in IncrementalAnalysis of ./incremental). Ignored when checkers/routeBuilder are given.
+   */
   analyzer?: Analyzer;
   /** Cross-resource checkers, replacing the analyzer's findings (tests, embedding). */
   checkers?: WorkspaceChecker[];
