@@ -7,6 +7,7 @@ import { routesToJson, formatRoutesText, groupUrl } from '../../server/src/cli/r
 import { RULES, ruleFor } from '../../server/src/engine/codes';
 import { displayPath, relativeUriReference } from '../../server/src/cli/paths';
 import { run } from '../../server/src/cli/main';
+import { DIFF_HELP, type DesiredLoader } from '../../server/src/cli/diff';
 import type { Loader, LoadedWorkspace } from '../../server/src/cli/commands';
 import { UsageError } from '../../server/src/cli/io';
 import type { Finding, RouteGroup, RouteTable } from '../../server/src/engine/model';
@@ -335,11 +336,30 @@ describe('cli arguments', () => {
     let io = captureIo(CWD);
     assert.equal(await run(['diff', '--help'], io), 0);
     assert.match(io.out, /^Usage: edgepolicy diff/);
+    const help = io.out;
     io = captureIo(CWD);
     assert.equal(await run(['help', 'diff'], io), 0);
-    assert.match(io.out, /^Usage: edgepolicy diff/);
+    assert.equal(io.out, help, 'help diff prints the same text as diff --help');
+    assert.equal(io.out, DIFF_HELP);
     io = captureIo(CWD);
     assert.equal(await run(['diff', '--bogus'], io), 3);
     assert.match(io.err, /unknown option --bogus/);
+    // Usage errors are reported by run() as for the other commands: one line, the hint, exit 3, no JSON.
+    io = captureIo(CWD);
+    assert.equal(await run(['diff', '--format', 'xml'], io), 3);
+    assert.equal(io.err, "edgepolicy: invalid value 'xml' for --format (expected text, json)\nrun `edgepolicy diff --help` for usage\n");
+    assert.equal(io.out, '');
+  });
+
+  it('diff: an unexpected failure is an internal error with the report hint, exit 3 (not a cluster problem)', async () => {
+    const io = captureIo(CWD);
+    const broken: DesiredLoader = async () => {
+      throw new TypeError('boom\nsecond line');
+    };
+    assert.equal(await run(['diff', '--format', 'json'], io, { loadDesired: broken }), 3);
+    assert.equal(io.err.split('\n')[0], 'edgepolicy: internal error: boom');
+    assert.match(io.err, /please report it/);
+    assert.doesNotMatch(io.err, /edgepolicy diff:/);
+    assert.doesNotMatch(io.err, /\n\s+at /);
   });
 });

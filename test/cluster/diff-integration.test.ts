@@ -21,6 +21,7 @@ import { Workspace } from '../../server/src/engine/workspace';
 import { DiffSession, type DiffSessionOptions } from '../../server/src/cluster/session';
 import { USER_AGENT } from '../../server/src/cluster/client';
 import { runDiff } from '../../server/src/cli/diff';
+import { run } from '../../server/src/cli/main';
 import type { DriftEntry, DriftSummary } from '../../server/src/lsp/protocol';
 import * as P from '../../server/src/lsp/protocol';
 import { registerDiffHandlers } from '../../server/src/lsp/diffHandlers';
@@ -528,7 +529,7 @@ describe('cluster diff integration', function () {
       assert.match(bad.err, /Context "no-such-context" not found/);
       assert.equal(JSON.parse(bad.out).error.includes('no-such-context'), true);
       const usage = captureIo(dir, t.env);
-      assert.equal(await runDiff(['--format', 'xml'], usage), 3);
+      assert.equal(await run(['diff', '--format', 'xml'], usage), 3);
       assert.match(usage.err, /invalid value 'xml' for --format/);
       const help = captureIo(dir, t.env);
       assert.equal(await runDiff(['--help'], help), 0);

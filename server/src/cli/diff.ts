@@ -1,17 +1,14 @@
 // `edgepolicy diff`: compare the workspace's Ambassador resources with a cluster (read-only: get/list only).
-// Exit codes: 0 in sync, 2 drift, 3 error (bad usage, no kubeconfig, unreachable cluster, ...).
+// Exit codes (io.ts): EXIT_OK in sync, EXIT_DRIFT drift, EXIT_USAGE error (bad usage, no kubeconfig, unreachable cluster, ...).
 import type { DriftEntry, DriftSummary } from '../lsp/protocol';
 import { desiredFromResource, type DesiredItem } from '../engine/diff';
 import type { IgnoreRule } from '../engine/ignore';
+import { ClusterError } from '../cluster/errors';
 import { diffOnce } from '../cluster/session';
 import { parseCommandArgs, oneOf } from './args';
-import { UsageError, type CliIo } from './io';
+import { EXIT_DRIFT, EXIT_OK, EXIT_USAGE, UsageError, type CliIo } from './io';
 import { readWorkspace } from './load';
 import { displayPath } from './paths';
-
-export const EXIT_IN_SYNC = 0;
-export const EXIT_DRIFT = 2;
-export const EXIT_ERROR = 3;
 
 export const DIFF_HELP = `Usage: edgepolicy diff [paths...] [options]
 
@@ -54,35 +51,39 @@ const defaultLoader: DesiredLoader = async (paths, exclude, io) => {
   return { desired: ws.resources().map(desiredFromResource), ignore: settings.diffIgnore };
 };
 
+/**
+ * Runs `edgepolicy diff`. A cluster that cannot be compared is reported here (and as JSON with --format json);
+ * usage errors and anything unexpected are thrown, for run() to report like every other subcommand's.
+ */
 export async function runDiff(argv: string[], io: CliIo, deps: { load?: DesiredLoader } = {}): Promise<number> {
-  let format: 'text' | 'json' = 'text';
-  try {
-    const { values, positionals } = parseCommandArgs('diff', argv, {
-      context: { type: 'string' },
-      kubeconfig: { type: 'string' },
-      namespace: { type: 'string', short: 'n', multiple: true },
-      format: { type: 'string' },
-      exclude: { type: 'string', multiple: true },
-      'request-timeout': { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    });
-    if (values.help) {
-      io.stdout(DIFF_HELP);
-      return EXIT_IN_SYNC;
-    }
-    format = oneOf('diff', 'format', values.format, ['text', 'json'] as const, 'text');
-    let timeoutMs = 10_000;
-    if (values['request-timeout'] !== undefined) {
-      const s = Number(values['request-timeout']);
-      if (!Number.isFinite(s) || s <= 0) throw new UsageError(`invalid value '${String(values['request-timeout'])}' for --request-timeout (expected seconds > 0)`);
-      timeoutMs = s * 1000;
-    }
-    const namespaces = [...new Set((values.namespace as string[] | undefined) ?? [])];
-    for (const ns of namespaces) if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(ns)) throw new UsageError(`invalid namespace '${ns}'`);
+  const { values, positionals } = parseCommandArgs('diff', argv, {
+    context: { type: 'string' },
+    kubeconfig: { type: 'string' },
+    namespace: { type: 'string', short: 'n', multiple: true },
+    format: { type: 'string' },
+    exclude: { type: 'string', multiple: true },
+    'request-timeout': { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+  });
+  if (values.help) {
+    io.stdout(DIFF_HELP);
+    return EXIT_OK;
+  }
+  const format = oneOf('diff', 'format', values.format, ['text', 'json'] as const, 'text');
+  let timeoutMs = 10_000;
+  if (values['request-timeout'] !== undefined) {
+    const s = Number(values['request-timeout']);
+    if (!Number.isFinite(s) || s <= 0) throw new UsageError(`invalid value '${String(values['request-timeout'])}' for --request-timeout (expected seconds > 0)`);
+    timeoutMs = s * 1000;
+  }
+  const namespaces = [...new Set((values.namespace as string[] | undefined) ?? [])];
+  for (const ns of namespaces) if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(ns)) throw new UsageError(`invalid namespace '${ns}'`);
 
-    const load = deps.load ?? defaultLoader;
-    const { desired, ignore } = await load(positionals.length ? positionals : ['.'], (values.exclude as string[] | undefined) ?? [], io);
-    const { summary, notes } = await diffOnce(
+  const load = deps.load ?? defaultLoader;
+  const { desired, ignore } = await load(positionals.length ? positionals : ['.'], (values.exclude as string[] | undefined) ?? [], io);
+  let result: Awaited<ReturnType<typeof diffOnce>>;
+  try {
+    result = await diffOnce(
       {
         allowExec: true,
         kubeconfig: values.kubeconfig as string | undefined,
@@ -95,26 +96,24 @@ export async function runDiff(argv: string[], io: CliIo, deps: { load?: DesiredL
       namespaces,
       desired,
     );
-    if (summary.status === 'error') return fail(summary.message ?? 'unknown error', format, io, summary.context);
-    if (summary.message) io.stderr(`edgepolicy: note: ${summary.message}\n`);
-    const drift = summary.entries.some((e) => e.state !== 'in-sync');
-    if (format === 'json') io.stdout(JSON.stringify(toJson(summary, io.cwd, notes), null, 2) + '\n');
-    else io.stdout(toText(summary, io.cwd));
-    return drift ? EXIT_DRIFT : EXIT_IN_SYNC;
   } catch (e) {
-    if (e instanceof UsageError) {
-      io.stderr(`edgepolicy: ${e.message}\n`);
-      if (e.hint) io.stderr(`${e.hint}\n`);
-      return EXIT_ERROR;
-    }
-    return fail(e instanceof Error ? e.message.split('\n')[0]! : String(e), format, io, '');
+    // Only a cluster that cannot be compared is the user's to fix; anything else is reported by run() as a bug.
+    if (e instanceof ClusterError) return fail(e.message, format, io, '');
+    throw e;
   }
+  const { summary, notes } = result;
+  if (summary.status === 'error') return fail(summary.message ?? 'unknown error', format, io, summary.context);
+  if (summary.message) io.stderr(`edgepolicy: note: ${summary.message}\n`);
+  const drift = summary.entries.some((e) => e.state !== 'in-sync');
+  if (format === 'json') io.stdout(JSON.stringify(toJson(summary, io.cwd, notes), null, 2) + '\n');
+  else io.stdout(toText(summary, io.cwd));
+  return drift ? EXIT_DRIFT : EXIT_OK;
 }
 
 function fail(message: string, format: 'text' | 'json', io: CliIo, context: string): number {
   io.stderr(`edgepolicy diff: ${message}\n`);
   if (format === 'json') io.stdout(JSON.stringify({ context, error: message, resources: [] }, null, 2) + '\n');
-  return EXIT_ERROR;
+  return EXIT_USAGE;
 }
 
 export interface DiffJsonResource {

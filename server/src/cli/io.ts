@@ -31,7 +31,11 @@ export function processIo(): CliIo {
 
 /** Process exit codes shared by every subcommand. */
 export const EXIT_OK = 0;
+/** `check`: findings at or above --fail-on. */
 export const EXIT_FINDINGS = 1;
+/** `diff`: the workspace and the cluster differ. */
+export const EXIT_DRIFT = 2;
+/** Bad usage, unreadable input, a cluster that could not be compared, an internal error. */
 export const EXIT_USAGE = 3;
 
 /** A problem with the command line or its inputs: printed as one line, never with a stack trace. */

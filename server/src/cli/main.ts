@@ -2,7 +2,7 @@
 
 import { version as packageVersion } from '../../../package.json';
 import { CHECK_HELP, ROUTES_HELP, runCheck, runRoutes, type Loader } from './commands';
-import { runDiff } from './diff';
+import { DIFF_HELP, runDiff, type DesiredLoader } from './diff';
 import { EXIT_OK, EXIT_USAGE, UsageError, processIo, type CliIo } from './io';
 
 export const VERSION: string = packageVersion;
@@ -27,6 +27,8 @@ Run \`edgepolicy <command> --help\` for the options of a command.
 export interface RunDeps {
   /** Replaces the file-system loader (tests). */
   load?: Loader;
+  /** Replaces the desired-side loader of `diff` (tests). */
+  loadDesired?: DesiredLoader;
 }
 
 const defaultLoader: Loader = async (paths, opts, io) => {
@@ -46,7 +48,8 @@ async function helpFor(command: string | undefined, io: CliIo): Promise<number> 
       io.stdout(ROUTES_HELP);
       return EXIT_OK;
     case 'diff':
-      return runDiff(['--help'], io);
+      io.stdout(DIFF_HELP);
+      return EXIT_OK;
     case 'help':
       io.stdout(TOOL_HELP);
       return EXIT_OK;
@@ -77,7 +80,7 @@ async function dispatch(argv: string[], io: CliIo, deps: RunDeps): Promise<numbe
     case 'routes':
       return runRoutes(rest, io, load);
     case 'diff':
-      return runDiff(rest, io);
+      return runDiff(rest, io, { load: deps.loadDesired });
     default:
       if (first.startsWith('-')) {
         throw new UsageError(`unknown option ${first}`, 'run `edgepolicy --help` for usage');
