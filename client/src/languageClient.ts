@@ -49,8 +49,9 @@ export function createLanguageClient(context: vscode.ExtensionContext, output: v
     revealOutputChannelOn: RevealOutputChannelOn.Never,
     synchronize: {
       configurationSection: ['edgepolicy', 'files.exclude'],
-      // the second watcher reports created and deleted folders too (their YAML files may get no events of their own)
-      fileEvents: [vscode.workspace.createFileSystemWatcher('**/*.{yaml,yml}'), vscode.workspace.createFileSystemWatcher('**/*', false, true, false)],
+      // YAML files are watched by the server's own (dynamic) registration; this watcher reports created and
+      // deleted folders (their YAML files may get no events of their own).
+      fileEvents: vscode.workspace.createFileSystemWatcher('**/*', false, true, false),
     },
     initializationOptions: () => ({ workspaceTrusted: vscode.workspace.isTrusted }),
     middleware: {

@@ -10,6 +10,7 @@ import {
   DidChangeConfigurationNotification,
   DidChangeWatchedFilesNotification,
   FileChangeType,
+  type FileEvent,
   Hover,
   InitializeParams,
   InitializeResult,
@@ -119,7 +120,13 @@ export class EdgepolicyServer {
     }, []));
 
     c.onDidChangeWatchedFiles((p) => void this.guardAsync('watchedFiles', async () => {
+      // Several watchers may report the same file in one batch: handle each URI once, its last event winning.
+      const last = new Map<string, FileEvent>();
       for (const change of p.changes) {
+        last.delete(change.uri);
+        last.set(change.uri, change);
+      }
+      for (const change of last.values()) {
         if (this.isProjectFile(change.uri)) continue;
         if (change.type === FileChangeType.Deleted) this.fileDeleted(change.uri);
         else await this.fileOnDisk(change.uri);
@@ -520,7 +527,8 @@ export class EdgepolicyServer {
     const file = toPath(uri);
     if (!file || this.documents.get(uri)) return;
     if (!isYamlPath(file)) {
-      if (this.inFolders(file) && (await isDirectory(file))) {
+      // A folder created inside an excluded one (node_modules/pkg) is not walked at all.
+      if (this.inFolders(file) && !isExcluded(file, this.settings.excludes()) && (await isDirectory(file))) {
         const r = await this.scanFolders([file]);
         for (const f of r.files) {
           const u = toUri(f.path);
