@@ -47,31 +47,13 @@ export function createLanguageClient(context: vscode.ExtensionContext, output: v
     ],
     outputChannel: output,
     revealOutputChannelOn: RevealOutputChannelOn.Never,
+    // Settings changes: the server registers for them itself (DidChangeConfiguration, then pulls the sections),
+    // so no configurationSection here (it would send a second notification per change). A kubeconfig path from
+    // settings is honoured only in trusted workspaces: pickers.ts kubeconfigParams puts it in the request params.
     synchronize: {
-      configurationSection: ['edgepolicy', 'files.exclude'],
       // YAML files are watched by the server's own (dynamic) registration; this watcher reports created and
       // deleted folders (their YAML files may get no events of their own).
       fileEvents: vscode.workspace.createFileSystemWatcher('**/*', false, true, false),
-    },
-    initializationOptions: () => ({ workspaceTrusted: vscode.workspace.isTrusted }),
-    middleware: {
-      workspace: {
-        // A kubeconfig path from settings is only honoured in trusted workspaces.
-        configuration: async (params, token, next) => {
-          const result = await next(params, token);
-          if (vscode.workspace.isTrusted || !Array.isArray(result)) return result;
-          return result.map((value: unknown, i: number) => {
-            const section = params.items[i]?.section;
-            if (section === 'edgepolicy.kubeconfig') return null;
-            if (section === 'edgepolicy' && value && typeof value === 'object') {
-              const copy = { ...(value as Record<string, unknown>) };
-              delete copy.kubeconfig;
-              return copy;
-            }
-            return value;
-          });
-        },
-      },
     },
     errorHandler: {
       error: (error, _message, count) => {
