@@ -349,6 +349,10 @@ describe('cli arguments', () => {
     assert.equal(await run(['diff', '--format', 'xml'], io), 3);
     assert.equal(io.err, "edgepolicy: invalid value 'xml' for --format (expected text, json)\nrun `edgepolicy diff --help` for usage\n");
     assert.equal(io.out, '');
+    // -f is --format, as for check and routes.
+    io = captureIo(CWD);
+    assert.equal(await run(['diff', '-f', 'xml'], io), 3);
+    assert.match(io.err, /^edgepolicy: invalid value 'xml' for --format \(expected text, json\)\n/);
   });
 
   it('diff: an unexpected failure is an internal error with the report hint, exit 3 (not a cluster problem)', async () => {

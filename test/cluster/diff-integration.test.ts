@@ -763,7 +763,8 @@ describe('cluster diff integration', function () {
 
       knobs().setFaults({ forbidden: [{ resource: '*', verb: 'list', namespace: '' }] });
       const all = captureIo(dir, t.env);
-      assert.equal(await runDiff(['--context', t.context, ...t.kubeconfigArgs, '--format', 'json'], all), 2, all.err);
+      // -f is --format.
+      assert.equal(await runDiff(['--context', t.context, ...t.kubeconfigArgs, '-f', 'json'], all), 2, all.err);
       const allOut = JSON.parse(all.out) as { notes: string[] };
       assert.ok(
         allOut.notes.some((n) => /cluster scope is forbidden; comparing the workspace's namespaces only/.test(n)),

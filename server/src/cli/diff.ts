@@ -19,7 +19,7 @@ Options:
       --context <name>        kubeconfig context to compare with (default: the current context)
       --kubeconfig <file>     kubeconfig file (default: $KUBECONFIG, else ~/.kube/config)
   -n, --namespace <ns>        compare only this namespace (repeatable; default: all namespaces)
-      --format <fmt>          text (default) or json
+  -f, --format <fmt>          text (default) or json
       --exclude <glob>        skip files and folders matching the glob (repeatable)
       --request-timeout <s>   seconds to wait for the API server (default: 10)
   -h, --help                  show this help
@@ -60,7 +60,7 @@ export async function runDiff(argv: string[], io: CliIo, deps: { load?: DesiredL
     context: { type: 'string' },
     kubeconfig: { type: 'string' },
     namespace: { type: 'string', short: 'n', multiple: true },
-    format: { type: 'string' },
+    format: { type: 'string', short: 'f' },
     exclude: { type: 'string', multiple: true },
     'request-timeout': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
