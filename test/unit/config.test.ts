@@ -1,7 +1,6 @@
 // parseProjectConfig (the shared `.edgepolicy.yaml`) and applySeverity.
 import assert from 'node:assert/strict';
 import { applySeverity, parseProjectConfig } from '../../server/src/engine/config';
-import { parseIgnoreConfig } from '../../server/src/engine/ignore';
 import type { Finding } from '../../server/src/engine/model';
 
 const full = [
@@ -108,10 +107,6 @@ describe('engine: .edgepolicy.yaml (parseProjectConfig)', () => {
       assert.ok(cfg.errors.length >= 1, text.slice(0, 40));
       for (const e of cfg.errors) assert.ok(e.line >= 1 && e.message.length > 0);
     }
-  });
-
-  it('parseIgnoreConfig still reads diff.ignore alone', () => {
-    assert.deepEqual(parseIgnoreConfig(full), { rules: [{ kind: 'Module', name: 'ambassador', pointer: '/spec/config/diagnostics' }], errors: [] });
   });
 });
 

@@ -13,7 +13,8 @@ import {
   renderYaml,
   type Obj,
 } from '../../server/src/engine/diff';
-import { parseIgnoreConfig, ignoresFor } from '../../server/src/engine/ignore';
+import { ignoresFor } from '../../server/src/engine/ignore';
+import { parseProjectConfig } from '../../server/src/engine/config';
 import type { Resource } from '../../server/src/engine/model';
 import { parseFile } from '../../server/src/engine/parse';
 
@@ -272,38 +273,41 @@ describe('diff: ignore rules (.edgepolicy.yaml)', () => {
   ].join('\n');
 
   it('parses the schema', () => {
-    const cfg = parseIgnoreConfig(text);
+    const cfg = parseProjectConfig(text);
     assert.deepEqual(cfg.errors, []);
-    assert.deepEqual(cfg.rules, [
+    assert.deepEqual(cfg.diffIgnore, [
       { kind: 'Mapping', pointer: '/spec/timeout_ms' },
       { kind: 'Mapping', namespace: 'ops', name: 'managed-by-operator' },
       { kind: 'Host', namespace: 'edge', pointer: '/metadata/labels/version' },
       { kind: 'TLSContext' },
     ]);
-    assert.deepEqual(parseIgnoreConfig(''), { rules: [], errors: [] });
-    assert.deepEqual(parseIgnoreConfig('lint: {}\n'), { rules: [], errors: [] });
+    for (const empty of ['', 'severity: {}\n']) {
+      const { diffIgnore, errors } = parseProjectConfig(empty);
+      assert.deepEqual({ diffIgnore, errors }, { diffIgnore: [], errors: [] });
+    }
   });
 
   it('reports bad input clearly and keeps the good rules', () => {
-    const bad = parseIgnoreConfig(
+    const bad = parseProjectConfig(
       ['diff:', '  ignore:', '    - kind: Mapping', '      pointer: spec/x', '    - name: x', '    - kind: Host', '      colour: red', '    - 3', '    - kind: Module'].join('\n'),
     );
-    assert.deepEqual(bad.rules, [{ kind: 'Module' }]);
+    assert.deepEqual(bad.diffIgnore, [{ kind: 'Module' }]);
     assert.equal(bad.errors.length, 4);
-    assert.match(bad.errors[0], /diff\.ignore\[0\]: "pointer" must be a JSON pointer starting with "\/"/);
-    assert.match(bad.errors[1], /diff\.ignore\[1\]: "kind" is required/);
-    assert.match(bad.errors[2], /unknown field\(s\) "colour"/);
-    assert.match(bad.errors[3], /diff\.ignore\[3\]: expected a mapping/);
-    const syntax = parseIgnoreConfig('diff:\n  ignore: [\n');
-    assert.equal(syntax.rules.length, 0);
-    assert.match(syntax.errors[0], /YAML syntax error at line \d+/);
-    assert.match(parseIgnoreConfig('diff: [1]').errors[0], /"diff" must be a mapping/);
-    assert.match(parseIgnoreConfig('diff: {ignore: {}}').errors[0], /"diff.ignore" must be a list/);
-    assert.match(parseIgnoreConfig('- a').errors[0], /mapping at the top level/);
+    assert.match(bad.errors[0].message, /diff\.ignore\[0\]: "pointer" must be a JSON pointer starting with "\/"/);
+    assert.match(bad.errors[1].message, /diff\.ignore\[1\]: "kind" is required/);
+    assert.match(bad.errors[2].message, /unknown field\(s\) "colour"/);
+    assert.match(bad.errors[3].message, /diff\.ignore\[3\]: expected a mapping/);
+    const syntax = parseProjectConfig('diff:\n  ignore: [\n');
+    assert.equal(syntax.diffIgnore.length, 0);
+    assert.match(syntax.errors[0].message, /YAML syntax error/);
+    assert.ok(syntax.errors[0].line >= 1);
+    assert.match(parseProjectConfig('diff: [1]').errors[0].message, /"diff" must be a mapping/);
+    assert.match(parseProjectConfig('diff: {ignore: {}}').errors[0].message, /"diff.ignore" must be a list/);
+    assert.match(parseProjectConfig('- a').errors[0].message, /mapping at the top level/);
   });
 
   it('a pointer rule ignores that path (and below) for matching resources', () => {
-    const { rules } = parseIgnoreConfig(text);
+    const rules = parseProjectConfig(text).diffIgnore;
     const d = mapping('a', { prefix: '/a/', service: 'a', timeout_ms: 100 });
     const live = served(mapping('a', { prefix: '/a/', service: 'a', timeout_ms: 9000 }));
     assert.equal(computeDrift([{ object: d }], [live], { ignore: rules })[0].state, 'in-sync');
@@ -317,7 +321,7 @@ describe('diff: ignore rules (.edgepolicy.yaml)', () => {
   });
 
   it('a rule with namespace/name only matches that resource', () => {
-    const { rules } = parseIgnoreConfig(text);
+    const rules = parseProjectConfig(text).diffIgnore;
     const host = (ns: string, version: string): Obj => ({
       apiVersion: 'getambassador.io/v3alpha1',
       kind: 'Host',
@@ -330,7 +334,7 @@ describe('diff: ignore rules (.edgepolicy.yaml)', () => {
   });
 
   it('a rule without pointer ignores the whole resource (any state)', () => {
-    const { rules } = parseIgnoreConfig(text);
+    const rules = parseProjectConfig(text).diffIgnore;
     const op = mapping('managed-by-operator', { prefix: '/x/', service: 'x' }, { namespace: 'ops' });
     const notOp = mapping('managed-by-operator', { prefix: '/x/', service: 'x' }, { namespace: 'dev' });
     const tls: Obj = { apiVersion: 'getambassador.io/v3alpha1', kind: 'TLSContext', metadata: { name: 't', namespace: 'x' }, spec: {} };

@@ -7,7 +7,6 @@
 //         namespace: team-a        # optional: any namespace when absent
 //         name: legacy-api         # optional: any name when absent
 //         pointer: /spec/timeout_ms  # optional: without it the whole resource is ignored
-import * as yaml from 'js-yaml';
 import { isRecord } from './model';
 
 export interface IgnoreRule {
@@ -16,50 +15,6 @@ export interface IgnoreRule {
   name?: string;
   /** A JSON pointer into the normalised object; absent = ignore the whole resource. */
   pointer?: string;
-}
-
-export interface IgnoreConfig {
-  rules: IgnoreRule[];
-  /** Problems found in the file, each a sentence for the user. Bad entries are left out, the rest still apply. */
-  errors: string[];
-}
-
-/** Parse the text of `.edgepolicy.yaml`. Never throws. */
-export function parseIgnoreConfig(text: string, fileName = '.edgepolicy.yaml'): IgnoreConfig {
-  const rules: IgnoreRule[] = [];
-  const errors: string[] = [];
-  let doc: unknown;
-  try {
-    doc = yaml.load(text, { filename: fileName, json: true });
-  } catch (e) {
-    const err = e as { reason?: string; mark?: { line: number; column: number } };
-    const where = err.mark ? ` at line ${err.mark.line + 1}, column ${err.mark.column + 1}` : '';
-    errors.push(`${fileName}: YAML syntax error${where}: ${err.reason ?? String(e)}`);
-    return { rules, errors };
-  }
-  if (doc === undefined || doc === null) return { rules, errors };
-  if (!isRecord(doc)) {
-    errors.push(`${fileName}: expected a mapping at the top level`);
-    return { rules, errors };
-  }
-  const diff = doc['diff'];
-  if (diff === undefined || diff === null) return { rules, errors };
-  if (!isRecord(diff)) {
-    errors.push(`${fileName}: "diff" must be a mapping`);
-    return { rules, errors };
-  }
-  const ignore = diff['ignore'];
-  if (ignore === undefined || ignore === null) return { rules, errors };
-  if (!Array.isArray(ignore)) {
-    errors.push(`${fileName}: "diff.ignore" must be a list`);
-    return { rules, errors };
-  }
-  ignore.forEach((item, i) => {
-    const checked = checkIgnoreRule(item);
-    if ('error' in checked) errors.push(`${fileName}: diff.ignore[${i}]: ${checked.error}`);
-    else rules.push(checked.rule);
-  });
-  return { rules, errors };
 }
 
 /** Checks one `diff.ignore` entry: the rule, or a sentence saying what is wrong with it. */
