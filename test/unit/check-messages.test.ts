@@ -3,7 +3,7 @@
 // by the bare file name that every team's routes.yaml shares. Annotation owners use the configured namespace.
 import assert from 'node:assert/strict';
 import { parseFile } from '../../server/src/engine/parse';
-import { checkWorkspace } from '../../server/src/engine/checks';
+import { analyzeResources } from '../../server/src/engine/checks';
 import { joinSome, othersOf, shortPath } from '../../server/src/engine/checks/context';
 import { Workspace } from '../../server/src/engine/workspace';
 import type { Resource } from '../../server/src/engine/model';
@@ -34,7 +34,7 @@ describe('file names in EP2xx messages', () => {
   });
 
   it('by default names the other Mapping by its short path, not the shared file name', () => {
-    const f = checkWorkspace(split).find((x) => x.code === 'EP200' && x.uri === ORDERS)!;
+    const f = analyzeResources(split).findings.find((x) => x.code === 'EP200' && x.uri === ORDERS)!;
     assert.ok(f.message.includes('payments/payments-api (teams/payments/routes.yaml)'), f.message);
     assert.ok(!f.message.includes('(routes.yaml)'), f.message);
     assert.match(f.related![0].message, /\(teams\/payments\/routes\.yaml\) gets 50%$/);
@@ -42,7 +42,7 @@ describe('file names in EP2xx messages', () => {
 
   it('uses displayPath for every file mention when given', () => {
     const displayPath = (uri: string) => `<${uri.slice(uri.indexOf('/teams/') + 1)}>`;
-    const f = checkWorkspace(split, { displayPath }).find((x) => x.code === 'EP200' && x.uri === ORDERS)!;
+    const f = analyzeResources(split, { displayPath }).findings.find((x) => x.code === 'EP200' && x.uri === ORDERS)!;
     assert.ok(f.message.includes('payments/payments-api (<teams/payments/routes.yaml>)'), f.message);
     assert.ok(f.related!.every((r) => r.message.includes('<teams/payments/routes.yaml>')));
   });
@@ -79,7 +79,7 @@ describe('file names in EP2xx messages', () => {
       ['file:///ws/a.yaml', svc('a')],
       ['file:///ws/b.yaml', mapping('other', 'edge')],
     ]);
-    const f = checkWorkspace(rs, { defaultNamespace: 'edge' }).find((x) => x.code === 'EP200' && x.uri === 'file:///ws/b.yaml')!;
+    const f = analyzeResources(rs, { defaultNamespace: 'edge' }).findings.find((x) => x.code === 'EP200' && x.uri === 'file:///ws/b.yaml')!;
     assert.ok(f.message.includes('annotation of Service edge/a in ws/a.yaml'), f.message);
     assert.ok(!f.message.includes('default/a'), f.message);
   });

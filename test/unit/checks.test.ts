@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import * as yaml from 'js-yaml';
 import { parseFile } from '../../server/src/engine/parse';
 import type { CheckOptions } from '../../server/src/engine/checks';
-import { analyzeResources, checkWorkspace, secretsInDocuments, sortFindings } from '../../server/src/engine/checks';
+import { analyzeResources, secretsInDocuments, sortFindings } from '../../server/src/engine/checks';
 import type { Finding, Range, Resource, RouteTable } from '../../server/src/engine/model';
 import { buildRouteTable } from '../../server/src/engine/routes';
 
@@ -142,7 +142,7 @@ describe('policy checks (fixtures under test/fixtures/checks)', () => {
       const m = /^(ep\d{3})-(fire|quiet)/.exec(name);
       if (m) {
         const code = m[1].toUpperCase();
-        const has = checkWorkspace(ws.resources, opts).some((f) => f.code === code);
+        const has = analyzeResources(ws.resources, opts).findings.some((f) => f.code === code);
         assert.equal(has, m[2] === 'fire', `${name}: ${code} ${m[2] === 'fire' ? 'should fire' : 'should not fire'}`);
       }
     });
@@ -163,16 +163,16 @@ describe('analyzeResources', () => {
   });
 
   it('is deterministic: input order does not change the findings', () => {
-    const a = checkWorkspace(ws.resources, opts);
-    const b = checkWorkspace([...ws.resources].reverse(), opts);
+    const a = analyzeResources(ws.resources, opts).findings;
+    const b = analyzeResources([...ws.resources].reverse(), opts).findings;
     assert.deepEqual(b, a);
     assert.deepEqual(sortFindings(a), a);
   });
 
   it('severity overrides can switch a code off or change its severity', () => {
-    const off = checkWorkspace(ws.resources, { ...opts, severity: { EP200: 'off' } });
+    const off = analyzeResources(ws.resources, { ...opts, severity: { EP200: 'off' } }).findings;
     assert.ok(!off.some((f) => f.code === 'EP200'));
-    const err = checkWorkspace(ws.resources, { ...opts, severity: { EP200: 'error' } });
+    const err = analyzeResources(ws.resources, { ...opts, severity: { EP200: 'error' } }).findings;
     assert.ok(err.filter((f) => f.code === 'EP200').every((f) => f.severity === 'error'));
     assert.ok(err.some((f) => f.code === 'EP200'));
   });
@@ -185,7 +185,7 @@ describe('analyzeResources', () => {
   for (const [name, expectedShares] of fixCases) {
     it(`applying the EP200 quick fix in ${name} makes the split explicit and silences EP200`, () => {
       const c = loadCase(path.join(CASES, name));
-      const finding = checkWorkspace(c.ws.resources, c.opts).find((f) => f.code === 'EP200');
+      const finding = analyzeResources(c.ws.resources, c.opts).findings.find((f) => f.code === 'EP200');
       assert.ok(finding?.fix, 'EP200 should carry a quick fix');
       const edited = new Map(c.ws.texts);
       // Apply bottom-up per file so earlier edits do not shift later ones.
@@ -207,11 +207,11 @@ metadata: {name: api, namespace: ${ns}}
 spec: {prefix: /api/, hostname: "*", service: api}
 `;
     const ws = loadWorkspace([{ name: 'flow.yaml', text: flow('a') + '---\n' + flow('b') }]);
-    const findings = checkWorkspace(ws.resources, { textOf: (u) => ws.texts.get(u) });
+    const findings = analyzeResources(ws.resources, { textOf: (u) => ws.texts.get(u) }).findings;
     const split = findings.filter((f) => f.code === 'EP200');
     assert.equal(split.length, 2);
     assert.ok(split.every((f) => f.fix === undefined));
-    const withoutText = checkWorkspace(ws.resources).filter((f) => f.code === 'EP200');
+    const withoutText = analyzeResources(ws.resources).findings.filter((f) => f.code === 'EP200');
     assert.ok(withoutText.length === 2 && withoutText.every((f) => f.fix === undefined), 'flow style is detected from ranges too');
   });
 
@@ -278,7 +278,7 @@ describe('EP2xx findings on Emissary reference fixtures', () => {
   for (const [name, c] of Object.entries(doc.cases)) {
     it(name, () => {
       const ws = loadWorkspace(c.files.map((f) => ({ name: f, text: fs.readFileSync(path.join(REFERENCE, f), 'utf8') })));
-      const findings = checkWorkspace(ws.resources, { secrets: ws.secrets });
+      const findings = analyzeResources(ws.resources, { secrets: ws.secrets }).findings;
       const byResource = (f: Finding) => {
         const r = owner(ws.resources, f);
         return r ? `${r.kind} ${r.namespace ?? 'default'}/${r.name}` : '?';

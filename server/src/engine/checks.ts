@@ -12,7 +12,6 @@ import { checkPatterns } from './checks/patterns';
 import { checkReferences } from './checks/references';
 
 export type { CheckOptions, SeveritySetting } from './checks/context';
-export { DEFAULT_SEVERITY } from './checks/context';
 
 export interface WorkspaceAnalysis {
   routes: RouteTable;
@@ -52,11 +51,6 @@ export function analyzeResources(resources: Resource[], opts: CheckOptions = {})
   }
 
   return { routes: model.table, findings: sortFindings(collected.map((c) => c.finding)) };
-}
-
-/** EP2xx findings for the workspace's resources (all files at once). */
-export function checkWorkspace(resources: Resource[], opts: CheckOptions = {}): Finding[] {
-  return analyzeResources(resources, opts).findings;
 }
 
 /**

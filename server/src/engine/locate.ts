@@ -12,6 +12,7 @@ import { fastLoad, implicitTypes } from './fastyaml';
 import { parseDocument, isAlias, isMap, isPair, isScalar, isSeq } from 'yaml';
 import type { Document, Node as YamlNode } from 'yaml';
 import type { JsonPath, Origin, Position, Range, Resource } from './model';
+import { emptyRange } from './model';
 
 /** Offsets of line starts in a text; maps offsets to positions. Lines end at `\n` (`\r\n` counts as one break). */
 export class LineIndex {
@@ -380,7 +381,7 @@ export class SourceResource implements Resource {
       try {
         return this.#locator.fallback();
       } catch {
-        return { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
+        return emptyRange();
       }
     }
   }
@@ -795,7 +796,7 @@ class FastScanner {
   }
 
   /** The value written from `p` (after `key: ` or `- `) on line i, with children lines up to `end`. */
-  private valueAt(p: number, i: number, end: number, m: number, key: Span | null): Entry {
+  private valueAt(p: number, i: number, end: number, key: Span | null): Entry {
     const t = this.text;
     const le = this.le[i];
     const c = t.charCodeAt(p);
@@ -883,7 +884,7 @@ class FastScanner {
         i = end - 1;
         continue;
       }
-      return this.valueAt(k.after, i, end, m, { start: k.ks, end: k.ke });
+      return this.valueAt(k.after, i, end, { start: k.ks, end: k.ke });
     }
     return undefined;
   }
@@ -912,7 +913,7 @@ class FastScanner {
         const k = this.keyAt(v, this.le[i]);
         if (k) return { key: null, vStart: v, vEnd: v, kind: 'map', region: { lo: i, hi: end, col: v - this.ls[i] } };
       }
-      return this.valueAt(v, i, end, s, null);
+      return this.valueAt(v, i, end, null);
     }
     return undefined;
   }

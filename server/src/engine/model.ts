@@ -136,14 +136,7 @@ export interface Resource {
   locate(path: JsonPath, part?: 'key' | 'value'): Range;
 }
 
-export function nsOf(r: Resource, defaultNamespace = 'default'): string {
-  return r.namespace ?? defaultNamespace;
-}
-
-export function resourceLabel(r: Resource): string {
-  return `${r.kind} ${r.namespace ?? 'default'}/${r.name}`;
-}
-
+/** The range at the very start of a file (when nothing better is known). */
 export function emptyRange(): Range {
   return { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
 }

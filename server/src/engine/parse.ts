@@ -18,7 +18,7 @@
 //   as YAML is skipped as a whole with one reason (no EP001 noise, no half-read resources). A template file that
 //   happens to be valid YAML is read normally.
 
-import type { Finding, JsonPath, Range } from './model';
+import type { Finding, JsonPath } from './model';
 import { AMBASSADOR_GROUP, isRecord } from './model';
 import { ANNOTATION_KEY, readAnnotation, stringMap, tokenEnd } from './annotations';
 import type { AnnotationOwner } from './annotations';

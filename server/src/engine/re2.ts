@@ -73,10 +73,6 @@ function isAsciiWord(c: string): boolean {
   return /^[A-Za-z0-9_]$/.test(c);
 }
 
-function isDigit(c: string | undefined): boolean {
-  return c !== undefined && c >= '0' && c <= '9';
-}
-
 function isOctal(c: string | undefined): boolean {
   return c !== undefined && c >= '0' && c <= '7';
 }

@@ -29,8 +29,6 @@ export interface CheckOptions extends RouteOptions {
   displayPath?: (uri: string) => string;
 }
 
-export { DEFAULT_SEVERITY };
-
 /** What messages need to name resources and files. */
 export interface Naming {
   defaultNamespace: string;

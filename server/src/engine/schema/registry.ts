@@ -5,7 +5,6 @@ import Ajv from 'ajv';
 import type { ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import { SCHEMAS } from '../../../../schemas/index';
-import { AMBASSADOR_KINDS, versionsOf } from '../model';
 
 /** A JSON Schema node as we generate them (draft-07 plus editor annotations). */
 export interface SchemaNode {
@@ -58,13 +57,6 @@ export function createAjv(detailed = true): Ajv {
 /** The JSON Schema for a kind at a version (e.g. 'Mapping', 'v3alpha1'), or undefined when not served. */
 export function schemaFor(kind: string, version: string): SchemaNode | undefined {
   return SCHEMAS[`${version}/${kind}`] as SchemaNode | undefined;
-}
-
-/** Every (kind, version) pair with a schema. */
-export function servedPairs(): { kind: string; version: string }[] {
-  const out: { kind: string; version: string }[] = [];
-  for (const kind of AMBASSADOR_KINDS) for (const version of versionsOf(kind)) if (schemaFor(kind, version)) out.push({ kind, version });
-  return out;
 }
 
 const detailedValidators = { ajv: undefined as Ajv | undefined, detailed: true, cache: new Map<string, ValidateFunction>() };

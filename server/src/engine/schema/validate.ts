@@ -9,7 +9,7 @@
 // of the offending key (unknown field), value (type, enum, limits) or parent key (missing field).
 
 import type { ErrorObject } from 'ajv';
-import { AMBASSADOR_GROUP, AMBASSADOR_KINDS, versionsOf } from '../model';
+import { AMBASSADOR_GROUP, AMBASSADOR_KINDS, emptyRange, versionsOf } from '../model';
 import type { Finding, JsonPath, QuickFix, Range, Resource, Severity } from '../model';
 import { quickValidatorFor, schemaFor, validatorFor } from './registry';
 import type { SchemaNode } from './registry';
@@ -17,13 +17,6 @@ import { suggest } from './suggest';
 
 export { schemaFor } from './registry';
 export type { SchemaNode } from './registry';
-
-export const SCHEMA_CODES = {
-  violation: 'EP100',
-  unknownKindOrVersion: 'EP101',
-  deprecatedVersion: 'EP102',
-  deprecatedField: 'EP103',
-} as const;
 
 /** Versions of getambassador.io that Emissary has served, newest last. */
 export const KNOWN_VERSIONS = ['v1', 'v2', 'v3alpha1'];
@@ -691,7 +684,7 @@ function safeLocate(r: Resource, path: JsonPath, part?: 'key' | 'value'): Range 
   try {
     return r.locate(path, part);
   } catch {
-    return { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
+    return emptyRange();
   }
 }
 
