@@ -1,7 +1,7 @@
 // Builds the Routes tree (Host -> route group -> members, plus TCP) from a RouteTable. Pure.
 import type { RouteGroup, RouteHost, RouteMember, RouteTable, TcpRoute } from '../../server/src/engine/model';
 import type { DriftEntry } from '../../server/src/lsp/protocol';
-import { explainCodes, severityOf, worstSeverity, type SeverityOverrides } from './problems';
+import { explainCodes, worstSeverity, type SeverityOverrides } from './problems';
 import { md, shortLocation, type IconSpec, type ViewNode } from './viewNode';
 
 export interface RoutesModelOptions {
@@ -326,12 +326,3 @@ export function buildRoutesModel(table: RouteTable | undefined, opts: RoutesMode
   }
   return { nodes, empty, shownGroups, totalGroups: t.groups.length };
 }
-
-/** Severity of the group icon, exposed for tests/tooltips. */
-export function groupSeverity(g: RouteGroup, sev: SeverityOverrides = {}): string | undefined {
-  if (g.rejected) return 'error';
-  const w = worstSeverity(g.problems, sev);
-  return w ?? undefined;
-}
-
-export { severityOf };

@@ -29,7 +29,7 @@ import {
   versionOf,
 } from './schemaStore';
 import { apiVersionItems, kindItems, kindSnippets } from './snippets';
-import { annotationBlockAt, documentAt, Head, indentOf, readHead, splitLines } from './yamlText';
+import { annotationBlockAt, documentAt, Head, indentOf, isServiceOrIngress, readHead, splitLines } from './yamlText';
 
 const SCHEME = 'edgepolicy-schema';
 const SYNTHETIC_ROOT = 'file:///edgepolicy-assist/';
@@ -191,7 +191,7 @@ export class YamlAssist {
     if (position.line < doc.startLine) return undefined;
     const head = readHead(doc.lines);
     const local: Position = { line: position.line - doc.startLine, character: position.character };
-    if (head.kind === 'Service' || head.kind === 'Ingress') {
+    if (isServiceOrIngress(head)) {
       const block = annotationBlockAt(doc.lines, local);
       if (!block) return undefined;
       const innerLines = splitLines(block.text);

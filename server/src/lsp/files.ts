@@ -1,6 +1,6 @@
 // Disk access for the language server, through the shared scanner (server/src/node/scan.ts handles excludes,
 // node_modules/VCS folders, symlink loops, binary/huge/non-UTF-8 files and files vanishing mid-read).
-import { readTextFile, scanPaths } from '../node/scan';
+import { scanPaths } from '../node/scan';
 
 export interface ScannedFolders {
   files: { path: string; text: string }[];
@@ -15,9 +15,4 @@ export async function scanWorkspaceFolders(folders: readonly string[], exclude: 
     files: r.files.map((f) => ({ path: f.path, text: f.text })),
     skipped: [...r.skipped, ...r.errors.map((e) => ({ path: e.path, reason: e.message }))],
   };
-}
-
-/** One file's text, or why it cannot be used. Never throws. */
-export async function readWorkspaceFile(file: string): Promise<{ text: string } | { reason: string; missing?: boolean }> {
-  return readTextFile(file);
 }

@@ -121,10 +121,6 @@ export class SchemaStore {
     return this.byId.has(id) ? id : undefined;
   }
 
-  has(id: string): boolean {
-    return this.byId.has(id) || id.startsWith('flat/') || id.startsWith('top/') || id === 'flat-top';
-  }
-
   /** The schema object for an id (built lazily for derived ids). */
   get(id: string): JsonObject | undefined {
     const hit = this.byId.get(id);

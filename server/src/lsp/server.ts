@@ -28,7 +28,8 @@ import { YamlAssist } from './assist';
 import { DiffHandlers, FileTrackingWorkspace, registerDiffHandlers, type WorkspaceChangeListener } from './diffHandlers';
 import { quickFixes, toDiagnostics } from './diagnostics';
 import { isExcluded, isYamlPath } from './exclude';
-import { readWorkspaceFile, scanWorkspaceFolders, type ScannedFolders } from './files';
+import { readTextFile } from '../node/scan';
+import { scanWorkspaceFolders, type ScannedFolders } from './files';
 import { FolderSettings, type ClientSettings } from './folderSettings';
 import { RoutesChangedNotification, RoutesRequest } from './protocol';
 
@@ -510,7 +511,7 @@ export class EdgepolicyServer {
     this.pending.delete(uri);
     this.skipLogged.delete(uri);
     const file = toPath(uri);
-    const onDisk = file && this.inFolders(file) && !isExcluded(file, this.settings.excludes()) ? await readWorkspaceFile(file) : undefined;
+    const onDisk = file && this.inFolders(file) && !isExcluded(file, this.settings.excludes()) ? await readTextFile(file) : undefined;
     if (onDisk && 'text' in onDisk) this.afterChange(this.workspace.setFile(uri, onDisk.text));
     else if (this.workspace.has(uri)) this.afterChange(this.workspace.removeFile(uri));
   }
@@ -540,7 +541,7 @@ export class EdgepolicyServer {
       return;
     }
     if (!this.inFolders(file) || isExcluded(file, this.settings.excludes())) return;
-    const r = await readWorkspaceFile(file);
+    const r = await readTextFile(file);
     if ('text' in r) this.collect(this.workspace.setFile(uri, r.text));
     else {
       if (this.workspace.has(uri)) this.collect(this.workspace.removeFile(uri));
