@@ -8,6 +8,7 @@ import * as net from 'node:net';
 import { listContexts, loadKubeconfig, resolveContext, userRunsProgram } from '../../server/src/cluster/kubeconfig';
 import { DiffSession } from '../../server/src/cluster/session';
 import { isClusterError } from '../../server/src/cluster/errors';
+import { collectionPath, resourceName } from '../../server/src/cluster/resources';
 import { registerDiffHandlers } from '../../server/src/lsp/diffHandlers';
 import * as P from '../../server/src/lsp/protocol';
 
@@ -146,6 +147,16 @@ describe('cluster: kubeconfig', () => {
     }
     assert.equal(userRunsProgram(cfg.users.find((u) => u.name === 'u2')), true);
     assert.equal(userRunsProgram({ name: 'x', token: 't' } as never), false);
+  });
+});
+
+describe('cluster: resource names and paths', () => {
+  it('names resources as the API server does, in every group (the core group has no suffix)', () => {
+    assert.equal(resourceName('Mapping'), 'mappings.getambassador.io');
+    assert.equal(resourceName('Service', ''), 'services');
+    assert.equal(resourceName('Ingress', 'networking.k8s.io'), 'ingresses.networking.k8s.io');
+    assert.equal(collectionPath('', 'v1', 'Service', 'shop'), '/api/v1/namespaces/shop/services');
+    assert.equal(collectionPath('networking.k8s.io', 'v1', 'Ingress'), '/apis/networking.k8s.io/v1/ingresses');
   });
 });
 

@@ -11,8 +11,9 @@ export function pluralOf(kind: string): string {
   return k.endsWith('s') ? `${k}es` : `${k}s`;
 }
 
+/** `mappings.getambassador.io`, `services` (core group ''), `ingresses.networking.k8s.io`: as the API server names a resource. */
 export function resourceName(kind: string, group = GROUP): string {
-  return `${pluralOf(kind)}.${group}`;
+  return group ? `${pluralOf(kind)}.${group}` : pluralOf(kind);
 }
 
 export function collectionPath(group: string, version: string, kind: string, namespace?: string): string {

@@ -11,7 +11,7 @@ import { ANNOTATION_OWNER_KINDS, DriftIndex, desiredFromResource, type DesiredIt
 import { KubeClient, type ClientOptions } from './client';
 import { ClusterError, errorMessage } from './errors';
 import { loadKubeconfig, resolveContext, type KubeconfigSource } from './kubeconfig';
-import { DIFF_KINDS, GROUP, collectionPath, explain404, primaryVersion } from './resources';
+import { DIFF_KINDS, GROUP, collectionPath, explain404, primaryVersion, resourceName } from './resources';
 import { LiveListing, type BackoffOptions } from './watcher';
 
 export interface DiffSessionOptions extends KubeconfigSource {
@@ -51,12 +51,6 @@ interface ListingState extends WantedListing {
 
 function listingId(kind: string, version: string, ns?: string): string {
   return `${kind}/${version}/${ns ?? '*'}`;
-}
-
-/** `mappings.getambassador.io`, `services`, `ingresses.networking.k8s.io`: as the API server names a resource. */
-function resourceOf(group: string, kind: string): string {
-  const plural = `${kind.toLowerCase()}${kind.endsWith('s') ? 'es' : 's'}`;
-  return group ? `${plural}.${group}` : plural;
 }
 
 /** Run tasks with at most `n` at a time. */
@@ -247,12 +241,12 @@ export class DiffSession {
       const nss = w.namespace ? [w.namespace] : undefined;
       const on404 = w.owner
         ? async (): Promise<ClusterError> =>
-            new ClusterError('version-not-served', `The cluster of context "${client.contextName}" does not serve ${resourceOf(w.group, w.kind)} at ${apiVersion}.`, 404)
+            new ClusterError('version-not-served', `The cluster of context "${client.contextName}" does not serve ${resourceName(w.kind, w.group)} at ${apiVersion}.`, 404)
         : (): Promise<ClusterError> => explain404(client, w.kind, w.version);
       const listing = new LiveListing(
         client,
         collectionPath(w.group, w.version, w.kind, w.namespace),
-        { verb: 'list', resource: resourceOf(w.group, w.kind), namespace: w.namespace },
+        { verb: 'list', resource: resourceName(w.kind, w.group), namespace: w.namespace },
         { apiVersion, kind: w.kind },
         {
           onList: (items) => {
