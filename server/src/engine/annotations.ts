@@ -136,7 +136,8 @@ export function stringMap(v: unknown): Record<string, string> {
   return out;
 }
 
-function scalarString(v: unknown): string | undefined {
+/** A scalar as text (numbers and booleans as written by String()); undefined for null, absent or collections. */
+export function scalarString(v: unknown): string | undefined {
   if (v === null || v === undefined || typeof v === 'object') return undefined;
   return String(v);
 }

@@ -20,7 +20,7 @@
 
 import type { Finding, JsonPath } from './model';
 import { AMBASSADOR_GROUP, isRecord } from './model';
-import { ANNOTATION_KEY, readAnnotation, stringMap, tokenEnd } from './annotations';
+import { ANNOTATION_KEY, readAnnotation, scalarString, stringMap, tokenEnd } from './annotations';
 import type { AnnotationOwner } from './annotations';
 import { DocLocator, DocumentResourceLocator, LineIndex, SourceResource, loadYaml, splitDocuments } from './locate';
 import type { DocSlice, LoadResult } from './locate';
@@ -69,11 +69,6 @@ function labelsOf(v: unknown): Record<string, string> {
   return v as Record<string, string>;
 }
 
-function optString(v: unknown): string | undefined {
-  if (v === null || v === undefined || typeof v === 'object') return undefined;
-  return String(v);
-}
-
 /** UTF-8 byte length, counting only as far as needed to compare with `limit`. */
 function utf8Exceeds(text: string, limit: number): boolean {
   if (text.length > limit) return true;
@@ -117,8 +112,8 @@ const ROOT_PATH: JsonPath = Object.freeze([]) as unknown as JsonPath;
 /** Collects the Ambassador resources of one value found at `basePath` of a document. */
 function collect(ctx: Ctx, doc: DocLocator, docIndex: number, value: unknown, basePath: JsonPath, out: Resource[], depth: number): void {
   if (!isRecord(value)) return;
-  const apiVersion = optString(value.apiVersion);
-  const kind = optString(value.kind);
+  const apiVersion = scalarString(value.apiVersion);
+  const kind = scalarString(value.kind);
   // kind: List (and FooList) with items: each item is a manifest of its own.
   if (depth === 0 && kind && kind.endsWith('List') && Array.isArray(value.items)) {
     value.items.forEach((item, i) => collect(ctx, doc, docIndex, item, [...basePath, 'items', i], out, depth + 1));
@@ -134,8 +129,8 @@ function collect(ctx: Ctx, doc: DocLocator, docIndex: number, value: unknown, ba
           apiVersion,
           version: apiVersion.slice(AMBASSADOR_GROUP.length + 1),
           kind: kind ?? '',
-          name: optString(meta?.name) ?? '',
-          namespace: optString(meta?.namespace),
+          name: scalarString(meta?.name) ?? '',
+          namespace: scalarString(meta?.namespace),
           labels: labelsOf(meta?.labels),
           spec: isRecord(value.spec) ? value.spec : {},
           object: value,
@@ -151,8 +146,8 @@ function collect(ctx: Ctx, doc: DocLocator, docIndex: number, value: unknown, ba
       uri: ctx.uri,
       docIndex,
       kind: kind ?? '',
-      name: optString(meta.name) ?? '',
-      namespace: optString(meta.namespace),
+      name: scalarString(meta.name) ?? '',
+      namespace: scalarString(meta.namespace),
       labels: stringMap(meta.labels),
       doc,
       lines: ctx.lines,

@@ -13,7 +13,7 @@
 //   results pays for the cross-resource checks once.
 
 import type { Finding, Range, Resource, RouteTable, Severity } from './model';
-import { parseFileIncremental } from './parse';
+import { DEFAULT_MAX_FILE_BYTES, parseFileIncremental } from './parse';
 import type { MovedDocument, ParsedFile, ParseOptions } from './parse';
 import { validateResource } from './schema/validate';
 import { buildRouteTable } from './routes';
@@ -186,7 +186,7 @@ export class Workspace {
   private everything = false;
 
   constructor(options: WorkspaceOptions = {}) {
-    this.opts = { ...options, defaultNamespace: options.defaultNamespace ?? 'default', maxFileBytes: options.maxFileBytes ?? 5 * 1024 * 1024 };
+    this.opts = { ...options, defaultNamespace: options.defaultNamespace ?? 'default', maxFileBytes: options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES };
     this.validators = options.validators ?? [validateResource];
     this.customChecks = !!(options.checkers || options.routeBuilder);
     if (this.customChecks) {

@@ -180,8 +180,8 @@ export function sharesText(shares: number[], max = MAX_NAMED): string {
   return shares.length <= max ? shares.join('/') : `${shares.slice(0, max).join('/')}/...`;
 }
 
-/** `a`, `a and b`, `a, b and c` */
-export function joinAnd(items: string[]): string {
+/** `a`, `a and b`, `a, b and c` (or `a, b or c`) */
+export function joinAnd(items: string[], conjunction: 'and' | 'or' = 'and'): string {
   if (items.length <= 1) return items.join('');
-  return `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
+  return `${items.slice(0, -1).join(', ')} ${conjunction} ${items[items.length - 1]}`;
 }

@@ -14,6 +14,7 @@ import type { Finding, JsonPath, QuickFix, Range, Resource, Severity } from '../
 import { quickValidatorFor, schemaFor, validatorFor } from './registry';
 import type { SchemaNode } from './registry';
 import { suggest } from './suggest';
+import { joinAnd } from '../checks/context';
 
 export { schemaFor } from './registry';
 export type { SchemaNode } from './registry';
@@ -201,11 +202,11 @@ function unknownKind(r: Resource): Finding {
 
 function unknownVersion(r: Resource, version: string, served: string[], apiRange: Range, inAnnotation: boolean): Finding {
   const servedAt = served.map((v) => `${AMBASSADOR_GROUP}/${v}`);
-  const servedText = listText(servedAt);
+  const servedText = joinAnd(servedAt);
   const newest = served[served.length - 1];
   let message: string;
   if (KNOWN_VERSIONS.includes(version)) {
-    message = `${r.kind} is not served at ${AMBASSADOR_GROUP}/${version}; ${served.length === 1 ? 'it exists only as' : 'use'} ${listText(servedAt, 'or')}.`;
+    message = `${r.kind} is not served at ${AMBASSADOR_GROUP}/${version}; ${served.length === 1 ? 'it exists only as' : 'use'} ${joinAnd(servedAt, 'or')}.`;
   } else if (!version) {
     message = `apiVersion '${r.apiVersion}' has no version; ${r.kind} is served at ${servedText}.`;
   } else {
@@ -497,7 +498,7 @@ function unknownField(
   if (belongsUnder) {
     message += ` It belongs under ${belongsUnder}.`;
   } else if (otherVersions.length > 0 && !allowed.includes(field)) {
-    message += ` It exists in ${listText(otherVersions.map((v) => `${AMBASSADOR_GROUP}/${v}`))}, but this ${r.kind} is ${AMBASSADOR_GROUP}/${version}.`;
+    message += ` It exists in ${joinAnd(otherVersions.map((v) => `${AMBASSADOR_GROUP}/${v}`))}, but this ${r.kind} is ${AMBASSADOR_GROUP}/${version}.`;
     if (guess) message += ` Did you mean '${guess}'?`;
   } else if (guess) {
     message += ` Did you mean '${guess}'?`;
@@ -556,7 +557,7 @@ function typeFinding(r: Resource, group: Problem[]): Finding {
 }
 
 function requiredFinding(r: Resource, path: JsonPath, missing: string[]): Finding {
-  const names = listText(missing.map((m) => `'${m}'`));
+  const names = joinAnd(missing.map((m) => `'${m}'`));
   const plural = missing.length > 1;
   if (path.length === 0) {
     const range = kindLine(r);
@@ -566,7 +567,7 @@ function requiredFinding(r: Resource, path: JsonPath, missing: string[]): Findin
         r,
         'EP100',
         'error',
-        `${r.kind} has no spec` + (needs.length ? `; it needs ${listText(needs.map((n) => `'${n}'`))}.` : '.'),
+        `${r.kind} has no spec` + (needs.length ? `; it needs ${joinAnd(needs.map((n) => `'${n}'`))}.` : '.'),
         range,
       );
     }
@@ -663,11 +664,6 @@ function show(v: unknown): string {
   if (v === null || v === undefined) return 'null (empty)';
   if (typeof v === 'object') return Array.isArray(v) ? 'a list' : 'a mapping';
   return String(v);
-}
-
-function listText(items: string[], conjunction: 'and' | 'or' = 'and'): string {
-  if (items.length <= 1) return items.join('');
-  return `${items.slice(0, -1).join(', ')} ${conjunction} ${items[items.length - 1]}`;
 }
 
 function kindLine(r: Resource): Range {
