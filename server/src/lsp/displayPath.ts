@@ -4,6 +4,7 @@
 import * as path from 'path';
 import { URI } from 'vscode-uri';
 import { shortPath } from '../engine/checks/context';
+import { isInside } from './paths';
 
 /** `folders` is read on every call, so the names follow folders added or removed later. */
 export function folderRelativePath(folders: () => readonly string[]): (uri: string) => string {
@@ -19,8 +20,8 @@ export function folderRelativePath(folders: () => readonly string[]): (uri: stri
     const list = folders();
     let best: { folder: string; rel: string } | undefined;
     for (const folder of list) {
+      if (!isInside(folder, file)) continue;
       const rel = path.relative(folder, file);
-      if (!rel || rel.startsWith('..') || path.isAbsolute(rel)) continue;
       // The innermost folder gives the shortest relative path.
       if (!best || rel.length < best.rel.length) best = { folder, rel };
     }

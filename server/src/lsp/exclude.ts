@@ -4,6 +4,7 @@
 // excludes everything below it (as VS Code's files.exclude does). Globs are compiled once per settings change.
 import * as path from 'path';
 import { Minimatch } from 'minimatch';
+import { isInside } from './paths';
 
 export const ALWAYS_EXCLUDED = ['**/node_modules', '**/.git'];
 
@@ -69,8 +70,8 @@ export function isExcluded(file: string, folders: readonly FolderExcludes[]): bo
   const parts = norm.split(path.sep);
   if (parts.includes('node_modules') || parts.includes('.git')) return true;
   for (const { folder, exclude } of folders) {
+    if (!isInside(folder, norm)) continue;
     const rel = path.relative(path.resolve(folder), norm);
-    if (!rel || rel.startsWith('..') || path.isAbsolute(rel)) continue;
     if (exclude.matches(rel.split(path.sep).join('/'))) return true;
   }
   return false;

@@ -10,6 +10,7 @@ import type { IgnoreRule } from '../engine/ignore';
 import { readTextFile } from '../node/scan';
 import { SOURCE } from './diagnostics';
 import { ALWAYS_EXCLUDED, ExcludeMatcher, excludeGlobs, type FolderExcludes } from './exclude';
+import { isInside } from './paths';
 
 /** Settings files larger than this are not read. */
 const MAX_PROJECT_FILE_BYTES = 1024 * 1024;
@@ -153,8 +154,7 @@ export class FolderSettings {
     if (file) {
       let best: string | undefined;
       for (const f of this.folders) {
-        const rel = path.relative(f, file);
-        if (rel && !rel.startsWith('..') && !path.isAbsolute(rel) && (!best || f.length > best.length)) best = f;
+        if (isInside(f, file) && (!best || f.length > best.length)) best = f;
       }
       if (best) return this.effective.get(best)?.severity ?? this.outside.severity;
     }

@@ -2,7 +2,6 @@
 // its findings (for every file, open or not), and serves completion/hover (YamlAssist), quick fixes and the
 // custom edgepolicy/* messages. All analysis lives in the engine; this file only wires LSP to it.
 import { promises as fsp } from 'fs';
-import * as path from 'path';
 import {
   CodeAction,
   CompletionList,
@@ -24,6 +23,7 @@ import {
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { URI } from 'vscode-uri';
 import { folderRelativePath } from './displayPath';
+import { isInside } from './paths';
 import { YamlAssist } from './assist';
 import { DiffHandlers, FileTrackingWorkspace, registerDiffHandlers, type WorkspaceChangeListener } from './diffHandlers';
 import { quickFixes, toDiagnostics } from './diagnostics';
@@ -517,10 +517,7 @@ export class EdgepolicyServer {
   }
 
   private inFolders(file: string): boolean {
-    return this.folders.some((f) => {
-      const rel = path.relative(f, file);
-      return !!rel && !rel.startsWith('..') && !path.isAbsolute(rel);
-    });
+    return this.folders.some((f) => isInside(f, file));
   }
 
   /** A YAML file (or a folder, after a rename/copy) appeared or changed on disk. Open documents keep their text. */

@@ -1,0 +1,35 @@
+// isInside (server/src/lsp/paths.ts): the one "is this file inside a workspace folder" check.
+import * as assert from 'assert';
+import * as path from 'path';
+import { isExcluded, ExcludeMatcher } from '../../server/src/lsp/exclude';
+import { folderRelativePath } from '../../server/src/lsp/displayPath';
+import { isInside } from '../../server/src/lsp/paths';
+import { URI } from 'vscode-uri';
+
+describe('isInside (server/src/lsp/paths.ts)', () => {
+  const ws = path.resolve('/ws/app');
+
+  it('is true for files and folders below the folder', () => {
+    assert.strictEqual(isInside(ws, path.join(ws, 'a.yaml')), true);
+    assert.strictEqual(isInside(ws, path.join(ws, 'deep', 'b.yaml')), true);
+  });
+
+  it('treats a name starting with two dots (..cache) as inside', () => {
+    assert.strictEqual(isInside(ws, path.join(ws, '..cache', 'c.yaml')), true);
+    assert.strictEqual(isInside(ws, path.join(ws, '..c.yaml')), true);
+  });
+
+  it('is false for the folder itself, its parent, siblings and other trees', () => {
+    assert.strictEqual(isInside(ws, ws), false);
+    assert.strictEqual(isInside(ws, path.dirname(ws)), false);
+    assert.strictEqual(isInside(ws, path.resolve('/ws/app2/a.yaml')), false);
+    assert.strictEqual(isInside(ws, path.resolve('/ws/other/a.yaml')), false);
+    assert.strictEqual(isInside(ws, path.resolve('/elsewhere/a.yaml')), false);
+  });
+
+  it('is used by the folder checks: excludes and message paths see ..cache as part of the folder', () => {
+    const file = path.join(ws, '..cache', 'c.yaml');
+    assert.strictEqual(isExcluded(file, [{ folder: ws, exclude: new ExcludeMatcher(['..cache/**']) }]), true);
+    assert.strictEqual(folderRelativePath(() => [ws])(URI.file(file).toString()), '..cache/c.yaml');
+  });
+});
