@@ -15,7 +15,7 @@ import type {
   RouteTable,
   TcpRoute,
 } from './model';
-import { isRecord, isServed } from './model';
+import { deepEqual, isRecord, isServed } from './model';
 import { hostGlobsIntersect, matchLabelsOf, selectorMatches } from './hostglob';
 
 export interface RouteOptions {
@@ -494,17 +494,6 @@ function present(r: Resource, key: string): boolean {
   // CRDs come back from the API server without `false` booleans (omitempty); annotations keep them.
   if (v === false && BOOLEAN_CORE_KEYS.has(key) && !r.origin.annotation) return false;
   return true;
-}
-
-export function deepEqual(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((x, i) => deepEqual(x, b[i]));
-  if (isRecord(a) && isRecord(b)) {
-    const ka = Object.keys(a);
-    const kb = Object.keys(b);
-    return ka.length === kb.length && ka.every((k) => k in b && deepEqual(a[k], b[k]));
-  }
-  return false;
 }
 
 function show(v: unknown): string {
