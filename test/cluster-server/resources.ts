@@ -148,10 +148,3 @@ export function typeKey(t: ResourceType): string {
 export function qualifiedName(t: ResourceType): string {
   return t.group ? `${t.plural}.${t.group}` : t.plural;
 }
-
-export function findByKind(apiVersion: string, kind: string): ResourceType | undefined {
-  const slash = apiVersion.indexOf('/');
-  const group = slash < 0 ? '' : apiVersion.slice(0, slash);
-  const version = slash < 0 ? apiVersion : apiVersion.slice(slash + 1);
-  return RESOURCE_TYPES.find((t) => t.group === group && t.kind === kind && t.versions.includes(version));
-}

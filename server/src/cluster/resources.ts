@@ -1,7 +1,7 @@
 // Where the Ambassador resources live in the Kubernetes API, and discovery-based explanations for 404s.
 import { AMBASSADOR_GROUP, AMBASSADOR_KINDS, versionsOf } from '../engine/model';
 import { ClusterError } from './errors';
-import type { KubeClient, RequestWhat } from './client';
+import type { KubeClient } from './client';
 
 export const GROUP = AMBASSADOR_GROUP;
 
@@ -19,10 +19,6 @@ export function resourceName(kind: string, group = GROUP): string {
 export function collectionPath(group: string, version: string, kind: string, namespace?: string): string {
   const base = group ? `/apis/${group}/${version}` : `/api/${version}`;
   return namespace ? `${base}/namespaces/${encodeURIComponent(namespace)}/${pluralOf(kind)}` : `${base}/${pluralOf(kind)}`;
-}
-
-export function whatOf(verb: RequestWhat['verb'], kind: string, namespace?: string): RequestWhat {
-  return { verb, resource: resourceName(kind), namespace };
 }
 
 /** The kinds compared by the diff: every kind Emissary serves. */

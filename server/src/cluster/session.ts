@@ -375,15 +375,6 @@ export class DiffSession {
     return this.index?.document(key, side);
   }
 
-  /** Current request counts etc., for tests. */
-  get listingCount(): number {
-    return this.listings.size;
-  }
-
-  get running(): boolean {
-    return this.status !== 'stopped';
-  }
-
   private async closeListings(): Promise<void> {
     const all = [...this.listings.values()];
     this.listings.clear();

@@ -27,8 +27,6 @@ export class LiveListing {
   private stopped = false;
   private failures = 0;
   private loop: Promise<void> | undefined;
-  /** Number of (re)lists done, for tests and diagnostics. */
-  lists = 0;
 
   constructor(
     private readonly client: KubeClient,
@@ -49,7 +47,6 @@ export class LiveListing {
   private async relist(): Promise<void> {
     const res = await this.client.list<Obj>(this.path, { ...this.what, verb: 'list' }, this.on404);
     if (this.stopped) return;
-    this.lists++;
     this.rv = res.resourceVersion;
     this.handlers.onList(res.items.map((o) => this.stamped(o)));
   }
@@ -136,10 +133,6 @@ export class LiveListing {
     if (md?.resourceVersion) this.rv = md.resourceVersion;
     if (e.type === 'BOOKMARK') return;
     if (e.type === 'ADDED' || e.type === 'MODIFIED' || e.type === 'DELETED') this.handlers.onEvent(e.type, this.stamped(e.object));
-  }
-
-  get resourceVersion(): string {
-    return this.rv;
   }
 
   stop(): Promise<void> {
