@@ -9,6 +9,7 @@ import { listContexts, loadKubeconfig, resolveContext, userRunsProgram } from '.
 import { DiffSession } from '../../server/src/cluster/session';
 import { isClusterError } from '../../server/src/cluster/errors';
 import { collectionPath, resourceName } from '../../server/src/cluster/resources';
+import { runLimited } from '../../server/src/node/limit';
 import { registerDiffHandlers } from '../../server/src/lsp/diffHandlers';
 import * as P from '../../server/src/lsp/protocol';
 
@@ -157,6 +158,38 @@ describe('cluster: resource names and paths', () => {
     assert.equal(resourceName('Ingress', 'networking.k8s.io'), 'ingresses.networking.k8s.io');
     assert.equal(collectionPath('', 'v1', 'Service', 'shop'), '/api/v1/namespaces/shop/services');
     assert.equal(collectionPath('networking.k8s.io', 'v1', 'Ingress'), '/apis/networking.k8s.io/v1/ingresses');
+  });
+});
+
+describe('runLimited (the session\'s first lists, the scan\'s file reads)', () => {
+  it('runs every item, never more than the limit at once', async () => {
+    let running = 0;
+    let most = 0;
+    const done: number[] = [];
+    await runLimited([1, 2, 3, 4, 5, 6, 7], 3, async (n) => {
+      running++;
+      most = Math.max(most, running);
+      await new Promise<void>((r) => setImmediate(r));
+      done.push(n);
+      running--;
+    });
+    assert.deepEqual([...done].sort(), [1, 2, 3, 4, 5, 6, 7]);
+    assert.equal(most, 3);
+    await runLimited([], 4, async () => assert.fail('no items, no calls'));
+  });
+
+  it('starts no further item after the first failure and rejects with it', async () => {
+    const started: number[] = [];
+    await assert.rejects(
+      runLimited([1, 2, 3, 4, 5, 6], 2, async (n) => {
+        started.push(n);
+        await new Promise<void>((r) => setImmediate(r));
+        if (n === 2) throw new Error('forbidden');
+      }),
+      /forbidden/,
+    );
+    // 1 and 2 ran together; 2 failed while 1's worker took 3: nothing after that.
+    assert.deepEqual(started, [1, 2, 3]);
   });
 });
 

@@ -13,6 +13,7 @@ import { ClusterError, errorMessage } from './errors';
 import { loadKubeconfig, resolveContext, type KubeconfigSource } from './kubeconfig';
 import { DIFF_KINDS, GROUP, collectionPath, explain404, primaryVersion, resourceName } from './resources';
 import { LiveListing, type BackoffOptions } from './watcher';
+import { runLimited } from '../node/limit';
 
 export interface DiffSessionOptions extends KubeconfigSource {
   /** false in an untrusted workspace: contexts that run credential plugins are refused. */
@@ -51,23 +52,6 @@ interface ListingState extends WantedListing {
 
 function listingId(kind: string, version: string, ns?: string): string {
   return `${kind}/${version}/${ns ?? '*'}`;
-}
-
-/** Run tasks with at most `n` at a time. */
-async function pool<T>(items: T[], n: number, fn: (t: T) => Promise<void>): Promise<void> {
-  let i = 0;
-  let failed = false;
-  const workers = Array.from({ length: Math.min(n, items.length) }, async () => {
-    while (i < items.length && !failed) {
-      try {
-        await fn(items[i++]!);
-      } catch (e) {
-        failed = true;
-        throw e;
-      }
-    }
-  });
-  await Promise.all(workers);
 }
 
 export class DiffSession {
@@ -233,7 +217,7 @@ export class DiffSession {
     }
     const fresh = [...want.entries()].filter(([id]) => !this.listings.has(id));
     for (const [id, w] of fresh) this.listings.set(id, { id, ...w });
-    await pool(fresh, this.opts.concurrency ?? 4, async ([id, w]) => {
+    await runLimited(fresh, this.opts.concurrency ?? 4, async ([id, w]) => {
       if (gen !== this.generation) return;
       const st = this.listings.get(id);
       if (!st) return;

@@ -10,6 +10,7 @@ import type { Dirent, Stats } from 'node:fs';
 import path from 'node:path';
 import { minimatch } from 'minimatch';
 import { URI } from 'vscode-uri';
+import { runLimited } from './limit';
 
 export interface ScanOptions {
   /** Glob patterns (minimatch, `dot: true`) matched against paths relative to each root, to `cwd`, and absolute. */
@@ -140,17 +141,6 @@ class Excluder {
     }
     return false;
   }
-}
-
-async function runLimited<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      await fn(items[i]);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
 }
 
 /** Scans files and folders. Named files are read whatever their extension; folders are walked. Never throws. */
