@@ -349,6 +349,12 @@ describe('cli arguments', () => {
     assert.equal(await run(['diff', '--format', 'xml'], io), 3);
     assert.equal(io.err, "edgepolicy: invalid value 'xml' for --format (expected text, json)\nrun `edgepolicy diff --help` for usage\n");
     assert.equal(io.out, '');
+    // Namespace names: the rule is given, and the length is checked.
+    for (const ns of ['Foo', 'a'.repeat(64), 'a-']) {
+      io = captureIo(CWD);
+      assert.equal(await run(['diff', '-n', ns], io), 3, ns);
+      assert.match(io.err, new RegExp(`^edgepolicy: invalid namespace '${ns}' \\(a namespace name is lower-case letters, digits and '-', starts and ends with a letter or digit, at most 63 characters\\)\n`));
+    }
     // -f is --format, as for check and routes.
     io = captureIo(CWD);
     assert.equal(await run(['diff', '-f', 'xml'], io), 3);

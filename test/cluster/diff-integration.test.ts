@@ -700,6 +700,7 @@ describe('cluster diff integration', function () {
       const sum = await open().start(t.context, [ns]);
       assert.equal(sum.status, 'error');
       assert.match(sum.message!, new RegExp(`Forbidden \\(403\\): context "${t.context}" may not list hosts\\.getambassador\\.io in namespace "${ns}"`));
+      assert.match(sum.message!, /choose namespaces you can read \(the namespace pick of Diff against cluster, or --namespace in the CLI\)\.$/);
     });
 
     it('403 at the cluster scope falls back to the workspace namespaces', async () => {

@@ -122,6 +122,8 @@ describe('cluster: kubeconfig', () => {
   it('clear errors: no kubeconfig, context not found, invalid file (without its content)', () => {
     const none = (): unknown => loadKubeconfig({ env: { KUBECONFIG: path.join(dir, 'nope.yaml') } });
     assert.throws(none, (e: unknown) => isClusterError(e, 'no-kubeconfig') && /No kubeconfig found/.test((e as Error).message));
+    // Says how to name one, in the editor and in the CLI.
+    assert.throws(none, /Set KUBECONFIG, or name a kubeconfig file \(the edgepolicy\.kubeconfig setting in the editor, or --kubeconfig in the CLI\)/);
     assert.throws(
       () => loadKubeconfig({ env: {}, kubeconfig: path.join(dir, 'nope.yaml') }),
       (e: unknown) => isClusterError(e, 'no-kubeconfig') && /Kubeconfig file not found/.test((e as Error).message),

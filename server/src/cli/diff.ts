@@ -77,7 +77,11 @@ export async function runDiff(argv: string[], io: CliIo, deps: { load?: DesiredL
     timeoutMs = s * 1000;
   }
   const namespaces = [...new Set((values.namespace as string[] | undefined) ?? [])];
-  for (const ns of namespaces) if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(ns)) throw new UsageError(`invalid namespace '${ns}'`);
+  for (const ns of namespaces)
+    if (ns.length > 63 || !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(ns))
+      throw new UsageError(
+        `invalid namespace '${ns}' (a namespace name is lower-case letters, digits and '-', starts and ends with a letter or digit, at most 63 characters)`,
+      );
 
   const load = deps.load ?? defaultLoader;
   const { desired, ignore } = await load(positionals.length ? positionals : ['.'], (values.exclude as string[] | undefined) ?? [], io);

@@ -483,7 +483,7 @@ export class KubeClient {
     if (status === 403)
       return new ClusterError(
         'forbidden',
-        `Forbidden (403): context "${this.contextName}" may not ${what.verb} ${what.resource}${what.namespace ? ` in namespace "${what.namespace}"` : what.verb === 'get' ? '' : ' at the cluster scope (all namespaces)'}. Ask for RBAC "${what.verb}" on ${what.resource}, or choose namespaces you can read.`,
+        `Forbidden (403): context "${this.contextName}" may not ${what.verb} ${what.resource}${what.namespace ? ` in namespace "${what.namespace}"` : what.verb === 'get' ? '' : ' at the cluster scope (all namespaces)'}. Ask for RBAC "${what.verb}" on ${what.resource}, or choose namespaces you can read (the namespace pick of Diff against cluster, or --namespace in the CLI).`,
         403,
       );
     if (status === 404)

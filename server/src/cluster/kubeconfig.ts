@@ -77,7 +77,7 @@ export function loadKubeconfig(src: KubeconfigSource = {}): LoadedKubeconfig {
   if (!present.length) {
     if (explicit) throw new ClusterError('no-kubeconfig', `Kubeconfig file not found: ${files[0]}`);
     const where = (src.env ?? process.env)['KUBECONFIG'] ? `KUBECONFIG (${files.join(path.delimiter)})` : files[0];
-    throw new ClusterError('no-kubeconfig', `No kubeconfig found: nothing at ${where}. Set KUBECONFIG or pass a kubeconfig path.`);
+    throw new ClusterError('no-kubeconfig', `No kubeconfig found: nothing at ${where}. Set KUBECONFIG, or name a kubeconfig file (the edgepolicy.kubeconfig setting in the editor, or --kubeconfig in the CLI).`);
   }
   const out: LoadedKubeconfig = { files: present, clusters: [], users: [], contexts: [] };
   const seen = { clusters: new Set<string>(), users: new Set<string>(), contexts: new Set<string>() };
