@@ -30,7 +30,13 @@ function fail(msg: string): never {
 }
 
 function parseFaults(text: string, where: string): Faults {
-  const src = text.startsWith('@') ? readFileSync(text.slice(1), 'utf8') : text;
+  let src: string;
+  try {
+    src = text.startsWith('@') ? readFileSync(text.slice(1), 'utf8') : text;
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    return fail(`${where}: cannot read the fault file ${text.slice(1)} (${err.code ?? err.message})`);
+  }
   try {
     const v = JSON.parse(src) as unknown;
     if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new Error('not a JSON object');

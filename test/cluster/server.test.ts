@@ -1,6 +1,6 @@
 // Unit tests of the test cluster itself, over plain HTTPS (no kubectl).
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -625,6 +625,19 @@ describe('test cluster server', function () {
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }
+    });
+
+    it('the CLI: --faults @FILE that cannot be read gives the usage message, not a stack trace', function () {
+      this.timeout(30000);
+      const missing = path.join(os.tmpdir(), `tc-no-such-faults-${process.pid}.json`);
+      const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'test/cluster-server/main.ts'), '--kubeconfig-out', path.join(os.tmpdir(), 'unused'), '--faults', `@${missing}`], {
+        cwd: ROOT,
+        encoding: 'utf8',
+      });
+      assert.equal(r.status, 2, r.stderr);
+      assert.equal(r.stdout, '');
+      assert.match(r.stderr, new RegExp(`^test-cluster: --faults: cannot read the fault file ${missing.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\(ENOENT\\)\nusage: test-cluster `));
+      assert.doesNotMatch(r.stderr, /\n\s+at /);
     });
 
     it('the CLI prints ready, serves the seed, and exits cleanly on SIGTERM', async function () {
