@@ -559,6 +559,8 @@ describe('cluster faults: clear messages, bounded retries, recovery, nothing lef
       stdout: 'exec-SECRET-eeee5555',
       url: 'url-SECRET-ffff6666',
       gcp: 'gcp-SECRET-gggg7777',
+      oidc: 'oidc-SECRET-hhhh8888',
+      refresh: 'refresh-SECRET-iiii9999',
     };
     const forms = Object.values(SECRETS).flatMap((s) => [s, Buffer.from(s).toString('base64')]);
     let plugins: string;
@@ -668,6 +670,17 @@ describe('cluster faults: clear messages, bounded retries, recovery, nothing lef
         const keyPem = `-----BEGIN PRIVATE KEY-----\n${SECRETS.key}\n-----END PRIVATE KEY-----\n`;
         const certPem = `-----BEGIN CERTIFICATE-----\nMIIBdummy\n-----END CERTIFICATE-----\n`;
         const b64 = (x: string): string => Buffer.from(x).toString('base64');
+        // A fake id-token (header.payload.signature) and a refresh token; the issuer is a closed port: nothing may be asked of it.
+        const issuer = `https://127.0.0.1:${await closedPort()}`;
+        const jwt = (claims: Record<string, unknown>): string =>
+          [{ alg: 'RS256', typ: 'JWT' }, claims].map((o) => Buffer.from(JSON.stringify(o)).toString('base64url')).join('.') + '.c2lnbmF0dXJl';
+        const oidc = (claims: Record<string, unknown>): Record<string, unknown> => ({
+          'id-token': jwt(claims),
+          'refresh-token': SECRETS.refresh,
+          'client-id': 'edgepolicy-test',
+          'client-secret': SECRETS.refresh,
+          'idp-issuer-url': issuer,
+        });
         const cases: [string, string][] = [
           ['token', withUser('s-token.yaml', { token: SECRETS.token })],
           ['password', withUser('s-basic.yaml', { username: 'admin', password: SECRETS.password })],
@@ -675,6 +688,9 @@ describe('cluster faults: clear messages, bounded retries, recovery, nothing lef
           ['exec stderr', withUser('s-exec.yaml', exec(path.join(plugins, 'fail.sh')))],
           ['exec stdout', withUser('s-exec2.yaml', exec(path.join(plugins, 'garbage.sh')))],
           ['gcp auth provider', withUser('s-gcp.yaml', { 'auth-provider': { name: 'gcp', config: { 'access-token': SECRETS.gcp, expiry: '2000-01-01T00:00:00Z', 'cmd-path': path.join(plugins, 'fail.sh') } } })],
+          ['oidc expired id-token', withUser('s-oidc.yaml', { 'auth-provider': { name: 'oidc', config: oidc({ exp: 946684800, sub: SECRETS.oidc }) } })],
+          ['oidc valid id-token', withUser('s-oidc3.yaml', { 'auth-provider': { name: 'oidc', config: oidc({ exp: 4102444800, sub: SECRETS.oidc }) } })],
+          ['oidc unreadable id-token', withUser('s-oidc2.yaml', { 'auth-provider': { name: 'oidc', config: { ...oidc({}), 'id-token': SECRETS.oidc } } })],
           ['userinfo in the server URL', withUser('s-url.yaml', { token: SECRETS.token }, `https://admin:${SECRETS.url}@127.0.0.1:${cluster.port}`)],
           ['unreachable', withUser('s-closed.yaml', { token: SECRETS.token }, `https://127.0.0.1:${await closedPort()}`)],
         ];
@@ -732,6 +748,13 @@ describe('cluster faults: clear messages, bounded retries, recovery, nothing lef
         assert.match(messages['exec stderr']!, /failed \(exit code 1\)/);
         assert.match(messages['exec stdout']!, /did not print an ExecCredential/);
         assert.match(messages['gcp auth provider']!, /The gcp auth provider of user "edgepolicy-demo-token" has no valid access token, and edgepolicy does not run its refresh command/);
+        assert.match(
+          messages['oidc expired id-token']!,
+          /^The oidc auth provider of user "edgepolicy-demo-token" has an id-token that has expired; edgepolicy does not refresh it\. Log in again with kubectl or kubelogin/,
+        );
+        // An id-token that has not expired is sent (this server does not know it).
+        assert.match(messages['oidc valid id-token']!, /401 Unauthorized/);
+        assert.match(messages['oidc unreadable id-token']!, /^The oidc auth provider of user "edgepolicy-demo-token" has no id-token with a readable expiry; edgepolicy does not refresh it\./);
         assert.match(messages['userinfo in the server URL']!, /\(401 Unauthorized\) at the cluster of context "edgepolicy-demo" \(https:\/\/127\.0\.0\.1:\d+\)/);
         assert.match(messages['unreachable']!, /connection refused/);
       }),

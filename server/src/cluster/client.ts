@@ -279,6 +279,7 @@ export class KubeClient {
    */
   private refuseAuthProviderCommand(user: User | undefined): void {
     const ap = user?.authProvider as { name?: unknown; config?: Record<string, unknown> } | undefined;
+    if (ap?.name === 'oidc') return this.refuseExpiredIdToken(ap.config ?? {});
     if (!ap || (ap.name !== 'gcp' && ap.name !== 'azure')) return;
     const config = ap.config ?? {};
     const token = config['access-token'];
@@ -292,6 +293,21 @@ export class KubeClient {
     throw new ClusterError(
       'credential-plugin',
       `The ${ap.name} auth provider of ${this.userLabel()} has no valid access token, and edgepolicy does not run its refresh command (kubectl 1.26 dropped this auth provider). Refresh the kubeconfig with kubectl, or switch the user to an exec credential plugin (${plugin}).`,
+    );
+  }
+
+  /**
+   * The oidc auth provider refreshes an expired id-token against the identity provider (a write of the kubeconfig's
+   * tokens in kubectl's world). That is not done: an id-token that has expired, or whose expiry cannot be read, is
+   * refused with what to do. The token itself is never quoted.
+   */
+  private refuseExpiredIdToken(config: Record<string, unknown>): void {
+    const exp = idTokenExpiry(config['id-token']);
+    if (exp !== undefined && exp * 1000 > Date.now()) return;
+    const what = exp === undefined ? 'has no id-token with a readable expiry' : 'has an id-token that has expired';
+    throw new ClusterError(
+      'credential-plugin',
+      `The oidc auth provider of ${this.userLabel()} ${what}; edgepolicy does not refresh it. Log in again with kubectl or kubelogin (kubectl oidc-login), then retry.`,
     );
   }
 
@@ -711,5 +727,19 @@ export class KubeClient {
         req?.destroy();
       },
     };
+  }
+}
+
+/** The `exp` claim (seconds since the epoch) of a JWT id-token: its middle part is base64url JSON. Undefined if unreadable. */
+export function idTokenExpiry(token: unknown): number | undefined {
+  if (typeof token !== 'string') return undefined;
+  const parts = token.split('.');
+  if (parts.length !== 3 || !parts[1]) return undefined;
+  try {
+    const payload = JSON.parse(Buffer.from(parts[1], 'base64url').toString('utf8')) as unknown;
+    const exp = payload !== null && typeof payload === 'object' ? (payload as Record<string, unknown>)['exp'] : undefined;
+    return typeof exp === 'number' && Number.isFinite(exp) ? exp : undefined;
+  } catch {
+    return undefined;
   }
 }
