@@ -14,7 +14,7 @@ import type { Resource } from './model';
 import { ANNOTATION_KEY } from './annotations';
 import { parseFile } from './parse';
 import { escapePointerToken, ignoresFor, pointerTokens, type IgnoreRule } from './ignore';
-import { isRecord } from './model';
+import { deepEqual, isRecord } from './model';
 
 export type { IgnoreRule } from './ignore';
 export type Obj = Record<string, unknown>;
@@ -213,33 +213,6 @@ function deepCopy<T>(v: T): T {
     return o as T;
   }
   return v;
-}
-
-/** Structural equality of JSON-like values, without allocating. */
-export function deepEqual(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) {
-    return typeof a === 'number' && typeof b === 'number' && Number.isNaN(a) && Number.isNaN(b);
-  }
-  const aa = Array.isArray(a);
-  if (aa !== Array.isArray(b)) return false;
-  if (aa) {
-    const x = a as unknown[];
-    const y = b as unknown[];
-    if (x.length !== y.length) return false;
-    for (let i = 0; i < x.length; i++) if (!deepEqual(x[i], y[i])) return false;
-    return true;
-  }
-  const x = a as Obj;
-  const y = b as Obj;
-  let n = 0;
-  for (const k in x) {
-    if (!Object.prototype.hasOwnProperty.call(x, k)) continue;
-    n++;
-    if (!Object.prototype.hasOwnProperty.call(y, k) || !deepEqual(x[k], y[k])) return false;
-  }
-  for (const k in y) if (Object.prototype.hasOwnProperty.call(y, k)) n--;
-  return n === 0;
 }
 
 /** JSON pointers where `a` and `b` differ (deepest differing node), sorted. Empty when equal. */
