@@ -70,7 +70,7 @@ export function checkReferencesOf(ctx: CheckContext, subjects: Iterable<Resource
     const names = ref.target === 'TLSContext' ? known.tlsContexts : known.resolvers;
     // TLSContext references may carry a namespace suffix (`name.namespace`).
     if (names.has(ref.name) || (ref.target === 'TLSContext' && names.has(ref.name.split('.')[0]))) continue;
-    const hint = suggest(ref.name, names);
+    const hint = suggest(ref.name, names, 1);
     const consequence =
       ref.target === 'TLSContext'
         ? 'Emissary reports the missing TLSContext and the referring resource does not get the TLS settings it asks for.'

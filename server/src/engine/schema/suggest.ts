@@ -54,14 +54,18 @@ const squashed = new Map<string, string>();
  * Best candidate for a misspelt `word`, or undefined. Exact matches after squashing (case, `_`/`-`) win; otherwise
  * the closest by edit distance within a budget that grows with the word's length (1 for short words, up to 3).
  */
-export function suggest(word: string, candidates: Iterable<string>): string | undefined {
+/**
+ * `maxDistance` caps the edit distance (default: 1 for short words, up to 3 for long ones). Names that are
+ * references (a resolver, a TLSContext) want 1: `consul-dc2` is another resolver, not a misspelt `consul`.
+ */
+export function suggest(word: string, candidates: Iterable<string>, maxDistance?: number): string | undefined {
   const list = [...candidates].filter((c) => c !== word);
   // The same misspelling tends to come back (copied documents, every keystroke re-checking a file): remember
   // the answer per word and candidate list. Bounded, like `squashed`.
-  const memoKey = word + '\u0000' + list.join('\u0001');
+  const memoKey = `${maxDistance ?? ''}\u0000${word}\u0000${list.join('\u0001')}`;
   const known = answers.get(memoKey);
   if (known !== undefined) return known === NONE ? undefined : known;
-  const answer = closest(word, list);
+  const answer = closest(word, list, maxDistance);
   if (answers.size >= 2000) answers.clear();
   answers.set(memoKey, answer ?? NONE);
   return answer;
@@ -69,11 +73,11 @@ export function suggest(word: string, candidates: Iterable<string>): string | un
 const answers = new Map<string, string | typeof NONE>();
 const NONE = Symbol('none');
 
-function closest(word: string, list: string[]): string | undefined {
+function closest(word: string, list: string[], maxDistance?: number): string | undefined {
   const sq = squash(word);
   const same = list.find((c) => squash(c) === sq);
   if (same) return same;
-  const budget = word.length <= 4 ? 1 : word.length <= 8 ? 2 : 3;
+  const budget = maxDistance ?? (word.length <= 4 ? 1 : word.length <= 8 ? 2 : 3);
   let best: string | undefined;
   let bestD = budget + 1;
   for (const c of list) {
