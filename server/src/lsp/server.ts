@@ -95,7 +95,8 @@ export class EdgepolicyServer {
   start(): void {
     const c = this.connection;
     c.onInitialize((p) => this.initialize(p));
-    c.onInitialized(() => void this.initialized());
+    // Whatever happens while starting, routes requests must not wait forever for the first index.
+    c.onInitialized(() => void this.initialized().catch((e) => this.log(`start-up failed: ${errorText(e)}`)).finally(() => this.firstIndexDone()));
     c.onShutdown(async () => {
       if (this.timer) clearTimeout(this.timer);
       await this.diff?.dispose().catch(() => undefined);
