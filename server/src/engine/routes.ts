@@ -148,6 +148,8 @@ export interface RouteModel {
   active: Resource[];
   /** Every resource passing the ambassador_id filter (duplicates included), in file order. */
   inScope: Resource[];
+  /** Definitions of `inScope` that share a duplicate key, two or more per list (file order); absent: not computed. */
+  duplicates?: Resource[][];
   defaultNamespace: string;
 }
 
@@ -192,10 +194,17 @@ export function sortKey(name: string, namespace: string): string {
 
 /** Items in Emissary's processing order (`name.namespace`, code-point order); stable, each key computed once. */
 export function inProcessingOrder<T extends { name: string; namespace: string }>(items: T[]): T[] {
-  return items
-    .map((item) => ({ item, key: sortKey(item.name, item.namespace) }))
-    .sort((a, b) => compareStrings(a.key, b.key))
-    .map((x) => x.item);
+  const n = items.length;
+  const keys = new Array<string>(n);
+  const index = new Array<number>(n);
+  for (let i = 0; i < n; i++) {
+    keys[i] = sortKey(items[i].name, items[i].namespace);
+    index[i] = i;
+  }
+  index.sort((a, b) => compareStrings(keys[a], keys[b]) || a - b);
+  const out = new Array<T>(n);
+  for (let i = 0; i < n; i++) out[i] = items[index[i]];
+  return out;
 }
 
 /** Python's round(): halves go to the even neighbour. */
@@ -227,7 +236,7 @@ function pyLen(s: string): number {
 /** File order: uri, document index, annotation document index. */
 export function compareOrigin(a: Resource, b: Resource): number {
   return (
-    compareStrings(a.origin.uri, b.origin.uri) ||
+    (a.origin.uri === b.origin.uri ? 0 : compareStrings(a.origin.uri, b.origin.uri)) ||
     a.origin.docIndex - b.origin.docIndex ||
     (a.origin.annotation?.innerIndex ?? -1) - (b.origin.annotation?.innerIndex ?? -1)
   );
@@ -250,7 +259,12 @@ export function ambassadorIdsOf(r: Resource): string[] {
  * ambassador_id names this installation. The one gate for the route table and every EP2xx check.
  */
 export function inAmbassadorScope(r: Resource, ambassadorId: string): boolean {
-  return isServed(r) && (ambassadorId === '*' || ambassadorIdsOf(r).includes(ambassadorId));
+  if (!isServed(r)) return false;
+  if (ambassadorId === '*') return true;
+  const raw = specOf(r).ambassador_id;
+  // Most resources name no installation: they belong to `default`.
+  if (raw === undefined || raw === null) return ambassadorId === 'default';
+  return ambassadorIdsOf(r).includes(ambassadorId);
 }
 
 
@@ -685,27 +699,63 @@ function hostCandidates(hosts: HostEntry[]): (groupHost: EffectiveHost | undefin
 // Resource scope: ambassador_id, duplicates
 
 export function resourcesInScope(resources: Resource[], ambassadorId: string): Resource[] {
-  return resources.filter((r) => inAmbassadorScope(r, ambassadorId)).sort(compareOrigin);
+  const out = resources.filter((r) => inAmbassadorScope(r, ambassadorId));
+  // Callers usually pass resources in file order already (Workspace.resources()): then there is nothing to sort.
+  for (let i = 1; i < out.length; i++) if (compareOrigin(out[i - 1], out[i]) > 0) return out.sort(compareOrigin);
+  return out;
 }
 
-/** Later definitions (file order) of the same kind/namespace/name win. */
-export function resolveDuplicates(inScope: Resource[], defaultNamespace: string): Resource[] {
+/**
+ * Later definitions (file order) of the same kind/namespace/name win: the `active` definitions, and the lists of
+ * definitions that share a key (`duplicates`, in the order their keys first appear).
+ */
+export function resolveDuplicates(inScope: Resource[], defaultNamespace: string): { active: Resource[]; duplicates: Resource[][] } {
   // Index of the last definition of each key; a resource is kept when it is that last one.
   const last = new Map<string, number>();
   const keys = new Array<string>(inScope.length);
   for (let i = 0; i < inScope.length; i++) {
-    const r = inScope[i];
-    const key = duplicateKey(r, defaultNamespace);
+    const key = duplicateKey(inScope[i], defaultNamespace);
     keys[i] = key;
     last.set(key, i);
   }
-  if (last.size === inScope.length) return inScope.slice();
-  return inScope.filter((_, i) => last.get(keys[i]) === i);
+  if (last.size === inScope.length) return { active: inScope.slice(), duplicates: [] };
+  const active: Resource[] = [];
+  const sets = new Map<string, Resource[]>();
+  for (let i = 0; i < inScope.length; i++) {
+    const r = inScope[i];
+    const at = last.get(keys[i])!;
+    if (at === i) active.push(r);
+    if (at === i && !sets.has(keys[i])) continue; // defined once
+    const list = sets.get(keys[i]);
+    if (list) list.push(r);
+    else sets.set(keys[i], [r]);
+  }
+  return { active, duplicates: [...sets.values()] };
+}
+
+const kindIndex = new WeakMap<readonly Resource[], Map<string, Resource[]>>();
+
+/**
+ * The resources of one kind in `list`, in list order: the list is indexed by kind once (lists of a built model are
+ * not modified afterwards). The result is shared: copy it before sorting.
+ */
+export function ofKind(list: readonly Resource[], kind: string): readonly Resource[] {
+  let index = kindIndex.get(list);
+  if (!index) {
+    index = new Map();
+    for (const r of list) {
+      const same = index.get(r.kind);
+      if (same) same.push(r);
+      else index.set(r.kind, [r]);
+    }
+    kindIndex.set(list, index);
+  }
+  return index.get(kind) ?? NONE;
 }
 
 /** `spec.config` of the `ambassador` Module (the flat annotation layout may keep the settings under spec). */
 export function moduleConfig(active: Resource[]): Record<string, unknown> {
-  const mod = active.filter((r) => r.kind === 'Module' && r.name === 'ambassador').pop();
+  const mod = ofKind(active, 'Module').filter((r) => r.name === 'ambassador').pop();
   if (!mod) return {};
   const spec = specOf(mod);
   return isRecord(spec.config) ? spec.config : spec;
@@ -717,17 +767,17 @@ export function moduleConfig(active: Resource[]): Record<string, unknown> {
 export function buildRouteModel(resources: Resource[], opts: RouteOptions = {}): RouteModel {
   const defaultNamespace = opts.defaultNamespace ?? 'default';
   const inScope = resourcesInScope(resources, opts.ambassadorId ?? 'default');
-  const active = resolveDuplicates(inScope, defaultNamespace);
+  const { active, duplicates } = resolveDuplicates(inScope, defaultNamespace);
   const module = moduleConfig(active);
 
-  const hosts = inProcessingOrder(active.filter((r) => r.kind === 'Host').map((r) => analyzeHost(r, defaultNamespace)));
+  const hosts = inProcessingOrder(ofKind(active, 'Host').map((r) => analyzeHost(r, defaultNamespace)));
 
-  const mappings = inProcessingOrder(
-    active
-      .filter((r) => r.kind === 'Mapping')
-      .map((r) => analyzeMapping(r, hosts, defaultNamespace))
-      .filter((m): m is MappingEntry => m !== undefined),
-  );
+  const analyzed: MappingEntry[] = [];
+  for (const r of ofKind(active, 'Mapping')) {
+    const m = analyzeMapping(r, hosts, defaultNamespace);
+    if (m) analyzed.push(m);
+  }
+  const mappings = inProcessingOrder(analyzed);
 
   // Group in processing order.
   const groups: GroupDetail[] = [];
@@ -740,13 +790,30 @@ export function buildRouteModel(resources: Resource[], opts: RouteOptions = {}):
     const candidates = hostCandidates(hosts);
     const hostLabel = hosts.map((h) => `${h.namespace}/${h.name}`);
     const hostIndex = new Map<HostEntry, number>(hosts.map((h, i) => [h, i]));
+    // Without label selectors a group's Hosts depend only on its host: groups with the same host share one answer
+    // (the lists are never modified after the build).
+    const bySelector = hosts.some((h) => h.matchLabels !== undefined);
+    const sameHost = new Map<string, { entries: HostEntry[]; labels: string[] } | null>();
     for (const g of groups) {
       const first = g.members[0].mapping;
+      const hostKey = bySelector ? undefined : first.host === undefined ? '' : (first.host.regex ? 'r' : 'h') + first.host.value;
+      if (hostKey !== undefined) {
+        const known = sameHost.get(hostKey);
+        if (known === null) continue;
+        if (known) {
+          g.hostEntries = known.entries;
+          g.group.hosts = known.labels;
+          continue;
+        }
+      }
       const list = candidates(first.host);
       // Usually one Host (or none) matches: arrays of the exact length rather than grown by push.
       let matched = 0;
       for (const h of list) if (hostMatchesGroup(h, first.host, g.labels)) matched++;
-      if (matched === 0) continue;
+      if (matched === 0) {
+        if (hostKey !== undefined) sameHost.set(hostKey, null);
+        continue;
+      }
       const entries = new Array<HostEntry>(matched);
       const labels = new Array<string>(matched);
       let k = 0;
@@ -757,6 +824,7 @@ export function buildRouteModel(resources: Resource[], opts: RouteOptions = {}):
       }
       g.hostEntries = entries;
       g.group.hosts = labels;
+      if (hostKey !== undefined) sameHost.set(hostKey, { entries, labels });
     }
   }
 
@@ -773,6 +841,7 @@ export function buildRouteModel(resources: Resource[], opts: RouteOptions = {}):
     hosts,
     active,
     inScope,
+    duplicates,
     defaultNamespace,
   };
   for (const g of ordered) g.group.problems = intrinsicGroupProblems(g, hosts.length > 0);
@@ -1000,8 +1069,7 @@ export function zeroShareMembers(g: GroupDetail): MemberDetail[] {
 
 function buildTcp(active: Resource[], defaultNamespace: string): TcpGroupDetail[] {
   const entries: TcpMappingEntry[] = [];
-  for (const r of active) {
-    if (r.kind !== 'TCPMapping') continue;
+  for (const r of ofKind(active, 'TCPMapping')) {
     const spec = specOf(r);
     const port = num(spec.port);
     if (port === undefined) continue;

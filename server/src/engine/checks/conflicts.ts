@@ -1,7 +1,7 @@
 // Conflicts between definitions: EP210 duplicate kind/namespace/name, EP211 Hosts sharing a hostname,
 // EP212 Listeners on one port, EP213 singletons defined more than once.
 import type { Resource } from '../model';
-import { compareStrings, duplicateKey, groupBy, RESOLVER_KINDS, sortKey, specOf } from '../routes';
+import { compareStrings, groupBy, ofKind, RESOLVER_KINDS, resolveDuplicates, sortKey, specOf } from '../routes';
 import type { CheckContext } from './context';
 import { MAX_RELATED, describe, joinSome, othersOf, qualifiedName, relatedAt, whereDefined } from './context';
 
@@ -25,9 +25,8 @@ function placeOf(ctx: CheckContext, r: Resource): string {
 
 function checkDuplicateNames(ctx: CheckContext): void {
   const ns = ctx.model.defaultNamespace;
-  const sets = groupBy(ctx.model.inScope, (r) => duplicateKey(r, ns));
-  for (const defs of sets.values()) {
-    if (defs.length < 2) continue;
+  const sets = ctx.model.duplicates ?? resolveDuplicates(ctx.model.inScope, ns).duplicates;
+  for (const defs of sets) {
     const kinds = [...new Set(defs.map((r) => r.kind))];
     for (const r of defs) {
       const others = othersOf(defs, r);
@@ -76,8 +75,8 @@ function socketProtocol(r: Resource): 'TCP' | 'UDP' {
 
 function checkListeners(ctx: CheckContext): void {
   const ns = ctx.model.defaultNamespace;
-  const listeners = ctx.model.active
-    .filter((r) => r.kind === 'Listener' && typeof specOf(r).port === 'number')
+  const listeners = ofKind(ctx.model.active, 'Listener')
+    .filter((r) => typeof specOf(r).port === 'number')
     .sort(byProcessingOrder(ctx));
   const sets = groupBy(listeners, (r) => `${socketProtocol(r)}:${specOf(r).port}`);
   for (const list of sets.values()) {
@@ -103,7 +102,7 @@ function checkListeners(ctx: CheckContext): void {
 function checkSingletons(ctx: CheckContext): void {
   const ns = ctx.model.defaultNamespace;
   for (const kind of ['RateLimitService', 'TracingService']) {
-    const list = ctx.model.active.filter((r) => r.kind === kind).sort(byProcessingOrder(ctx));
+    const list = ofKind(ctx.model.active, kind).slice().sort(byProcessingOrder(ctx));
     if (list.length < 2) continue;
     for (const r of list) {
       const others = othersOf(list, r);
@@ -120,7 +119,7 @@ function checkSingletons(ctx: CheckContext): void {
   }
 
   // AuthServices are merged into one external-auth filter; these settings cannot differ between them.
-  const auths = ctx.model.active.filter((r) => r.kind === 'AuthService').sort(byProcessingOrder(ctx));
+  const auths = ofKind(ctx.model.active, 'AuthService').slice().sort(byProcessingOrder(ctx));
   for (const key of ['path_prefix', 'timeout_ms', 'allow_request_body', 'proto']) {
     let first: Resource | undefined;
     for (const r of auths) {
@@ -147,7 +146,7 @@ function checkSingletons(ctx: CheckContext): void {
   }
 
   // The `ambassador` Module configures the whole installation: one definition only.
-  const modules = ctx.model.active.filter((r) => r.kind === 'Module' && r.name === 'ambassador').sort(byProcessingOrder(ctx));
+  const modules = ofKind(ctx.model.active, 'Module').filter((r) => r.name === 'ambassador').sort(byProcessingOrder(ctx));
   if (modules.length > 1) {
     for (const r of modules) {
       const others = othersOf(modules, r);
