@@ -90,10 +90,15 @@ export type AmbassadorKind = (typeof AMBASSADOR_KINDS)[number];
 export const AMBASSADOR_GROUP = 'getambassador.io';
 
 /** Served versions per kind. */
-export function versionsOf(kind: string): string[] {
-  if (kind === 'Listener') return ['v3alpha1'];
-  if (kind === 'Host') return ['v2', 'v3alpha1'];
-  return (AMBASSADOR_KINDS as readonly string[]).includes(kind) ? ['v1', 'v2', 'v3alpha1'] : [];
+const V3_ONLY: readonly string[] = Object.freeze(['v3alpha1']);
+const V2_UP: readonly string[] = Object.freeze(['v2', 'v3alpha1']);
+const ALL_VERSIONS: readonly string[] = Object.freeze(['v1', 'v2', 'v3alpha1']);
+const NO_VERSIONS: readonly string[] = Object.freeze([]);
+
+export function versionsOf(kind: string): readonly string[] {
+  if (kind === 'Listener') return V3_ONLY;
+  if (kind === 'Host') return V2_UP;
+  return (AMBASSADOR_KINDS as readonly string[]).includes(kind) ? ALL_VERSIONS : NO_VERSIONS;
 }
 
 /**

@@ -71,8 +71,21 @@ interface FileState {
   parsed: ParsedFile;
   /** Parse + per-resource findings, before severity/disable policy. */
   own: Finding[];
+  /** Schema findings of each of parsed.resources (same index), kept for the next parse of the file. */
+  schema: (readonly Finding[])[];
   /** `kind: Secret` documents of the file (for EP221 on Secret references). */
   secrets: { name: string; namespace?: string }[];
+}
+
+/** A document that only moved keeps its schema findings, shifted by the lines it moved. */
+function carryValidation(m: MovedDocument, known: Map<Resource, readonly Finding[]>): void {
+  const before = m.previous.resources;
+  const after = m.document.resources;
+  if (before.length !== after.length) return;
+  for (let i = 0; i < after.length; i++) {
+    const cached = known.get(before[i]);
+    if (cached) known.set(after[i], m.lineDelta === 0 ? cached : cached.map((f) => shiftFinding(f, m.lineDelta)));
+  }
 }
 
 function emptyTable(): RouteTable {
@@ -164,7 +177,6 @@ export class Workspace {
   private resourceCount = 0;
   private secretList: { name: string; namespace?: string }[] | undefined;
   /** Schema (validator) findings per resource: unchanged documents keep their Resource objects. */
-  private readonly validated = new WeakMap<Resource, readonly Finding[]>();
   private readonly merged = new Map<string, Finding[]>();
   private version = 0;
 
@@ -318,11 +330,23 @@ export class Workspace {
     const reuse = before && before.parsed.text.includes('\r\n') === text.includes('\r\n') ? before.parsed : undefined;
     const inc = parseFileIncremental(uri, text, parseOpts, reuse);
     const parsed = inc.parsed;
-    for (const m of inc.moved) this.carryValidation(m);
+    // Schema findings of the resources the parse kept (same objects) or moved (shifted) are reused.
+    const known = new Map<Resource, readonly Finding[]>();
+    if (before) {
+      const rs = before.parsed.resources;
+      for (let i = 0; i < rs.length; i++) known.set(rs[i], before.schema[i]);
+      for (const m of inc.moved) carryValidation(m, known);
+    }
     const own = [...parsed.findings];
-    for (const r of parsed.resources) for (const f of this.validate(r, uri)) own.push(f);
+    const schema = new Array<readonly Finding[]>(parsed.resources.length);
+    for (let i = 0; i < parsed.resources.length; i++) {
+      const r = parsed.resources[i];
+      const list = known.get(r) ?? this.validate(r, uri);
+      schema[i] = list;
+      for (const f of list) own.push(f);
+    }
     const secrets = parsed.documents.length ? secretsInDocuments(parsed.documents.map((d) => d.value)) : [];
-    this.files.set(uri, { parsed, own, secrets });
+    this.files.set(uri, { parsed, own, schema, secrets });
     this.touched.add(uri);
     this.merged.delete(uri);
     const secretsChanged = (before?.secrets.length ?? 0) + secrets.length > 0 && JSON.stringify(before?.secrets ?? []) !== JSON.stringify(secrets);
@@ -388,10 +412,8 @@ export class Workspace {
     return o;
   }
 
-  /** Schema findings of one resource, computed once per Resource object. */
+  /** Schema findings of one resource (every validator). */
   private validate(r: Resource, uri: string): readonly Finding[] {
-    let list: readonly Finding[] | undefined = this.validated.get(r);
-    if (list) return list;
     const found: Finding[] = [];
     for (const v of this.validators) {
       try {
@@ -400,20 +422,7 @@ export class Workspace {
         this.opts.onError?.(`validator (${r.kind} ${r.name} in ${uri})`, e);
       }
     }
-    list = found.length ? found : NO_FINDINGS;
-    this.validated.set(r, list);
-    return list;
-  }
-
-  /** A document that only moved keeps its schema findings, shifted by the lines it moved. */
-  private carryValidation(m: MovedDocument): void {
-    const before = m.previous.resources;
-    const after = m.document.resources;
-    if (before.length !== after.length) return;
-    for (let i = 0; i < after.length; i++) {
-      const cached = this.validated.get(before[i]);
-      if (cached) this.validated.set(after[i], m.lineDelta === 0 ? cached : cached.map((f) => shiftFinding(f, m.lineDelta)));
-    }
+    return found.length ? found : NO_FINDINGS;
   }
 
   /** Applies disabled codes and, unless the checks applied them already, severity overrides. */

@@ -59,18 +59,25 @@ export function schemaFor(kind: string, version: string): SchemaNode | undefined
   return SCHEMAS[`${version}/${kind}`] as SchemaNode | undefined;
 }
 
-const detailedValidators = { ajv: undefined as Ajv | undefined, detailed: true, cache: new Map<string, ValidateFunction>() };
-const quickValidators = { ajv: undefined as Ajv | undefined, detailed: false, cache: new Map<string, ValidateFunction>() };
+interface ValidatorSet {
+  ajv: Ajv | undefined;
+  detailed: boolean;
+  /** By kind, then version: no key string to build for each resource checked. Only served kinds/versions. */
+  cache: Map<string, Map<string, ValidateFunction>>;
+}
+const detailedValidators: ValidatorSet = { ajv: undefined, detailed: true, cache: new Map() };
+const quickValidators: ValidatorSet = { ajv: undefined, detailed: false, cache: new Map() };
 
-function compiled(set: typeof detailedValidators, kind: string, version: string): ValidateFunction | undefined {
-  const key = `${version}/${kind}`;
-  const hit = set.cache.get(key);
+function compiled(set: ValidatorSet, kind: string, version: string): ValidateFunction | undefined {
+  const hit = set.cache.get(kind)?.get(version);
   if (hit) return hit;
   const schema = schemaFor(kind, version);
   if (!schema) return undefined;
   set.ajv ??= createAjv(set.detailed);
   const fn = set.ajv.compile(schema);
-  set.cache.set(key, fn);
+  let byVersion = set.cache.get(kind);
+  if (!byVersion) set.cache.set(kind, (byVersion = new Map()));
+  byVersion.set(version, fn);
   return fn;
 }
 

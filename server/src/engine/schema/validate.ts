@@ -200,7 +200,7 @@ function unknownKind(r: Resource): Finding {
   );
 }
 
-function unknownVersion(r: Resource, version: string, served: string[], apiRange: Range, inAnnotation: boolean): Finding {
+function unknownVersion(r: Resource, version: string, served: readonly string[], apiRange: Range, inAnnotation: boolean): Finding {
   const servedAt = served.map((v) => `${AMBASSADOR_GROUP}/${v}`);
   const servedText = joinAnd(servedAt);
   const newest = served[served.length - 1];
