@@ -5,7 +5,7 @@ import * as http from 'node:http';
 import * as https from 'node:https';
 import { KubeConfig, type User } from '@kubernetes/client-node';
 import { ClusterError, formatBytes, safeUrl } from './errors';
-import { execConfigOf, runExecCredential } from './execCredential';
+import { execConfigOf, execCredentials, type ExecCredentialResult } from './execCredential';
 import type { ResolvedContext } from './kubeconfig';
 
 export const USER_AGENT = 'edgepolicy/0.1 (read-only diff)';
@@ -111,6 +111,8 @@ interface Prepared {
   agent?: http.Agent;
   /** Refresh after this time (ms since the epoch): exec credentials expire. */
   until: number;
+  /** The exec credential the headers hold (dropped from the process's cache when the server rejects it). */
+  cred?: ExecCredentialResult;
 }
 
 /** A page count as people read it. */
@@ -204,12 +206,14 @@ export class KubeClient {
   }
 
   /**
-   * After a 401: credentials from an exec plugin are forgotten (the next request runs it again), unless they were
-   * already replaced since this request was sent. True when the request may be retried with fresh credentials.
+   * After a 401: credentials from an exec plugin are forgotten, here and in the process's cache (the next request
+   * runs it again), unless they were already replaced since this request was sent. True when the request may be
+   * retried with fresh credentials.
    */
   private credentialsExpireOn401(res: http.IncomingMessage): boolean {
     if (!execConfigOf(this.ctx.user)) return false;
     const used = this.usedFor.get(res);
+    if (used?.cred) execCredentials.forget(used.cred);
     if (used && this.current === used) {
       this.prepared = undefined;
       this.current = undefined;
@@ -235,10 +239,12 @@ export class KubeClient {
   private async prepare(): Promise<Prepared> {
     let kc = this.ctx.kc;
     let until = Number.POSITIVE_INFINITY;
+    let cred: ExecCredentialResult | undefined;
     const user = this.ctx.user;
     const exec = execConfigOf(user);
     if (user && exec) {
-      const cred = await runExecCredential(user.name, exec, { timeoutMs: this.opts.execTimeoutMs, cluster: this.ctx.cluster, signal: this.abort.signal });
+      // Shared with the other clients of the process: a credential another client fetched is reused while it is good.
+      cred = await execCredentials.get(user.name, exec, { timeoutMs: this.opts.execTimeoutMs, cluster: this.ctx.cluster, signal: this.abort.signal });
       if (cred.expires !== undefined) until = cred.expires;
       // The same user without the plugin, holding what the plugin printed (client-node then applies it as usual).
       const { exec: _e, authProvider: _a, ...rest } = user as User & { authProvider?: unknown };
@@ -270,7 +276,7 @@ export class KubeClient {
     if (this.stopped) throw new ClusterError('aborted', 'stopped');
     const agent = ro.agent instanceof http.Agent ? ro.agent : undefined;
     if (agent) this.agents.add(agent);
-    return { headers: { ...((ro.headers ?? {}) as http.OutgoingHttpHeaders) }, agent, until };
+    return { headers: { ...((ro.headers ?? {}) as http.OutgoingHttpHeaders) }, agent, until, cred };
   }
 
   /**
