@@ -10,13 +10,20 @@ import {
   TextEdit,
   WorkspaceEdit,
 } from 'vscode-languageserver/node';
-import type { Finding, Severity } from '../engine/model';
+import { DEFAULT_SEVERITY } from '../engine/codes';
+import type { SeverityLevel } from '../engine/config';
+import type { Finding, RouteMember, RouteTable, Severity } from '../engine/model';
+import type { EffectiveProblems, RoutesResult } from './protocol';
 
 export const SOURCE = 'edgepolicy';
 
-/** `edgepolicy.severity` values: a severity per code, or `off` to hide the code. */
-export type SeverityOverrides = Record<string, string>;
+/**
+ * A level per code for one file, as FolderSettings.severityFor gives it (`edgepolicy.severity` over the folder's
+ * `.edgepolicy.yaml`): a severity, or `off` to hide the code.
+ */
+export type SeverityOverrides = Readonly<Record<string, SeverityLevel>>;
 
+/** Lower is worse. */
 const SEVERITY: Record<Severity, DiagnosticSeverity> = {
   error: DiagnosticSeverity.Error,
   warning: DiagnosticSeverity.Warning,
@@ -24,13 +31,9 @@ const SEVERITY: Record<Severity, DiagnosticSeverity> = {
   hint: DiagnosticSeverity.Hint,
 };
 
-function isSeverity(s: unknown): s is Severity {
-  return s === 'error' || s === 'warning' || s === 'info' || s === 'hint';
-}
-
-export function isSuppressed(code: string, overrides: SeverityOverrides): boolean {
-  const o = overrides[code];
-  return o === 'off' || o === 'none';
+/** The one place a code's level is decided: the override for the code, else `base` (the finding's own severity). */
+function levelOf(code: string, base: Severity, overrides: SeverityOverrides): SeverityLevel {
+  return overrides[code] ?? base;
 }
 
 function safeRange(r: Range | undefined): Range {
@@ -41,9 +44,8 @@ function safeRange(r: Range | undefined): Range {
   return { start: { line: r.start.line, character: r.start.character }, end: { line: r.end.line, character: r.end.character } };
 }
 
-export function toDiagnostic(f: Finding, overrides: SeverityOverrides = {}): Diagnostic {
-  const o = overrides[f.code];
-  const severity = isSeverity(o) ? o : f.severity;
+/** A finding as a diagnostic, with `severity` (the finding's own unless given). */
+export function toDiagnostic(f: Finding, severity: Severity = f.severity): Diagnostic {
   const d: Diagnostic = {
     range: safeRange(f.range),
     severity: SEVERITY[severity] ?? DiagnosticSeverity.Warning,
@@ -60,8 +62,14 @@ export function toDiagnostic(f: Finding, overrides: SeverityOverrides = {}): Dia
   return d;
 }
 
+/** The findings of one file as diagnostics after its overrides (codes turned `off` left out). */
 export function toDiagnostics(findings: readonly Finding[], overrides: SeverityOverrides = {}): Diagnostic[] {
-  return findings.filter((f) => !isSuppressed(f.code, overrides)).map((f) => toDiagnostic(f, overrides));
+  const out: Diagnostic[] = [];
+  for (const f of findings) {
+    const level = levelOf(f.code, f.severity, overrides);
+    if (level !== 'off') out.push(toDiagnostic(f, level));
+  }
+  return out;
 }
 
 function overlaps(a: Range, b: Range): boolean {
@@ -73,7 +81,8 @@ function overlaps(a: Range, b: Range): boolean {
 export function quickFixes(findings: readonly Finding[], range: Range, overrides: SeverityOverrides = {}): CodeAction[] {
   const out: CodeAction[] = [];
   for (const f of findings) {
-    if (!f.fix || !f.fix.edits?.length || isSuppressed(f.code, overrides)) continue;
+    const level = levelOf(f.code, f.severity, overrides);
+    if (!f.fix || !f.fix.edits?.length || level === 'off') continue;
     if (!overlaps(safeRange(f.range), range)) continue;
     const changes: Record<string, TextEdit[]> = {};
     for (const e of f.fix.edits) {
@@ -83,10 +92,47 @@ export function quickFixes(findings: readonly Finding[], range: Range, overrides
     out.push({
       title: f.fix.title,
       kind: CodeActionKind.QuickFix,
-      diagnostics: [toDiagnostic(f, overrides)],
+      diagnostics: [toDiagnostic(f, level)],
       edit,
       isPreferred: out.length === 0,
     });
   }
   return out;
+}
+
+/**
+ * The route table with the problems of each route group and TCP route after the settings of its members' folders
+ * (`overridesFor(uri)`), so that the Routes view agrees with the Problems panel: a code turned `off` in the folder of
+ * every member is left out; any other code gets the worst of its levels in those folders (a folder without an
+ * override for it: the code's default severity). The engine's table is left as it is (it is cached between
+ * requests, and the CLI prints it as it is).
+ */
+export function effectiveRouteTable(table: RouteTable, overridesFor: (uri: string | undefined) => SeverityOverrides): RoutesResult {
+  const perUri = new Map<string | undefined, SeverityOverrides>();
+  const overridesOf = (uri: string | undefined): SeverityOverrides => {
+    let o = perUri.get(uri);
+    if (!o) perUri.set(uri, (o = overridesFor(uri)));
+    return o;
+  };
+  const effective = <T extends { problems: string[]; members: RouteMember[] }>(route: T): T & EffectiveProblems => {
+    const problems: string[] = [];
+    const severities: Record<string, Severity> = {};
+    if (route.problems.length) {
+      // Usually one folder's overrides (FolderSettings hands out one object per folder).
+      const folders = new Set(route.members.map((m) => overridesOf(m.location?.uri)));
+      if (folders.size === 0) folders.add(overridesOf(undefined));
+      for (const code of route.problems) {
+        let worst: Severity | undefined;
+        for (const o of folders) {
+          const level = levelOf(code, DEFAULT_SEVERITY[code] ?? 'warning', o);
+          if (level !== 'off' && (!worst || SEVERITY[level] < SEVERITY[worst])) worst = level;
+        }
+        if (!worst) continue;
+        problems.push(code);
+        severities[code] = worst;
+      }
+    }
+    return { ...route, problems, severities };
+  };
+  return { hosts: table.hosts, groups: table.groups.map(effective), tcp: table.tcp.map(effective) };
 }

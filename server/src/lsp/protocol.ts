@@ -1,11 +1,33 @@
 // Custom LSP messages between the VS Code client and the edgepolicy server. Shared by both sides.
-import type { RouteTable } from '../engine/model';
+import type { RouteGroup, RouteTable, Severity, TcpRoute } from '../engine/model';
 
-/** client -> server request: the current effective route table. */
+/**
+ * client -> server request (no params): the current effective route table. The server builds it only when asked
+ * (the client asks while its Routes view is visible).
+ */
 export const RoutesRequest = 'edgepolicy/routes';
-export type RoutesResult = RouteTable;
 
-/** server -> client notification: the route table or findings changed; re-request what you show. */
+/**
+ * The problems of a route group or TCP route as the folders' settings (`edgepolicy.severity`, `.edgepolicy.yaml`)
+ * make them, the same settings the diagnostics use: `problems` leaves out codes turned `off` in the folder of every
+ * member, and `severities` gives each remaining code its severity (the worst over the members' folders).
+ */
+export interface EffectiveProblems {
+  problems: string[];
+  /** Code -> severity after the settings. Absent only in tables that did not come from the server (tests). */
+  severities?: Record<string, Severity>;
+}
+
+/** The engine's RouteTable (what `edgepolicy routes --format json` prints) with effective problems. */
+export interface RoutesResult extends RouteTable {
+  groups: (RouteGroup & EffectiveProblems)[];
+  tcp: (TcpRoute & EffectiveProblems)[];
+}
+
+/**
+ * server -> client notification: the route table, or the severity settings applied to it, changed; re-request what
+ * you show (a client whose view is hidden may wait until it is shown).
+ */
 export const RoutesChangedNotification = 'edgepolicy/routesChanged';
 
 export interface KubeContextInfo {

@@ -26,7 +26,7 @@ import { folderRelativePath } from './displayPath';
 import { isInside } from './paths';
 import { YamlAssist } from './assist';
 import { DiffHandlers, FileTrackingWorkspace, registerDiffHandlers, type WorkspaceChangeListener } from './diffHandlers';
-import { quickFixes, toDiagnostics } from './diagnostics';
+import { effectiveRouteTable, quickFixes, toDiagnostics } from './diagnostics';
 import { isExcluded, isYamlPath } from './exclude';
 import { readTextFile } from '../node/scan';
 import { scanWorkspaceFolders, type ScannedFolders } from './files';
@@ -167,11 +167,13 @@ export class EdgepolicyServer {
       await this.settingsChanged('settings changed');
     }));
 
+    // The table is built and sent only when a client asks (the VS Code client: while its Routes view is visible);
+    // routesChanged only says that it may have changed.
     c.onRequest(RoutesRequest, async () => {
       await this.firstIndex;
       try {
         this.flush();
-        return this.workspace.routeTable();
+        return effectiveRouteTable(this.workspace.routeTable(), (uri) => this.settings.severityFor(uri === undefined ? undefined : toPath(uri)));
       } catch (e) {
         // An error, not an empty table: the client shows its error state instead of "no Mappings found".
         this.log(`routes request failed: ${errorText(e)}`);
@@ -311,13 +313,16 @@ export class EdgepolicyServer {
     await this.settingsChanged('.edgepolicy.yaml changed');
   }
 
-  /** After settings or a settings file changed: re-index for new excludes, else re-publish for new severities. */
+  /**
+   * After settings or a settings file changed: re-index for new excludes, else re-publish for new severities (and
+   * tell the client: the route table's problems carry them).
+   */
   private async settingsChanged(reason: string): Promise<void> {
     const change = this.applyProjectSettings();
     if (change.exclude) await this.reindex(reason);
     else {
       if (change.severity) this.publishAll();
-      this.afterChange();
+      this.afterChange([], change.severity);
     }
   }
 
@@ -567,13 +572,16 @@ export class EdgepolicyServer {
     for (const u of changed) this.collected.add(u);
   }
 
-  /** Publishes diagnostics of every URI whose findings changed, then tells the client the routes may have moved. */
-  private afterChange(changed: Iterable<string> = []): void {
+  /**
+   * Publishes diagnostics of every URI whose findings changed, then tells the client the routes may have moved;
+   * `severities`: the severity settings changed (the table's problems with them).
+   */
+  private afterChange(changed: Iterable<string> = [], severities = false): void {
     for (const u of changed) this.collected.add(u);
     const uris = [...this.collected];
     this.collected.clear();
     for (const uri of uris) this.publish(uri);
-    this.notifyRoutesChanged();
+    this.notifyRoutesChanged(false, severities);
   }
 
   private publish(uri: string): void {
@@ -591,15 +599,21 @@ export class EdgepolicyServer {
 
   private lastResources: number | undefined;
 
-  /** Tells the client (and the diff session) when the set of resources changed; `force` after a re-index. */
-  private notifyRoutesChanged(force = false): void {
+  /**
+   * Tells the client (and the diff session) when the set of resources changed, `force` after a re-index; tells the
+   * client alone when only the severity settings changed (`severities`).
+   */
+  private notifyRoutesChanged(force = false, severities = false): void {
     // Workspace.resourcesVersion changes only when a change touches Ambassador resources (or Secrets).
     const now = this.workspace.resourcesVersion;
-    if (!force && now === this.lastResources) return;
-    this.lastResources = now;
-    // The diff session reads only the files whose parse changed (all of them after a re-index).
-    const changedFiles = this.workspace.takeChangedFiles();
-    for (const cb of this.workspaceListeners) this.guard('workspace listener', () => cb(force ? undefined : changedFiles));
+    const resources = force || now !== this.lastResources;
+    if (!resources && !severities) return;
+    if (resources) {
+      this.lastResources = now;
+      // The diff session reads only the files whose parse changed (all of them after a re-index).
+      const changedFiles = this.workspace.takeChangedFiles();
+      for (const cb of this.workspaceListeners) this.guard('workspace listener', () => cb(force ? undefined : changedFiles));
+    }
     void this.connection.sendNotification(RoutesChangedNotification).catch(() => undefined);
   }
 
