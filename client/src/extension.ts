@@ -1,29 +1,20 @@
 // Entry point of the VS Code extension (bundled to dist/client.js).
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
-import type { RouteTable } from '../../server/src/engine/model';
-import { RoutesChangedNotification, RoutesRequest, type DriftEntry, type DriftSummary } from '../../server/src/lsp/protocol';
+import { RoutesChangedNotification, RoutesRequest, type DriftEntry, type DriftSummary, type RoutesResult } from '../../server/src/lsp/protocol';
 import type { EdgePolicyApi } from './api';
 import { DiffSession, type DiffCommandArgs } from './diffSession';
 import { DIFF_SCHEME, driftedCount, driftStatusText } from './driftModel';
 import { DiffDocumentProvider, DriftTreeProvider } from './driftView';
 import { EXAMPLE_YAML } from './example';
 import { createLanguageClient, type ServerHandle, type ServerState } from './languageClient';
-import type { SeverityOverrides } from './problems';
 import type { RoutesModel } from './routesModel';
+import { RoutesRefresher } from './routesRefresh';
 import { RoutesTreeProvider } from './routesView';
 import { ResumeTracker, statusShows } from './serverStatus';
 import { locationOf, type ViewNode } from './viewNode';
 
 let handle: ServerHandle | undefined;
-
-function severitySetting(): SeverityOverrides {
-  const v = vscode.workspace.getConfiguration('edgepolicy').get<unknown>('severity');
-  if (!v || typeof v !== 'object') return {};
-  const out: SeverityOverrides = {};
-  for (const [k, s] of Object.entries(v as Record<string, unknown>)) if (typeof s === 'string') out[k] = s;
-  return out;
-}
 
 function waitFor<T>(current: () => T, event: vscode.Event<unknown>, predicate: (v: T) => boolean, timeoutMs: number, what: string): Promise<T> {
   return new Promise((resolve, reject) => {
@@ -67,7 +58,6 @@ export async function activate(context: vscode.ExtensionContext): Promise<EdgePo
   // ---- views
   const routesProvider = new RoutesTreeProvider();
   const driftProvider = new DriftTreeProvider();
-  routesProvider.setSeverity(severitySetting());
   const routesView = vscode.window.createTreeView('edgepolicy.routes', { treeDataProvider: routesProvider, showCollapseAll: true });
   const driftView = vscode.window.createTreeView('edgepolicy.drift', { treeDataProvider: driftProvider, showCollapseAll: true });
   context.subscriptions.push(routesProvider, driftProvider, routesView, driftView);
@@ -115,36 +105,24 @@ export async function activate(context: vscode.ExtensionContext): Promise<EdgePo
   };
   updateStatus();
 
-  // ---- routes: fetch on start and on every routesChanged (debounced)
-  let refreshTimer: NodeJS.Timeout | undefined;
-  let inflight: Promise<void> | undefined;
-  let again = false;
-  const fetchRoutes = async (): Promise<void> => {
-    if (!client?.isRunning()) return;
-    if (inflight) {
-      again = true;
-      return inflight;
+  // ---- routes: fetched while the view is visible (or the API waits for routes), once per burst of routesChanged;
+  // changes while it is hidden are fetched once when it is shown again (routesRefresh.ts).
+  const fetchRoutes = async (): Promise<boolean> => {
+    if (!client?.isRunning()) return false;
+    try {
+      const table = await client.sendRequest<RoutesResult | null>(RoutesRequest, {});
+      routesProvider.setTable(table ?? { hosts: [], groups: [], tcp: [] });
+      return true;
+    } catch (e) {
+      const msg = (e as Error).message;
+      output.error(`[routes] ${msg}`);
+      routesProvider.setError(msg);
+      return false;
     }
-    inflight = (async () => {
-      do {
-        again = false;
-        try {
-          const table = await client.sendRequest<RouteTable>(RoutesRequest, {});
-          routesProvider.setTable(table ?? { hosts: [], groups: [], tcp: [] });
-        } catch (e) {
-          const msg = (e as Error).message;
-          output.error(`[routes] ${msg}`);
-          routesProvider.setError(msg);
-        }
-      } while (again);
-    })().finally(() => (inflight = undefined));
-    return inflight;
   };
-  const scheduleRoutes = (): void => {
-    if (refreshTimer) clearTimeout(refreshTimer);
-    refreshTimer = setTimeout(() => void fetchRoutes(), 100);
-  };
-  context.subscriptions.push({ dispose: () => refreshTimer && clearTimeout(refreshTimer) });
+  const routesRefresh = new RoutesRefresher(fetchRoutes, { onActiveChange: (active) => routesProvider.setActive(active) });
+  routesRefresh.setVisible(routesView.visible);
+  context.subscriptions.push(routesRefresh, routesView.onDidChangeVisibility((e) => routesRefresh.setVisible(e.visible)));
   const updateRoutesView = (): void => {
     routesView.description = routesProvider.viewDescription();
     routesView.message = routesProvider.state === 'error' && routesProvider.lastError ? `Could not load routes: ${routesProvider.lastError}` : undefined;
@@ -173,7 +151,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<EdgePo
         updateStatus();
         const resume = resumes.onState(s);
         if (s === 'running') {
-          void fetchRoutes().finally(readyResolve);
+          // A new server process: what the view shows may be out of date.
+          routesRefresh.markStale();
+          void routesRefresh.refreshIfActive().finally(readyResolve);
           if (resume && diff.active) void diff.resume();
         } else if (s === 'crashed' || s === 'stopped') {
           if (s === 'crashed') routesProvider.setError('the language server crashed');
@@ -184,7 +164,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<EdgePo
   }
   if (client) {
     diff.attach(client);
-    context.subscriptions.push(client.onNotification(RoutesChangedNotification, () => scheduleRoutes()));
+    context.subscriptions.push(client.onNotification(RoutesChangedNotification, () => routesRefresh.changed()));
     client.start().catch((e: Error) => {
       output.error(`[client] the language server failed to start: ${e.message}`);
       routesProvider.setError(`the language server failed to start: ${e.message}`);
@@ -195,13 +175,6 @@ export async function activate(context: vscode.ExtensionContext): Promise<EdgePo
     routesProvider.setError('the language client could not be created');
     readyResolve();
   }
-
-  // ---- settings
-  context.subscriptions.push(
-    vscode.workspace.onDidChangeConfiguration((e) => {
-      if (e.affectsConfiguration('edgepolicy.severity')) routesProvider.setSeverity(severitySetting());
-    }),
-  );
 
   // ---- commands
   const reg = (id: string, fn: (...args: any[]) => unknown): void => {
@@ -218,7 +191,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<EdgePo
       void vscode.window.showErrorMessage(`Edge Policy: the language server did not restart: ${(e as Error).message}`, 'Open Output').then((c) => c && output.show(true));
     }
   });
-  reg('edgepolicy.refreshRoutes', () => fetchRoutes());
+  reg('edgepolicy.refreshRoutes', () => routesRefresh.refresh());
   reg('edgepolicy.filterRoutes', async (text?: string) => {
     const value =
       typeof text === 'string'
@@ -234,7 +207,13 @@ export async function activate(context: vscode.ExtensionContext): Promise<EdgePo
   });
   reg('edgepolicy.clearRoutesFilter', () => routesProvider.setFilter(''));
   reg('edgepolicy.goToSource', (arg: unknown) => goToSource(arg));
-  reg('edgepolicy.diffAgainstCluster', (args?: DiffCommandArgs) => diff.run(args && typeof args === 'object' && 'context' in args ? args : undefined));
+  reg('edgepolicy.diffAgainstCluster', (args?: DiffCommandArgs) => {
+    const given = args && typeof args === 'object' && 'context' in args ? args : undefined;
+    // The namespace pick offers the workspace's namespaces from the route table: bring it up to date meanwhile
+    // (the Routes view may be hidden).
+    if (!given?.namespaces) void routesRefresh.whenFresh();
+    return diff.run(given);
+  });
   reg('edgepolicy.stopDiff', () => diff.stop());
   reg('edgepolicy.refreshDiff', () => diff.refresh());
   reg('edgepolicy.openDiff', async (arg: ViewNode | DriftEntry | string) => {
@@ -253,12 +232,16 @@ export async function activate(context: vscode.ExtensionContext): Promise<EdgePo
     diff,
     client,
     serverState: () => handle?.state ?? 'crashed',
-    whenReady: () => ready,
-    waitForRoutes: (pred: (m: RoutesModel) => boolean, timeoutMs = 15000) =>
-      waitFor(() => routesProvider.current, routesProvider.onDidUpdate, (m) => routesProvider.routeTable !== undefined && pred(m), timeoutMs, 'routes'),
+    // An API caller wants the routes even while the view is hidden: fetched for it (whenReady once, waitForRoutes
+    // for as long as it waits).
+    whenReady: () => ready.then(() => routesRefresh.whenFresh()),
+    waitForRoutes: (pred: (m: RoutesModel) => boolean, timeoutMs = 15000) => {
+      const release = routesRefresh.hold();
+      return waitFor(() => routesProvider.current, routesProvider.onDidUpdate, (m) => routesProvider.routeTable !== undefined && pred(m), timeoutMs, 'routes').finally(release);
+    },
     waitForDrift: (pred: (s: DriftSummary | undefined) => boolean, timeoutMs = 15000) =>
       waitFor(() => driftProvider.summary, driftProvider.onDidUpdate, pred, timeoutMs, 'drift summary'),
-    refreshRoutes: () => fetchRoutes(),
+    refreshRoutes: () => routesRefresh.refresh(),
   };
   return api;
 }

@@ -1,7 +1,9 @@
-// Builds the Routes tree (Host -> route group -> members, plus TCP) from a RouteTable. Pure.
-import type { RouteGroup, RouteHost, RouteMember, RouteTable, TcpRoute } from '../../server/src/engine/model';
-import type { DriftEntry } from '../../server/src/lsp/protocol';
-import { explainCodes, worstSeverity, type SeverityOverrides } from './problems';
+// Builds the Routes tree (Host -> route group -> members, plus TCP) from the server's route table. Pure. Problems
+// and their severities are shown as the server sent them (after the folders' severity settings); tooltips are
+// built only when VS Code asks for one (ViewNode.resolveTooltip).
+import type { RouteHost, RouteMember } from '../../server/src/engine/model';
+import type { DriftEntry, RoutesResult } from '../../server/src/lsp/protocol';
+import { explainCodes, worstSeverity } from './problems';
 import { md, shortLocation, type IconSpec, type ViewNode } from './viewNode';
 
 export interface RoutesModelOptions {
@@ -9,9 +11,10 @@ export interface RoutesModelOptions {
   filter?: string;
   /** Drift entries of the current diff session: routes whose Mappings drifted get a marker. */
   drift?: readonly DriftEntry[];
-  /** `edgepolicy.severity` overrides, for the icon colours. */
-  severity?: SeverityOverrides;
 }
+
+type RouteGroup = RoutesResult['groups'][number];
+type TcpRoute = RoutesResult['tcp'][number];
 
 const SEVERITY_ICON: Record<string, IconSpec> = {
   error: { id: 'error', color: 'problemsErrorIcon.foreground' },
@@ -61,7 +64,7 @@ function formatWeight(w: number): string {
   return Number.isInteger(w) ? String(w) : w.toFixed(1);
 }
 
-function groupTooltip(g: RouteGroup, drifted: boolean, sev: SeverityOverrides): string {
+function groupTooltip(g: RouteGroup, drifted: boolean): string {
   const lines: string[] = [];
   lines.push(`**Route** \`${g.prefix}\`${g.prefixRegex ? ' (regex)' : g.prefixExact ? ' (exact)' : ''}`);
   lines.push('');
@@ -77,7 +80,7 @@ function groupTooltip(g: RouteGroup, drifted: boolean, sev: SeverityOverrides): 
     lines.push('');
     lines.push(`**Rejected by Emissary:** ${md(g.rejected)}`);
   }
-  const problems = explainCodes(g.problems, sev);
+  const problems = explainCodes(g.problems, g.severities);
   if (problems.length) {
     lines.push('');
     lines.push(...problems);
@@ -100,6 +103,15 @@ function memberTooltip(m: RouteMember, kind: string, drifted: boolean): string {
   return lines.join('  \n');
 }
 
+function hostTooltip(h: RouteHost): string {
+  return `**Host** ${md(`${h.namespace}/${h.name}`)}  \nHostname: \`${h.hostname}\`  \nRoutes: ${h.groupIds.length}  \nDefined in ${md(shortLocation(h.location))}`;
+}
+
+function tcpTooltip(r: TcpRoute): string {
+  const problems = explainCodes(r.problems, r.severities);
+  return [`**TCP** port ${r.port}${r.host ? ` · host \`${r.host}\`` : ''}`, ...(problems.length ? ['', ...problems] : [])].join('  \n').replace(/ {2}\n- /g, '\n- ');
+}
+
 function memberIcon(m: RouteMember): IconSpec {
   if (m.dropped) return { id: 'circle-slash', color: 'problemsWarningIcon.foreground' };
   if (m.shadow) return { id: 'eye' };
@@ -116,7 +128,7 @@ function memberNode(parentId: string, m: RouteMember, i: number, drifted: Set<st
     kind: 'member',
     label: `${m.namespace}/${m.name}`,
     description,
-    tooltip: memberTooltip(m, kind, d),
+    resolveTooltip: () => memberTooltip(m, kind, d),
     icon: memberIcon(m),
     contextValue: 'routeMember',
     location: m.location,
@@ -124,28 +136,28 @@ function memberNode(parentId: string, m: RouteMember, i: number, drifted: Set<st
   };
 }
 
-function groupIcon(g: RouteGroup, sev: SeverityOverrides): IconSpec {
+function groupIcon(g: RouteGroup): IconSpec {
   if (g.rejected) return SEVERITY_ICON.error;
-  const worst = worstSeverity(g.problems, sev);
+  const worst = worstSeverity(g.problems, g.severities);
   if (worst) return SEVERITY_ICON[worst];
   return g.members.length > 1 ? { id: 'git-merge' } : { id: 'arrow-right' };
 }
 
-function groupNode(parentId: string, g: RouteGroup, members: RouteMember[], drifted: Set<string>, sev: SeverityOverrides): ViewNode {
+function groupNode(parentId: string, g: RouteGroup, members: RouteMember[], drifted: Set<string>): ViewNode {
   const id = `${parentId}/g:${g.groupId}`;
-  const memberNodes = members.map((m, i) => memberNode(id, m, g.members.indexOf(m) >= 0 ? g.members.indexOf(m) : i, drifted));
+  const memberNodes = members.map((m, i) => memberNode(id, m, members === g.members ? i : g.members.indexOf(m), drifted));
   const d = g.members.some((m) => memberDrifted(m, drifted));
   let description = groupDescription(g);
   if (g.rejected) description = description ? `rejected · ${description}` : 'rejected';
   if (d) description = description ? `${description} · drifted` : 'drifted';
-  const hasProblem = g.rejected !== undefined || worstSeverity(g.problems, sev) !== undefined;
+  const hasProblem = g.rejected !== undefined || g.problems.length > 0;
   return {
     id,
     kind: 'group',
     label: g.prefix,
     description,
-    tooltip: groupTooltip(g, d, sev),
-    icon: groupIcon(g, sev),
+    resolveTooltip: () => groupTooltip(g, d),
+    icon: groupIcon(g),
     contextValue: hasProblem ? 'routeGroup.problem' : 'routeGroup',
     children: memberNodes,
     expanded: g.members.length > 1 || hasProblem,
@@ -197,11 +209,10 @@ export interface RoutesModel {
   totalGroups: number;
 }
 
-export function buildRoutesModel(table: RouteTable | undefined, opts: RoutesModelOptions = {}): RoutesModel {
-  const t: RouteTable = table ?? { hosts: [], groups: [], tcp: [] };
+export function buildRoutesModel(table: RoutesResult | undefined, opts: RoutesModelOptions = {}): RoutesModel {
+  const t: RoutesResult = table ?? { hosts: [], groups: [], tcp: [] };
   const ts = terms(opts.filter);
   const drifted = driftedResources(opts.drift);
-  const sev = opts.severity ?? {};
   const byId = new Map(t.groups.map((g) => [g.groupId, g]));
   const attached = new Set<string>();
   const nodes: ViewNode[] = [];
@@ -216,7 +227,7 @@ export function buildRoutesModel(table: RouteTable | undefined, opts: RoutesMode
       if (!g) continue;
       attached.add(gid);
       const ms = filterGroup(g, ts, outer);
-      if (ms) children.push(groupNode(id, g, ms, drifted, sev));
+      if (ms) children.push(groupNode(id, g, ms, drifted));
     }
     if (ts.length && children.length === 0 && !allMatch(ts, outer)) continue;
     shownGroups += children.length;
@@ -228,7 +239,7 @@ export function buildRoutesModel(table: RouteTable | undefined, opts: RoutesMode
       kind: 'host',
       label: h.hostname,
       description: descParts.join(' · '),
-      tooltip: `**Host** ${md(`${h.namespace}/${h.name}`)}  \nHostname: \`${h.hostname}\`  \nRoutes: ${h.groupIds.length}  \nDefined in ${md(shortLocation(h.location))}`,
+      resolveTooltip: () => hostTooltip(h),
       icon: { id: 'globe' },
       contextValue: 'routeHost',
       children,
@@ -254,7 +265,7 @@ export function buildRoutesModel(table: RouteTable | undefined, opts: RoutesMode
     const children: ViewNode[] = [];
     for (const g of groups) {
       const ms = filterGroup(g, ts, outer);
-      if (ms) children.push(groupNode(id, g, ms, drifted, sev));
+      if (ms) children.push(groupNode(id, g, ms, drifted));
     }
     if (children.length === 0) continue;
     shownGroups += children.length;
@@ -264,9 +275,10 @@ export function buildRoutesModel(table: RouteTable | undefined, opts: RoutesMode
       kind: 'hostBucket',
       label,
       description: `${anyHost ? '* · ' : ''}${why}`,
-      tooltip: anyHost
-        ? `Routes without a hostname (they match any host).  \n${md(why)}`
-        : `Routes for \`${host}\` that no Host resource in the workspace picks up.  \n${md(why)}`,
+      resolveTooltip: () =>
+        anyHost
+          ? `Routes without a hostname (they match any host).  \n${md(why)}`
+          : `Routes for \`${host}\` that no Host resource in the workspace picks up.  \n${md(why)}`,
       icon: { id: t.hosts.length === 0 ? 'globe' : 'question' },
       contextValue: 'routeHostBucket',
       children,
@@ -281,17 +293,16 @@ export function buildRoutesModel(table: RouteTable | undefined, opts: RoutesMode
     const outer = `tcp :${r.port} ${r.port} ${r.host ?? ''}`.toLowerCase();
     const ms = ts.length === 0 || allMatch(ts, outer) ? r.members : r.members.filter((m) => allMatch(ts, `${outer} ${memberText(m)}`));
     if (ms.length === 0 && r.members.length > 0) return;
-    const worst = worstSeverity(r.problems, sev);
+    const worst = worstSeverity(r.problems, r.severities);
     const d = r.members.some((m) => memberDrifted(m, drifted, 'TCPMapping'));
     const desc = [r.host ? r.host : 'any host', r.members.length > 1 ? `${r.members.length} members` : ''];
     if (d) desc.push('drifted');
-    const problems = explainCodes(r.problems, sev);
     tcpChildren.push({
       id,
       kind: 'tcpRoute',
       label: `port ${r.port}`,
       description: desc.filter(Boolean).join(' · '),
-      tooltip: [`**TCP** port ${r.port}${r.host ? ` · host \`${r.host}\`` : ''}`, ...(problems.length ? ['', ...problems] : [])].join('  \n').replace(/ {2}\n- /g, '\n- '),
+      resolveTooltip: () => tcpTooltip(r),
       icon: worst ? SEVERITY_ICON[worst] : { id: 'plug' },
       contextValue: worst ? 'tcpRoute.problem' : 'tcpRoute',
       children: ms.map((m) => memberNode(id, m, r.members.indexOf(m), drifted, 'TCPMapping')),

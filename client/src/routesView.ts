@@ -1,10 +1,10 @@
-// The Routes tree (view `edgepolicy.routes`).
+// The Routes tree (view `edgepolicy.routes`). When to fetch the table is routesRefresh.ts's business; this provider
+// shows the table it is given. While nobody looks (setActive(false)), a new table, filter or drift marks only mark
+// the tree out of date: it is rebuilt when someone looks again, or when the API reads it.
 import * as vscode from 'vscode';
-import type { RouteTable } from '../../server/src/engine/model';
-import type { DriftEntry } from '../../server/src/lsp/protocol';
-import type { SeverityOverrides } from './problems';
+import type { DriftEntry, RoutesResult } from '../../server/src/lsp/protocol';
 import { buildRoutesModel, type RoutesModel } from './routesModel';
-import { parentIndex, toTreeItem } from './treeItems';
+import { markdownTooltip, parentIndex, toTreeItem } from './treeItems';
 import type { ViewNode } from './viewNode';
 
 export type RoutesState = 'loading' | 'ready' | 'empty' | 'error';
@@ -16,16 +16,20 @@ export class RoutesTreeProvider implements vscode.TreeDataProvider<ViewNode>, vs
   /** Fires after every rebuild of the tree (new table, filter, drift marks). */
   readonly onDidUpdate = this.updated.event;
 
-  private table: RouteTable | undefined;
+  private table: RoutesResult | undefined;
   private filterText = '';
   private drift: readonly DriftEntry[] = [];
-  private severity: SeverityOverrides = {};
   private model: RoutesModel = buildRoutesModel(undefined);
+  /** Someone looks at the view (or waits for it through the API): rebuild at once. */
+  private active = false;
+  /** The model is older than the table, filter or drift marks. */
+  private outdated = false;
   private parents = new Map<string, ViewNode>();
   private stateValue: RoutesState = 'loading';
   private errorText: string | undefined;
 
   get state(): RoutesState {
+    if (this.outdated) this.rebuildNow();
     return this.stateValue;
   }
   get filter(): string {
@@ -34,19 +38,26 @@ export class RoutesTreeProvider implements vscode.TreeDataProvider<ViewNode>, vs
   get lastError(): string | undefined {
     return this.errorText;
   }
-  /** The current route table (undefined until the server answered). */
-  get routeTable(): RouteTable | undefined {
+  /** The last route table fetched (undefined until the server answered). */
+  get routeTable(): RoutesResult | undefined {
     return this.table;
   }
   /** The root nodes as shown (after filtering). */
   get roots(): readonly ViewNode[] {
-    return this.model.nodes;
+    return this.current.nodes;
   }
   get current(): RoutesModel {
+    if (this.outdated) this.rebuildNow();
     return this.model;
   }
 
-  setTable(table: RouteTable): void {
+  /** Whether someone looks; becoming true rebuilds a tree that went out of date meanwhile. */
+  setActive(active: boolean): void {
+    this.active = active;
+    if (active && this.outdated) this.rebuildNow();
+  }
+
+  setTable(table: RoutesResult): void {
     this.table = table;
     this.errorText = undefined;
     this.rebuild();
@@ -71,13 +82,14 @@ export class RoutesTreeProvider implements vscode.TreeDataProvider<ViewNode>, vs
     this.rebuild();
   }
 
-  setSeverity(overrides: SeverityOverrides): void {
-    this.severity = overrides;
-    this.rebuild();
+  private rebuild(): void {
+    if (this.active) this.rebuildNow();
+    else this.outdated = true;
   }
 
-  private rebuild(): void {
-    this.model = buildRoutesModel(this.table, { filter: this.filterText, drift: this.drift, severity: this.severity });
+  private rebuildNow(): void {
+    this.outdated = false;
+    this.model = buildRoutesModel(this.table, { filter: this.filterText, drift: this.drift });
     this.parents = parentIndex(this.model.nodes);
     this.stateValue = this.table ? (this.model.empty ? 'empty' : 'ready') : this.errorText ? 'error' : 'loading';
     void vscode.commands.executeCommand('setContext', 'edgepolicy.routesState', this.stateValue);
@@ -88,7 +100,8 @@ export class RoutesTreeProvider implements vscode.TreeDataProvider<ViewNode>, vs
   /** Description for the view title: the active filter and how much it shows. */
   viewDescription(): string | undefined {
     if (!this.filterText) return undefined;
-    return `Filter: ${this.filterText} (${this.model.shownGroups} of ${this.model.totalGroups})`;
+    const m = this.current;
+    return `Filter: ${this.filterText} (${m.shownGroups} of ${m.totalGroups})`;
   }
 
   getTreeItem(node: ViewNode): vscode.TreeItem {
@@ -101,11 +114,18 @@ export class RoutesTreeProvider implements vscode.TreeDataProvider<ViewNode>, vs
     return toTreeItem(node, cmd);
   }
 
+  /** Tooltips (markdown with the problems' explanations) are built on hover, not for every node of every refresh. */
+  resolveTreeItem(item: vscode.TreeItem, node: ViewNode): vscode.TreeItem {
+    if (item.tooltip === undefined && node.resolveTooltip) item.tooltip = markdownTooltip(node.resolveTooltip());
+    return item;
+  }
+
   getChildren(node?: ViewNode): ViewNode[] {
-    return node ? (node.children ?? []) : this.model.nodes;
+    return node ? (node.children ?? []) : this.current.nodes;
   }
 
   getParent(node: ViewNode): ViewNode | undefined {
+    if (this.outdated) this.rebuildNow();
     return this.parents.get(node.id);
   }
 

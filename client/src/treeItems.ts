@@ -13,16 +13,19 @@ export function toTreeItem(node: ViewNode, command?: vscode.Command): vscode.Tre
   const item = new vscode.TreeItem(node.label, state);
   item.id = node.id;
   if (node.description) item.description = node.description;
-  if (node.tooltip) {
-    const t = new vscode.MarkdownString(node.tooltip, true);
-    t.isTrusted = false;
-    item.tooltip = t;
-  }
+  if (node.tooltip) item.tooltip = markdownTooltip(node.tooltip);
   if (node.icon) item.iconPath = new vscode.ThemeIcon(node.icon.id, node.icon.color ? new vscode.ThemeColor(node.icon.color) : undefined);
   if (node.contextValue) item.contextValue = node.contextValue;
   if (command) item.command = command;
   item.accessibilityInformation = { label: node.description ? `${node.label}, ${node.description}` : node.label };
   return item;
+}
+
+/** Markdown for a tooltip: theme icons ($(cloud)) rendered, links not trusted. */
+export function markdownTooltip(text: string): vscode.MarkdownString {
+  const t = new vscode.MarkdownString(text, true);
+  t.isTrusted = false;
+  return t;
 }
 
 /** Parent links for TreeView.reveal / getParent. */

@@ -1,5 +1,6 @@
-// A tree node as plain data. The pure model builders (routesModel, driftModel) produce these; the vscode
-// providers only map them to TreeItems. Keeping vscode out of here lets the tree logic run under mocha.
+// A tree node as plain data (plus, for tooltips built on demand, a function). The pure model builders (routesModel,
+// driftModel) produce these; the vscode providers only map them to TreeItems. Keeping vscode out of here lets the
+// tree logic run under mocha.
 import type { Location } from '../../server/src/engine/model';
 import type { DriftEntry } from '../../server/src/lsp/protocol';
 
@@ -27,8 +28,13 @@ export interface ViewNode {
   kind: ViewNodeKind;
   label: string;
   description?: string;
-  /** Markdown. */
+  /** Markdown, when it is known up front. */
   tooltip?: string;
+  /**
+   * Builds the markdown tooltip when it is first needed (VS Code's resolveTreeItem, on hover), for trees too big
+   * to build every tooltip on each refresh. Read tooltips with `tooltipOf`.
+   */
+  resolveTooltip?: () => string;
   icon?: IconSpec;
   /** Used in `view/item/context` when-clauses (`viewItem == ...`). */
   contextValue?: string;
@@ -52,6 +58,11 @@ export function* walk(nodes: readonly ViewNode[]): Generator<ViewNode> {
     yield n;
     if (n.children) yield* walk(n.children);
   }
+}
+
+/** A node's markdown tooltip, built now if it is built lazily. */
+export function tooltipOf(node: ViewNode): string | undefined {
+  return node.tooltip ?? node.resolveTooltip?.();
 }
 
 /** `file:///a/b/c.yaml` -> `c.yaml:12` (1-based line) for tooltips. */

@@ -81,10 +81,11 @@ describe('client pickers', () => {
 });
 
 describe('client problem explanations', () => {
-  it('maps codes to severities and short explanations, with overrides', () => {
+  it('maps codes to severities (the server\'s when it sent one, else the default) and short explanations', () => {
     assert.equal(severityOf('EP200'), 'warning');
     assert.equal(severityOf('EP221'), 'info');
     assert.equal(severityOf('EP221', { EP221: 'error' }), 'error');
+    assert.equal(severityOf('EP221', { EP200: 'error' }), 'info');
     assert.equal(severityOf('EP999'), 'warning');
     assert.match(explainCode('EP204'), /before the first dot/);
     // the tree uses the engine's catalogue: EP202 (member dropped for a mismatched core key) is an error there too
@@ -92,7 +93,7 @@ describe('client problem explanations', () => {
     assert.match(explainCode('EP999'), /Problems panel/);
     assert.equal(worstSeverity(['EP203', 'EP231', 'EP221']), 'error');
     assert.equal(worstSeverity(['EP221']), 'info');
-    assert.equal(worstSeverity(['EP200'], { EP200: 'off' }), undefined);
+    assert.equal(worstSeverity(['EP200', 'EP221'], { EP200: 'hint' }), 'info');
     assert.equal(worstSeverity([]), undefined);
     assert.deepEqual(
       explainCodes(['EP221', 'EP200', 'EP231', 'EP200']).map((l) => l.slice(0, 13)),

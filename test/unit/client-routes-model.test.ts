@@ -1,8 +1,8 @@
 import * as assert from 'node:assert/strict';
-import type { RouteGroup, RouteMember, RouteTable } from '../../server/src/engine/model';
-import type { DriftEntry } from '../../server/src/lsp/protocol';
+import type { RouteGroup, RouteMember } from '../../server/src/engine/model';
+import type { DriftEntry, RoutesResult } from '../../server/src/lsp/protocol';
 import { buildRoutesModel, driftedResources, groupDescription, memberDescription } from '../../client/src/routesModel';
-import { walk, type ViewNode } from '../../client/src/viewNode';
+import { tooltipOf, walk, type ViewNode } from '../../client/src/viewNode';
 
 const loc = (file: string, line: number) => ({
   uri: `file:///ws/${file}`,
@@ -30,7 +30,7 @@ function group(id: string, prefix: string, members: RouteMember[], extra: Partia
   };
 }
 
-function table(): RouteTable {
+function table(): RoutesResult {
   const orders = group('aaa111', '/orders/', [member('orders', 'shop', 'orders:8080', 50), member('orders-b', 'team-b', 'orders-b:8080', 50)], {
     host: 'api.example.com',
     hosts: ['default/api'],
@@ -88,9 +88,9 @@ describe('client routes model', () => {
     assert.equal(orders.description, 'POST · x-team=b · precedence 5 · 2 members');
     assert.deepEqual(orders.icon, { id: 'warning', color: 'problemsWarningIcon.foreground' });
     assert.equal(orders.contextValue, 'routeGroup.problem');
-    assert.match(orders.tooltip ?? '', /aaa111/);
-    assert.match(orders.tooltip ?? '', /Key: `HTTP-GET\/orders\/`/);
-    assert.match(orders.tooltip ?? '', /\*\*EP200\*\* \(warning\): Accidental traffic split/);
+    assert.match(tooltipOf(orders) ?? '', /aaa111/);
+    assert.match(tooltipOf(orders) ?? '', /Key: `HTTP-GET\/orders\/`/);
+    assert.match(tooltipOf(orders) ?? '', /\*\*EP200\*\* \(warning\): Accidental traffic split/);
     const users = find(m.nodes, (n) => n.groupId === 'bbb222')!;
     assert.deepEqual(users.icon, { id: 'arrow-right' });
     assert.equal(users.contextValue, 'routeGroup');
@@ -101,7 +101,7 @@ describe('client routes model', () => {
     const heavy = find(m.nodes, (n) => n.groupId === 'eee555')!;
     assert.equal(heavy.icon?.id, 'error');
     assert.match(heavy.description ?? '', /^rejected · 2 members/);
-    assert.match(heavy.tooltip ?? '', /Rejected by Emissary/);
+    assert.match(tooltipOf(heavy) ?? '', /Rejected by Emissary/);
     const re = find(m.nodes, (n) => n.groupId === 'ddd444')!;
     assert.deepEqual(re.icon, { id: 'error', color: 'problemsErrorIcon.foreground' });
     assert.equal(re.description, 'regex');
@@ -120,7 +120,7 @@ describe('client routes model', () => {
     });
     const b = find(dropped.nodes, (n) => n.label === 'n/b')!;
     assert.equal(b.icon?.id, 'circle-slash');
-    assert.match(b.tooltip ?? '', /Dropped by Emissary:\*\* mismatched method/);
+    assert.match(tooltipOf(b) ?? '', /Dropped by Emissary:\*\* mismatched method/);
   });
 
   it('members carry their source location for reveal', () => {
@@ -128,7 +128,7 @@ describe('client routes model', () => {
     const n = find(m.nodes, (x) => x.kind === 'member' && x.label === 'team-b/orders-b')!;
     assert.deepEqual(n.location, loc('orders-b.yaml', 4));
     assert.equal(n.contextValue, 'routeMember');
-    assert.match(n.tooltip ?? '', /orders-b\.yaml:5/);
+    assert.match(tooltipOf(n) ?? '', /orders-b\.yaml:5/);
   });
 
   it('keeps node ids unique and stable', () => {
@@ -206,12 +206,47 @@ describe('client routes model', () => {
     assert.equal(tcp.drifted, true);
   });
 
-  it('honours severity overrides for icons', () => {
+  it('shows the severities the server sent (after the folder settings), not the catalogue defaults', () => {
     const t = table();
-    const m = buildRoutesModel(t, { severity: { EP200: 'info' } });
-    assert.equal(find(m.nodes, (n) => n.groupId === 'aaa111')?.icon?.id, 'info');
-    const off = buildRoutesModel(t, { severity: { EP200: 'off' } });
-    assert.equal(find(off.nodes, (n) => n.groupId === 'aaa111')?.icon?.id, 'git-merge');
+    t.groups[0] = { ...t.groups[0], problems: ['EP200'], severities: { EP200: 'info' } };
+    t.tcp[0] = { ...t.tcp[0], problems: ['EP201'], severities: { EP201: 'hint' } };
+    const m = buildRoutesModel(t);
+    const orders = find(m.nodes, (n) => n.groupId === 'aaa111')!;
+    assert.deepEqual(orders.icon, { id: 'info', color: 'problemsInfoIcon.foreground' });
+    assert.match(tooltipOf(orders) ?? '', /\*\*EP200\*\* \(info\)/);
+    const tcp = find(m.nodes, (n) => n.kind === 'tcpRoute')!;
+    assert.deepEqual(tcp.icon, { id: 'lightbulb', color: 'problemsInfoIcon.foreground' });
+    assert.match(tooltipOf(tcp) ?? '', /\*\*EP201\*\* \(hint\)/);
+    // A code turned off is not in the server's problems: no problem icon, no problem context menu.
+    t.groups[0] = { ...t.groups[0], problems: [], severities: {} };
+    const off = find(buildRoutesModel(t).nodes, (n) => n.groupId === 'aaa111')!;
+    assert.equal(off.icon?.id, 'git-merge');
+    assert.equal(off.contextValue, 'routeGroup');
+    assert.doesNotMatch(tooltipOf(off) ?? '', /EP200/);
+  });
+
+  it('builds tooltips only when one is asked for', () => {
+    const t = table();
+    let keyReads = 0;
+    const orders = t.groups[0];
+    const key = orders.key;
+    Object.defineProperty(orders, 'key', {
+      get: () => {
+        keyReads++;
+        return key;
+      },
+    });
+    const m = buildRoutesModel(t);
+    const nodes = [...walk(m.nodes)];
+    assert.equal(keyReads, 0, 'the group key (shown only in the tooltip) is not read while building the tree');
+    for (const kind of ['host', 'hostBucket', 'group', 'member', 'tcpRoute'] as const) {
+      const n = nodes.find((x) => x.kind === kind)!;
+      assert.equal(n.tooltip, undefined, `${kind}: no tooltip built up front`);
+      assert.equal(typeof n.resolveTooltip, 'function', `${kind}: a tooltip on demand`);
+    }
+    const group = nodes.find((n) => n.groupId === 'aaa111')!;
+    assert.match(group.resolveTooltip!(), /Key: `HTTP-GET\/orders\/`/);
+    assert.equal(keyReads, 1);
   });
 
   it('describes header regexes and query parameters', () => {
