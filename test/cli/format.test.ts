@@ -1,6 +1,8 @@
 // Unit tests of the CLI output formats and argument handling, over hand-made findings and route tables.
 
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { formatText, toJson, toSarif, failsAt, cliSeverity } from '../../server/src/cli/check-format';
 import { routesToJson, formatRoutesText, groupUrl } from '../../server/src/cli/routes-format';
@@ -11,7 +13,7 @@ import { DIFF_HELP, type DesiredLoader } from '../../server/src/cli/diff';
 import type { Loader, LoadedWorkspace } from '../../server/src/cli/commands';
 import { UsageError } from '../../server/src/cli/io';
 import type { Finding, RouteGroup, RouteTable } from '../../server/src/engine/model';
-import { captureIo, finding, member, range, uriOf } from './helpers';
+import { captureIo, finding, member, range, uriOf, writeOfflineKubeconfig } from './helpers';
 
 const CWD = path.resolve('/work-tree/repo');
 
@@ -363,10 +365,17 @@ describe('cli arguments', () => {
 
   it('diff: an unexpected failure is an internal error with the report hint, exit 3 (not a cluster problem)', async () => {
     const io = captureIo(CWD);
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'edgepolicy-cli-format-'));
+    // A kubeconfig that resolves (the loader runs after it); its cluster is never reached.
+    io.env = { KUBECONFIG: writeOfflineKubeconfig(path.join(tmp, 'kubeconfig')) };
     const broken: DesiredLoader = async () => {
       throw new TypeError('boom\nsecond line');
     };
-    assert.equal(await run(['diff', '--format', 'json'], io, { loadDesired: broken }), 3);
+    try {
+      assert.equal(await run(['diff', '--format', 'json'], io, { loadDesired: broken }), 3);
+    } finally {
+      fs.rmSync(tmp, { recursive: true, force: true });
+    }
     assert.equal(io.err.split('\n')[0], 'edgepolicy: internal error: boom');
     assert.match(io.err, /please report it/);
     assert.doesNotMatch(io.err, /edgepolicy diff:/);

@@ -75,3 +75,30 @@ export function ensureCliBuilt(): void {
   const build = spawnSync(process.execPath, [path.join(REPO_ROOT, 'scripts', 'build.mjs')], { cwd: REPO_ROOT, encoding: 'utf8' });
   assert.equal(build.status, 0, `npm run build failed:\n${build.stderr}`);
 }
+
+/**
+ * Writes a kubeconfig with one context, `offline` (current), whose cluster is `server` (by default a port nobody
+ * listens on: for tests that must fail or finish before any request). Returns the file.
+ */
+export function writeOfflineKubeconfig(file: string, server = 'https://127.0.0.1:1'): string {
+  fs.writeFileSync(
+    file,
+    [
+      'apiVersion: v1',
+      'kind: Config',
+      'clusters:',
+      '- name: offline',
+      `  cluster: { server: '${server}' }`,
+      'users:',
+      '- name: offline-user',
+      '  user: { token: not-a-real-token }',
+      'contexts:',
+      '- name: offline',
+      '  context: { cluster: offline, user: offline-user }',
+      'current-context: offline',
+      '',
+    ].join('\n'),
+    { mode: 0o600 },
+  );
+  return file;
+}

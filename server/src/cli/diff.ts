@@ -3,11 +3,12 @@
 import type { DriftEntry, DriftSummary } from '../lsp/protocol';
 import { desiredFromResource, type DesiredItem } from '../engine/diff';
 import type { IgnoreRule } from '../engine/ignore';
-import { ClusterError } from '../cluster/errors';
+import { ClusterError, errorMessage } from '../cluster/errors';
+import { loadKubeconfig, resolveContext, type ResolvedContext } from '../cluster/kubeconfig';
 import { diffOnce } from '../cluster/session';
 import { parseCommandArgs, oneOf } from './args';
+import { parseInputs, readInputs } from './inputs';
 import { EXIT_DRIFT, EXIT_OK, EXIT_USAGE, UsageError, type CliIo } from './io';
-import { readWorkspace } from './load';
 import { displayPath } from './paths';
 
 export const DIFF_HELP = `Usage: edgepolicy diff [paths...] [options]
@@ -46,9 +47,16 @@ export interface DesiredSide {
 /** Loads the desired side. Replaceable for tests. */
 export type DesiredLoader = (paths: string[], exclude: string[], io: CliIo) => Promise<DesiredSide>;
 
-const defaultLoader: DesiredLoader = async (paths, exclude, io) => {
-  const { ws, settings } = await readWorkspace(paths, exclude, io);
-  return { desired: ws.resources().map(desiredFromResource), ignore: settings.diffIgnore };
+/**
+ * The files are parsed and nothing more: diff reports neither schema findings nor cross-resource checks, so they
+ * are not computed. Resources come in the order a Workspace lists them (by file URI, then position), so that of
+ * two definitions of one object the same one is compared.
+ */
+export const loadDesired: DesiredLoader = async (paths, exclude, io) => {
+  const { files, settings } = await readInputs(paths, exclude, io);
+  const desired: DesiredItem[] = [];
+  for (const parsed of parseInputs(files, io)) for (const r of parsed.resources) desired.push(desiredFromResource(r));
+  return { desired, ignore: settings.diffIgnore };
 };
 
 /**
@@ -83,23 +91,22 @@ export async function runDiff(argv: string[], io: CliIo, deps: { load?: DesiredL
         `invalid namespace '${ns}' (a namespace name is lower-case letters, digits and '-', starts and ends with a letter or digit, at most 63 characters)`,
       );
 
-  const load = deps.load ?? defaultLoader;
+  // The kubeconfig and context first: a wrong one is reported at once, before any file is read.
+  const contextName = (values.context as string | undefined) ?? '';
+  const kubeconfig = values.kubeconfig as string | undefined;
+  let ctx: ResolvedContext;
+  try {
+    ctx = resolveContext(loadKubeconfig({ kubeconfig, env: io.env, cwd: io.cwd }), contextName, true);
+  } catch (e) {
+    // Whatever goes wrong in reading the kubeconfig is the user's to fix, as when a live session starts.
+    return fail(errorMessage(e), format, io, contextName);
+  }
+
+  const load = deps.load ?? loadDesired;
   const { desired, ignore } = await load(positionals.length ? positionals : ['.'], (values.exclude as string[] | undefined) ?? [], io);
   let result: Awaited<ReturnType<typeof diffOnce>>;
   try {
-    result = await diffOnce(
-      {
-        allowExec: true,
-        kubeconfig: values.kubeconfig as string | undefined,
-        env: io.env,
-        cwd: io.cwd,
-        ignore,
-        client: { timeoutMs },
-      },
-      (values.context as string | undefined) ?? '',
-      namespaces,
-      desired,
-    );
+    result = await diffOnce({ allowExec: true, ignore, client: { timeoutMs } }, ctx, namespaces, desired);
   } catch (e) {
     // Only a cluster that cannot be compared is the user's to fix; anything else is reported by run() as a bug.
     if (e instanceof ClusterError) return fail(e.message, format, io, '');

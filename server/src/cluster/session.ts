@@ -10,7 +10,7 @@ import type { Resource } from '../engine/model';
 import { ANNOTATION_OWNER_KINDS, DriftIndex, desiredFromResource, type DesiredItem, type IgnoreRule, type Obj } from '../engine/diff';
 import { KubeClient, type ClientOptions } from './client';
 import { ClusterError, errorMessage } from './errors';
-import { loadKubeconfig, resolveContext, type KubeconfigSource } from './kubeconfig';
+import { loadKubeconfig, resolveContext, userRunsProgram, type KubeconfigSource, type ResolvedContext } from './kubeconfig';
 import { DIFF_KINDS, GROUP, collectionPath, explain404, primaryVersion, resourceName } from './resources';
 import { LiveListing, type BackoffOptions } from './watcher';
 import { runLimited } from '../node/limit';
@@ -120,18 +120,24 @@ export class DiffSession {
     this.scheduleEmit();
   }
 
-  /** Start (or restart) against a context. Resolves with the first complete summary (or an error summary). */
-  async start(context: string, namespaces: string[]): Promise<DriftSummary> {
+  /**
+   * Start (or restart) against a context: its name in the kubeconfig, or one the caller resolved already (the CLI
+   * resolves it before reading the workspace). Resolves with the first complete summary (or an error summary).
+   */
+  async start(context: string | ResolvedContext, namespaces: string[]): Promise<DriftSummary> {
     await this.stop(false);
     const gen = ++this.generation;
-    this.context = context;
+    this.context = typeof context === 'string' ? context : context.name;
     this.namespaces = [...namespaces];
     this.notes = [];
     this.status = 'loading';
     this.message = undefined;
     try {
-      const cfg = loadKubeconfig(this.opts);
-      const ctx = resolveContext(cfg, context, this.opts.allowExec);
+      const ctx = typeof context === 'string' ? resolveContext(loadKubeconfig(this.opts), context, this.opts.allowExec) : context;
+      // A context resolved by the caller is held to the same rule as one resolved here.
+      if (!this.opts.allowExec && userRunsProgram(ctx.user)) {
+        throw new ClusterError('exec-not-allowed', `Context "${ctx.name}" authenticates with a credential plugin, which is not allowed in an untrusted workspace.`);
+      }
       this.context = ctx.name;
       this.client = new KubeClient(ctx, this.opts.client);
       this.index = new DriftIndex({ defaultNamespace: ctx.namespace || 'default', ignore: this.ignore, namespaces: this.namespaces });
@@ -386,7 +392,7 @@ export class DiffSession {
  */
 export async function diffOnce(
   opts: DiffSessionOptions,
-  context: string,
+  context: string | ResolvedContext,
   namespaces: string[],
   desired: (DesiredItem & { source?: unknown })[],
 ): Promise<{ summary: DriftSummary; notes: string[] }> {
