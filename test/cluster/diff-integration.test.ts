@@ -91,9 +91,10 @@ async function seedDrifted(t: Target): Promise<string> {
   return ns;
 }
 
-function workspaceFor(ns: string, files = ['workspace.yaml']): Workspace {
+/** The fixtures for namespace `ns`, as files of `dir` (default: where they are). */
+function workspaceFor(ns: string, files = ['workspace.yaml'], dir = FIXTURES): Workspace {
   const ws = new Workspace();
-  for (const f of files) ws.setFile(pathToFileURL(path.join(FIXTURES, f)).href, fixture(f, ns));
+  for (const f of files) ws.setFile(pathToFileURL(path.join(dir, f)).href, fixture(f, ns));
   return ws;
 }
 
@@ -547,10 +548,11 @@ describe('cluster diff integration', function () {
         onRequest: (m: string, h: (p: unknown) => unknown) => void handlers.set(m, h),
         sendNotification: async (m: string, p: unknown) => void (m === P.DiffChangedNotification && rec.push(p as DriftSummary)),
       };
-      let ws = workspaceFor(ns, ['workspace.yaml', 'service-annotation.yaml']);
-      const listeners: (() => void)[] = [];
+      // The workspace's files are in its folder (only those count on the workspace side).
       const folder = path.join(tmp, `lsp-${ns}`);
       fs.mkdirSync(folder);
+      let ws = workspaceFor(ns, ['workspace.yaml', 'service-annotation.yaml'], folder);
+      const listeners: (() => void)[] = [];
       fs.copyFileSync(path.join(FIXTURES, 'edgepolicy.yaml'), path.join(folder, '.edgepolicy.yaml'));
       const h = registerDiffHandlers(conn as never, () => ws, (cb) => listeners.push(cb), { env: t.env, throttleMs: 50, folders: () => [folder] });
       const call = async <R>(m: string, p: unknown): Promise<R> => (await handlers.get(m)!(p)) as R;
@@ -583,7 +585,7 @@ describe('cluster diff integration', function () {
         await rec.waitFor((x) => entryState(x, 'Mapping', 'storefront') === 'changed', 'diffChanged after kubectl patch');
 
         // The workspace changes: the editor adds the hotfix to Git.
-        ws = workspaceFor(ns, ['workspace.yaml', 'cluster-extra.yaml']);
+        ws = workspaceFor(ns, ['workspace.yaml', 'cluster-extra.yaml'], folder);
         for (const l of listeners) l();
         await rec.waitFor((x) => entryState(x, 'Mapping', 'debug-hotfix') === 'in-sync', 'diffChanged after a workspace change');
 

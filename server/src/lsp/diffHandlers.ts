@@ -3,6 +3,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Connection } from 'vscode-languageserver/node';
+import { URI } from 'vscode-uri';
 import { Workspace, type ChangeSet } from '../engine/workspace';
 import { parseProjectConfig, PROJECT_CONFIG_FILE } from '../engine/config';
 import { desiredFromResource, type DesiredItem } from '../engine/diff';
@@ -13,6 +14,7 @@ import { errorMessage } from '../cluster/errors';
 import { listContexts, loadKubeconfig, resolveContext } from '../cluster/kubeconfig';
 import { listNamespaceNames } from '../cluster/resources';
 import { DiffSession } from '../cluster/session';
+import { isInside } from './paths';
 import {
   DiffChangedNotification,
   DiffDocumentRequest,
@@ -71,7 +73,12 @@ export interface DiffHandlerOptions {
    * when a session starts.
    */
   ignoreRules?: () => IgnoreRule[];
-  /** Workspace folder paths; without `ignoreRules`, `.edgepolicy.yaml` is read from each when a session starts. */
+  /**
+   * Workspace folder paths. Only files inside them are on the workspace side of a diff: an open document from
+   * elsewhere does not count (the server already leaves excluded files out of its Workspace). Without `ignoreRules`,
+   * `.edgepolicy.yaml` is read from each when a session starts. Without `folders`, every file counts. Untitled
+   * documents (and any URI that is not a file) never count.
+   */
   folders?: () => string[];
   /** Log a line to the server's output channel (never credentials). */
   log?: (message: string) => void;
@@ -89,6 +96,24 @@ export interface DiffHandlers {
   dispose(): Promise<void>;
 }
 
+/** Which files' resources are on the workspace side of a diff. */
+type FileFilter = (uri: string) => boolean;
+
+/** Files inside `folders` (every file when undefined); never an untitled document or another non-file URI. */
+function workspaceFileFilter(folders: readonly string[] | undefined): FileFilter {
+  return (uri) => {
+    let file: string;
+    try {
+      const u = URI.parse(uri);
+      if (u.scheme !== 'file') return false;
+      file = u.fsPath;
+    } catch {
+      return false;
+    }
+    return !folders || folders.some((f) => isInside(f, file));
+  };
+}
+
 /** The desired side of a session, kept per file so that a change re-reads only the changed files' resources. */
 class DesiredByFile {
   private readonly byUri = new Map<string, (DesiredItem & { source: Resource })[]>();
@@ -99,14 +124,15 @@ class DesiredByFile {
     return resources.map((r) => ({ ...desiredFromResource(r), source: r }));
   }
 
-  /** Everything from the workspace. */
-  reset(ws: DiffWorkspace): void {
+  /** Everything from the workspace's files that `counts`. */
+  reset(ws: DiffWorkspace, counts: FileFilter): void {
     this.byUri.clear();
     if (ws.uris && ws.parsed) {
-      for (const uri of ws.uris()) this.byUri.set(uri, DesiredByFile.items(ws.parsed(uri)?.resources ?? []));
+      for (const uri of ws.uris()) if (counts(uri)) this.byUri.set(uri, DesiredByFile.items(ws.parsed(uri)?.resources ?? []));
     } else {
       const grouped = new Map<string, Resource[]>();
       for (const r of ws.resources()) {
+        if (!counts(r.origin.uri)) continue;
         let list = grouped.get(r.origin.uri);
         if (!list) grouped.set(r.origin.uri, (list = []));
         list.push(r);
@@ -122,13 +148,15 @@ class DesiredByFile {
    */
   update(
     ws: DiffWorkspace,
+    counts: FileFilter,
     changed: ReadonlySet<string>,
     removed: (DesiredItem & { source: Resource })[] = [],
     added: (DesiredItem & { source: Resource })[] = [],
   ): boolean {
     if (!ws.parsed) return false;
     for (const uri of changed) {
-      const parsed = ws.parsed(uri);
+      // A file that does not count is as good as absent (its resources, if it had any, go).
+      const parsed = counts(uri) ? ws.parsed(uri) : undefined;
       const had = this.byUri.has(uri);
       for (const it of this.byUri.get(uri) ?? []) removed.push(it);
       if (parsed) {
@@ -195,6 +223,8 @@ export function registerDiffHandlers(
   };
 
   const source = (p: KubeconfigParams) => ({ kubeconfig: p.kubeconfig || undefined, env });
+  /** Which files count, by the folders as they are now. */
+  const counts = (): FileFilter => workspaceFileFilter(opts.folders?.());
 
   connection.onRequest(ListContextsRequest, (p: KubeconfigParams): ListContextsResult => {
     try {
@@ -227,7 +257,7 @@ export function registerDiffHandlers(
     );
     session = s;
     try {
-      desired.reset(getWorkspace());
+      desired.reset(getWorkspace(), counts());
       s.setDesired(desired.all());
     } catch (e) {
       log(`diff: cannot read the workspace resources: ${errorMessage(e)}`);
@@ -260,9 +290,10 @@ export function registerDiffHandlers(
       const ws = getWorkspace();
       const removed: (DesiredItem & { source: Resource })[] = [];
       const added: (DesiredItem & { source: Resource })[] = [];
-      if (changedFiles && desired.update(ws, changedFiles, removed, added)) s.updateDesired(() => desired.all(), removed, added);
+      const filter = counts();
+      if (changedFiles && desired.update(ws, filter, changedFiles, removed, added)) s.updateDesired(() => desired.all(), removed, added);
       else {
-        desired.reset(ws);
+        desired.reset(ws, filter);
         s.setDesired(desired.all());
       }
     } catch (e) {
