@@ -4,7 +4,8 @@
 import type { Finding, Resource, RouteTable } from './model';
 import { isRecord } from './model';
 import { buildRouteModel } from './routes';
-import type { CheckOptions } from './checks/context';
+import type { GroupDetail, TcpGroupDetail } from './routes';
+import type { CheckOptions, CollectedFinding } from './checks/context';
 import { createContext } from './checks/context';
 import { checkConflicts } from './checks/conflicts';
 import { checkGroups } from './checks/groups';
@@ -27,30 +28,43 @@ export function analyzeResources(resources: Resource[], opts: CheckOptions = {})
   checkReferences(ctx);
   checkPatterns(ctx);
 
-  // RouteGroup.problems: every code of a finding that touches the group, directly or through a member.
-  const groupOfResource = new Map<Resource, string[]>();
-  for (const g of model.groups) {
-    for (const d of g.members) {
-      const list = groupOfResource.get(d.mapping.resource) ?? [];
-      list.push(g.group.groupId);
-      groupOfResource.set(d.mapping.resource, list);
-    }
-  }
-  const problems = new Map<string, Set<string>>();
-  for (const c of collected) {
-    for (const id of new Set([...c.groupIds, ...(groupOfResource.get(c.subject) ?? [])])) {
-      const set = problems.get(id) ?? new Set<string>();
-      set.add(c.finding.code);
-      problems.set(id, set);
-    }
-  }
-  for (const g of model.groups) g.group.problems = [...(problems.get(g.group.groupId) ?? [])].sort();
-  for (const t of model.tcpGroups) {
-    const members = new Set(t.members.map((m) => m.mapping.resource));
-    t.route.problems = [...new Set(collected.filter((c) => members.has(c.subject)).map((c) => c.finding.code))].sort();
-  }
-
+  attachProblems(model.groups, model.tcpGroups, [collected]);
   return { routes: model.table, findings: sortFindings(collected.map((c) => c.finding)) };
+}
+
+const NO_CODES: string[] = Object.freeze([]) as unknown as string[];
+
+/**
+ * Sets RouteGroup.problems and TcpRoute.problems from the findings (given as lists): the sorted codes of every
+ * finding that names the group (groupIds) or whose subject is one of its members. Groups without any share one
+ * frozen empty list.
+ */
+export function attachProblems(groups: GroupDetail[], tcpGroups: TcpGroupDetail[], findings: Iterable<readonly CollectedFinding[]>): void {
+  const bySubject = new Map<Resource, string[]>();
+  const byGroup = new Map<string, string[]>();
+  const add = <K>(map: Map<K, string[]>, key: K, code: string) => {
+    const list = map.get(key);
+    if (!list) map.set(key, [code]);
+    else if (!list.includes(code)) list.push(code);
+  };
+  for (const list of findings) {
+    for (const c of list) {
+      add(bySubject, c.subject, c.finding.code);
+      for (const id of c.groupIds) add(byGroup, id, c.finding.code);
+    }
+  }
+  const codesOf = (named: string[] | undefined, members: readonly { mapping: { resource: Resource } }[]): string[] => {
+    let codes = named ? named.slice() : undefined;
+    for (const m of members) {
+      const more = bySubject.get(m.mapping.resource);
+      if (!more) continue;
+      codes ??= [];
+      for (const code of more) if (!codes.includes(code)) codes.push(code);
+    }
+    return codes ? codes.sort() : NO_CODES;
+  };
+  for (const g of groups) g.group.problems = codesOf(byGroup.get(g.group.groupId), g.members);
+  for (const t of tcpGroups) t.route.problems = codesOf(undefined, t.members);
 }
 
 /**

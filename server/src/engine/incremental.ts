@@ -21,6 +21,7 @@ import type { Finding, Resource, RouteHost, RouteTable } from './model';
 import type { GroupDetail, HostEntry, RouteModel, TcpGroupDetail } from './routes';
 import { buildRouteModel, compareOrigin, compareRouteWeight, compareStrings, duplicateKey, groupRouteWeight, inAmbassadorScope, sortKey } from './routes';
 import type { CheckOptions } from './checks';
+import { attachProblems } from './checks';
 import { createContext } from './checks/context';
 import type { CollectedFinding } from './checks/context';
 import { checkConflicts } from './checks/conflicts';
@@ -516,38 +517,9 @@ export class IncrementalAnalysis {
 
     // Problems: codes of findings that name the group, or whose subject is one of its members. Set on the
     // group objects themselves, as a from-scratch analysis does.
-    const codesBySubject = new Map<Resource, string[]>();
-    const codesByGroup = new Map<string, string[]>();
-    const add = <K>(map: Map<K, string[]>, key: K, code: string) => {
-      const list = map.get(key);
-      if (!list) map.set(key, [code]);
-      else if (!list.includes(code)) list.push(code);
-    };
-    for (const list of this.buckets.values()) {
-      for (const c of list) {
-        add(codesBySubject, c.subject, c.finding.code);
-        for (const id of c.groupIds) add(codesByGroup, id, c.finding.code);
-      }
-    }
-    const merge = (codes: string[] | undefined, r: Resource): string[] | undefined => {
-      const more = codesBySubject.get(r);
-      if (!more) return codes;
-      const out = codes ? [...codes] : [];
-      for (const code of more) if (!out.includes(code)) out.push(code);
-      return out;
-    };
-    const groupsOut = ordered.map((g) => {
-      let codes = codesByGroup.get(g.group.groupId);
-      for (const d of g.members) codes = merge(codes, d.mapping.resource);
-      g.group.problems = codes ? [...codes].sort() : [];
-      return g.group;
-    });
-    const tcp = this.tcp.map((t) => {
-      let codes: string[] | undefined;
-      for (const m of t.members) codes = merge(codes, m.mapping.resource);
-      t.route.problems = codes ? codes.sort() : [];
-      return t.route;
-    });
+    attachProblems(ordered, this.tcp, this.buckets.values());
+    const groupsOut = ordered.map((g) => g.group);
+    const tcp = this.tcp.map((t) => t.route);
     return { hosts, groups: groupsOut, tcp };
   }
 }

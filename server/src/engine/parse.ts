@@ -203,19 +203,22 @@ interface RelativeLoad {
   duplicate?: { reason: string; rel: number };
 }
 
-/** What a later parse of the same file needs to reuse a document. */
-interface DocState {
+/** What a later parse of the same file needs to reuse a document: its load result and the objects built on it. */
+interface DocState extends RelativeLoad {
   locator: DocLocator;
   holders: { lines: LineIndex }[];
   /** EP001 and annotation findings of the document. */
   findings: Finding[];
-  load: RelativeLoad;
 }
+
+/** The findings of the many documents without any (never modified). */
+const NO_FINDINGS: Finding[] = Object.freeze([]) as unknown as Finding[];
 
 /** Per-document reuse state of each parse (by document index), for the next parse of the same file. */
 const fileStates = new WeakMap<ParsedFile, DocState[]>();
 
 function relativeLoad(l: LoadResult, start: number): RelativeLoad {
+  if (!l.error && !l.duplicate) return { value: l.value };
   const out: RelativeLoad = { value: l.value };
   if (l.error) out.error = { reason: l.error.reason, rel: l.error.offset - start, ...(l.error.limit ? { limit: true } : {}) };
   if (l.duplicate) out.duplicate = { reason: l.duplicate.reason, rel: l.duplicate.offset - start };
@@ -268,7 +271,15 @@ function buildDocument(
   if (isRecord(loaded.value)) collect(ctx, locator, i, loaded.value, ROOT_PATH, doc.resources, 0);
   // Kept for the file's lifetime: exact-size copies rather than the spare room arrays grow by when pushed to.
   if (doc.resources.length > 0) doc.resources = doc.resources.slice();
-  return { doc, state: { locator, holders: ctx.holders.length > 0 ? ctx.holders.slice() : ctx.holders, findings: ctx.findings, load: loaded } };
+  const state: DocState = {
+    locator,
+    holders: ctx.holders.length > 0 ? ctx.holders.slice() : ctx.holders,
+    findings: ctx.findings.length > 0 ? ctx.findings : NO_FINDINGS,
+    value: loaded.value,
+  };
+  if (loaded.error) state.error = loaded.error;
+  if (loaded.duplicate) state.duplicate = loaded.duplicate;
+  return { doc, state };
 }
 
 function sameSlice(a: string, aStart: number, aEnd: number, b: string, bStart: number, bEnd: number): boolean {
@@ -344,7 +355,7 @@ function parseUnsafe(uri: string, text: string, options: ParseOptions, previous:
       state = oldState;
     } else if (old && oldState) {
       used.add(old);
-      ({ doc, state } = buildDocument(uri, text, lines, s, i, oldState.load));
+      ({ doc, state } = buildDocument(uri, text, lines, s, i, oldState));
       const lineDelta = s.startLine - old.startLine;
       if (doc.resources.length === old.resources.length) {
         doc.resources.forEach((r, k) => {

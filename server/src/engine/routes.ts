@@ -380,6 +380,12 @@ const NONE = Object.freeze([]) as never[];
 function orNone<T>(list: T[]): T[] {
   return list.length === 0 ? NONE : list;
 }
+/** `list` with `item` added: a new one-item list for the shared empty one. */
+function appended<T>(list: T[], item: T): T[] {
+  if (list === NONE) return [item];
+  list.push(item);
+  return list;
+}
 const HOSTNAME_PATH: JsonPath = ['spec', 'hostname'];
 const HOST_PATH: JsonPath = ['spec', 'host'];
 const METHOD_PATH: JsonPath = ['spec', 'method'];
@@ -392,16 +398,23 @@ function analyzeMapping(r: Resource, hosts: HostEntry[], defaultNamespace: strin
   const namespace = r.namespace ?? defaultNamespace;
   const host = effectiveHost(r, spec);
   const method = str(spec.method);
-  const headers: MatchEntry[] = [];
-  matchEntries(r, spec, 'headers', false, true, headers);
-  matchEntries(r, spec, 'regex_headers', true, false, headers);
-  if (host) headers.push({ name: ':authority', value: host.value, regex: host.regex, path: host.path });
-  if (method !== undefined) {
-    headers.push({ name: ':method', value: method, regex: spec.method_regex === true, path: METHOD_PATH });
+  // Most Mappings match on a host and nothing else: no list is built for what they do not set.
+  let headers: MatchEntry[] = NONE;
+  if (spec.headers != null || spec.regex_headers != null) {
+    headers = [];
+    matchEntries(r, spec, 'headers', false, true, headers);
+    matchEntries(r, spec, 'regex_headers', true, false, headers);
   }
-  const queryParameters: MatchEntry[] = [];
-  matchEntries(r, spec, 'query_parameters', false, false, queryParameters);
-  matchEntries(r, spec, 'regex_query_parameters', true, false, queryParameters);
+  if (host) headers = appended(headers, { name: ':authority', value: host.value, regex: host.regex, path: host.path });
+  if (method !== undefined) {
+    headers = appended(headers, { name: ':method', value: method, regex: spec.method_regex === true, path: METHOD_PATH });
+  }
+  let queryParameters: MatchEntry[] = NONE;
+  if (spec.query_parameters != null || spec.regex_query_parameters != null) {
+    queryParameters = [];
+    matchEntries(r, spec, 'query_parameters', false, false, queryParameters);
+    matchEntries(r, spec, 'regex_query_parameters', true, false, queryParameters);
+  }
   const precedence = num(spec.precedence) ?? 0;
   // Resource labels are already a string map (parse.ts, annotations.ts), and resources are immutable.
   const labels = (r.labels ?? NO_LABELS) as Record<string, string>;
@@ -450,8 +463,8 @@ function analyzeMapping(r: Resource, hosts: HostEntry[], defaultNamespace: strin
     prefix,
     prefixRegex: spec.prefix_regex === true,
     prefixExact: spec.prefix_exact === true,
-    headers: headers.length > 0 ? headers.slice() : NONE,
-    queryParameters: queryParameters.length > 0 ? queryParameters.slice() : NONE,
+    headers: orNone(headers),
+    queryParameters: orNone(queryParameters),
     host,
     method,
     methodRegex: spec.method_regex === true,
@@ -793,10 +806,12 @@ export function buildRouteModel(resources: Resource[], opts: RouteOptions = {}):
     // Without label selectors a group's Hosts depend only on its host: groups with the same host share one answer
     // (the lists are never modified after the build).
     const bySelector = hosts.some((h) => h.matchLabels !== undefined);
-    const sameHost = new Map<string, { entries: HostEntry[]; labels: string[] } | null>();
+    const sameExact = new Map<string, { entries: HostEntry[]; labels: string[] } | null>();
+    const sameRegex = new Map<string, { entries: HostEntry[]; labels: string[] } | null>();
     for (const g of groups) {
       const first = g.members[0].mapping;
-      const hostKey = bySelector ? undefined : first.host === undefined ? '' : (first.host.regex ? 'r' : 'h') + first.host.value;
+      const sameHost = first.host?.regex ? sameRegex : sameExact;
+      const hostKey = bySelector ? undefined : first.host === undefined ? '' : first.host.value;
       if (hostKey !== undefined) {
         const known = sameHost.get(hostKey);
         if (known === null) continue;
@@ -844,8 +859,6 @@ export function buildRouteModel(resources: Resource[], opts: RouteOptions = {}):
     duplicates,
     defaultNamespace,
   };
-  for (const g of ordered) g.group.problems = intrinsicGroupProblems(g, hosts.length > 0);
-  for (const t of tcpGroups) t.route.problems = intrinsicTcpProblems(t);
   return model;
 }
 
@@ -1135,5 +1148,9 @@ export function intrinsicTcpProblems(t: TcpGroupDetail): string[] {
 
 /** Emissary's route table for the given resources. */
 export function buildRouteTable(resources: Resource[], opts: RouteOptions = {}): RouteTable {
-  return buildRouteModel(resources, opts).table;
+  const model = buildRouteModel(resources, opts);
+  // Without the checks (see checks.ts attachProblems), the problems Emissary's grouping itself implies.
+  for (const g of model.groups) g.group.problems = intrinsicGroupProblems(g, model.hosts.length > 0);
+  for (const t of model.tcpGroups) t.route.problems = intrinsicTcpProblems(t);
+  return model.table;
 }
