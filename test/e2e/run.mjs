@@ -5,13 +5,17 @@
 //      the example workspace, and a kubeconfig for it is written into a scratch folder.
 //   3. Phase "in-host": code-server loads the extension from this repo (extensionDevelopmentPath) and runs
 //      the mocha suite dist/e2e-suite.js inside its extension host (extensionTestsPath).
-//   4. Phase "ui": the journeys in test/e2e/ui/*.mjs drive the workbench with playwright and save screenshots.
-//   5. Everything started here is stopped; the last line is `N passed, N failed`.
+//   4. Phase "untrusted": the same, with workspace trust on and the workspace not trusted (restricted mode);
+//      the suite runs only its restricted-mode tests (suite/untrusted.test.ts).
+//   5. Phase "ui": the journeys in test/e2e/ui/*.mjs drive the workbench with playwright and save screenshots.
+//   6. Phase "npm-start": `npm start` (scripts/demo.mjs) as a user runs it, then Ctrl+C / SIGTERM (start.mjs).
+//   7. Everything started here is stopped; the last line is `N passed, N failed`.
 //
 // Options (env): EDGEPOLICY_E2E_CACHE (cache folder), E2E_KEEP=1 (keep the scratch folder),
-// E2E_ONLY=in-host|ui (one phase), E2E_GREP=regex (UI journeys by name, in-host tests by full title).
-// Screenshots (and FAILED-*.png for failed journeys) go to test/e2e/out/screenshots/. Both phases take about
-// 75 s on the 2-core build machine.
+// E2E_ONLY=in-host|untrusted|ui|npm-start (one phase, or several separated by commas),
+// E2E_GREP=regex (UI journeys and npm-start checks by name, in-host tests by full title).
+// Screenshots (and FAILED-*.png for failed journeys) go to test/e2e/out/screenshots/. The phases take about
+// 3 minutes together on the 2-core build machine.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -24,6 +28,8 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, '..', '..');
 const require = createRequire(import.meta.url);
 const { chromium } = require('playwright-core');
+const yaml = require('js-yaml');
+const PHASES = ['in-host', 'untrusted', 'ui', 'npm-start'];
 
 const T0 = Date.now();
 const log = (m) => console.log(`[e2e +${((Date.now() - T0) / 1000).toFixed(1)}s] ${m}`);
@@ -64,6 +70,25 @@ function copyDir(src, dst) {
   fs.cpSync(src, dst, { recursive: true });
 }
 
+/**
+ * For the untrusted phase: a second kubeconfig file (KUBECONFIG holds both) with a context on the demo cluster
+ * whose user runs a credential plugin. The plugin leaves a marker file when it runs; it must never run there.
+ */
+function writeExecKubeconfig(dir, demoKubeconfig) {
+  const demo = yaml.load(fs.readFileSync(demoKubeconfig, 'utf8'));
+  const marker = path.join(dir, 'exec-plugin-ran');
+  const plugin = path.join(dir, 'exec-plugin.sh');
+  fs.writeFileSync(plugin, '#!/bin/sh\ntouch "$MARKER"\necho \'{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"token":"none"}}\'\n', { mode: 0o755 });
+  const file = path.join(dir, 'kubeconfig-exec');
+  fs.writeFileSync(file, yaml.dump({
+    apiVersion: 'v1',
+    kind: 'Config',
+    users: [{ name: 'edgepolicy-exec-user', user: { exec: { apiVersion: 'client.authentication.k8s.io/v1', command: plugin, env: [{ name: 'MARKER', value: marker }], interactiveMode: 'Never' } } }],
+    contexts: [{ name: 'edgepolicy-exec', context: { cluster: demo.clusters[0].name, user: 'edgepolicy-exec-user' } }],
+  }));
+  return { file, marker };
+}
+
 async function main() {
   const only = process.env.E2E_ONLY;
   log('setting up Node 24 + code-server + chromium (cached after the first run)');
@@ -86,16 +111,26 @@ async function main() {
   log('demo cluster ready');
 
   const results = { passed: 0, failed: 0, failures: [] };
-  const phases = [];
-  if (!only || only === 'in-host') phases.push('in-host');
-  if (!only || only === 'ui') phases.push('ui');
+  const phases = only ? only.split(',').map((p) => p.trim()) : PHASES;
+  const unknown = phases.filter((p) => !PHASES.includes(p));
+  if (unknown.length) throw new Error(`E2E_ONLY: unknown phase ${unknown.join(', ')} (phases: ${PHASES.join(', ')})`);
 
   for (const phase of phases) {
     const dir = path.join(scratch, phase);
+    if (phase === 'npm-start') {
+      fs.mkdirSync(dir, { recursive: true });
+      const r = await runChecks({ repo, log, launchBrowser, scratch: dir });
+      results.passed += r.passed;
+      results.failed += r.failed;
+      results.failures.push(...r.failures);
+      continue;
+    }
+    const untrusted = phase === 'untrusted';
     const ws = path.join(dir, 'workspace');
     copyDir(path.join(repo, 'examples'), ws);
     const udd = path.join(dir, 'user-data');
     fs.mkdirSync(path.join(udd, 'User'), { recursive: true });
+    const exec = untrusted ? writeExecKubeconfig(dir, kubeconfig) : undefined;
     fs.writeFileSync(path.join(udd, 'User', 'settings.json'), JSON.stringify({
       'workbench.startupEditor': 'none',
       'workbench.tips.enabled': false,
@@ -104,7 +139,10 @@ async function main() {
       'update.mode': 'none',
       'extensions.autoCheckUpdates': false,
       'extensions.autoUpdate': false,
-      'security.workspace.trust.enabled': false,
+      // untrusted: trust is on and nobody is asked, so the folder stays in restricted mode
+      'security.workspace.trust.enabled': untrusted,
+      'security.workspace.trust.startupPrompt': 'never',
+      'security.workspace.trust.banner': 'never',
       'editor.minimap.enabled': false,
       'files.autoSave': 'off',
       'window.restoreWindows': 'none',
@@ -113,7 +151,8 @@ async function main() {
       'workbench.layoutControl.enabled': false,
       'diffEditor.useInlineViewWhenSpaceIsLimited': false,
       'editor.hover.delay': 200,
-      'edgepolicy.kubeconfig': kubeconfig,
+      // untrusted: a file that does not exist, so that honouring the setting would break the diff
+      'edgepolicy.kubeconfig': untrusted ? path.join(dir, 'no-such-kubeconfig') : kubeconfig,
     }, null, 2));
     const port = await freePort();
     const env = {
@@ -122,7 +161,9 @@ async function main() {
       XDG_CONFIG_HOME: path.join(dir, 'xdg-config'),
       XDG_DATA_HOME: path.join(dir, 'xdg-data'),
       XDG_CACHE_HOME: path.join(dir, 'xdg-cache'),
-      KUBECONFIG: kubeconfig,
+      KUBECONFIG: exec ? [kubeconfig, exec.file].join(path.delimiter) : kubeconfig,
+      EDGEPOLICY_E2E_PHASE: phase,
+      EDGEPOLICY_E2E_EXEC_MARKER: exec?.marker ?? '',
       EDGEPOLICY_E2E_RESULTS: path.join(dir, 'results.json'),
       EDGEPOLICY_E2E_WORKSPACE: ws,
       EDGEPOLICY_E2E_KUBECONFIG: kubeconfig,
@@ -130,14 +171,14 @@ async function main() {
     };
     const csArgs = ['--bind-addr', `127.0.0.1:${port}`, '--auth', 'none', '--user-data-dir', udd,
       '--extensions-dir', path.join(dir, 'extensions'), '--disable-telemetry', '--disable-update-check',
-      '--disable-workspace-trust', '--disable-getting-started-override', '--ignore-last-opened',
+      ...(untrusted ? [] : ['--disable-workspace-trust']), '--disable-getting-started-override', '--ignore-last-opened',
       '--vscode-option', 'enable-smoke-test-driver'];
     fs.mkdirSync(path.join(dir, 'extensions'), { recursive: true });
     const cs = await services.start(`code-server-${phase}`, codeServer, csArgs, { env, cwd: dir }, /HTTP server listening/, 120000);
     await waitHttp(`http://127.0.0.1:${port}/healthz`, 60000);
     log(`code-server (${phase}) on port ${port}`);
-    const ctx = { port, repo, ws, kubeconfig, scratch: dir, log, launchBrowser, env };
-    const r = phase === 'in-host' ? await runInHost(ctx) : await runUi(ctx);
+    const ctx = { phase, port, repo, ws, kubeconfig, scratch: dir, log, launchBrowser, env };
+    const r = phase === 'ui' ? await runUi(ctx) : await runInHost(ctx);
     results.passed += r.passed;
     results.failed += r.failed;
     results.failures.push(...r.failures);
@@ -151,7 +192,7 @@ async function main() {
   return results.failed === 0 && results.passed > 0 ? 0 : 1;
 }
 
-async function runInHost({ port, repo, ws, scratch: dir, log }) {
+async function runInHost({ phase, port, repo, ws, scratch: dir, log }) {
   const auth = `127.0.0.1:${port}`;
   const payload = [
     ['extensionDevelopmentPath', `vscode-remote://${auth}${repo}`],
@@ -168,26 +209,63 @@ async function runInHost({ port, repo, ws, scratch: dir, log }) {
     const t = m.text();
     if (/\[edgepolicy-e2e\]/.test(t)) console.log('  ' + t.replace(/^.*\[edgepolicy-e2e\]\s*/, ''));
   });
-  log('in-host suite: starting');
+  log(`${phase} suite: starting`);
   await page.goto(url);
   const code = await Promise.race([exited, new Promise((r) => setTimeout(() => r('timeout'), 600000))]);
   await browser.close();
   const resFile = path.join(dir, 'results.json');
   if (!fs.existsSync(resFile)) {
-    return { passed: 0, failed: 1, failures: [`in-host suite ended with ${code} and wrote no results`] };
+    return { passed: 0, failed: 1, failures: [`${phase} suite ended with ${code} and wrote no results`] };
   }
   const res = JSON.parse(fs.readFileSync(resFile, 'utf8'));
-  log(`in-host suite: ${res.passed} passed, ${res.failed} failed (exit ${code})`);
-  return { passed: res.passed, failed: res.failed, failures: res.failures.map((f) => `in-host: ${f}`) };
+  log(`${phase} suite: ${res.passed} passed, ${res.failed} failed (exit ${code})`);
+  return { passed: res.passed, failed: res.failed, failures: res.failures.map((f) => `${phase}: ${f}`) };
+}
+
+/**
+ * Runs each { name, run(ctx) } whose name matches E2E_GREP, counting into `out`; `shot(name)` saves a screenshot,
+ * `failed(name)` is called after a failure.
+ */
+async function runEach(label, items, ctx, out, { shot, failed }) {
+  const grep = process.env.E2E_GREP ? new RegExp(process.env.E2E_GREP) : null;
+  for (const item of items) {
+    if (grep && !grep.test(item.name)) continue;
+    const t = Date.now();
+    try {
+      await item.run({ ...ctx, shot });
+      out.passed++;
+      ctx.log(`${label}: ✓ ${item.name} (${Date.now() - t} ms)`);
+    } catch (e) {
+      out.failed++;
+      out.failures.push(`${label}: ${item.name}: ${e.message.split('\n')[0]}`);
+      ctx.log(`${label}: ✗ ${item.name}: ${e.message}`);
+      await failed?.(item.name);
+    }
+  }
+}
+
+const screenshotDir = () => {
+  const shots = path.join(repo, 'test/e2e/out/screenshots');
+  fs.mkdirSync(shots, { recursive: true });
+  return shots;
+};
+
+/** Phase npm-start: the checks of start.mjs (each starts its own demo; `shot(name, page)` with their own browser). */
+async function runChecks(ctx) {
+  const { checks } = await import(pathToFileURL(path.join(here, 'start.mjs')).href);
+  const out = { passed: 0, failed: 0, failures: [] };
+  const shots = screenshotDir();
+  await runEach('npm-start', checks, ctx, out, {
+    shot: async (name, page) => page.screenshot({ path: path.join(shots, `${name}.png`) }),
+  });
+  return out;
 }
 
 async function runUi(ctx) {
   const uiDir = path.join(here, 'ui');
-  const grep = process.env.E2E_GREP ? new RegExp(process.env.E2E_GREP) : null;
   const files = fs.readdirSync(uiDir).filter((f) => f.endsWith('.mjs')).sort();
   const out = { passed: 0, failed: 0, failures: [] };
-  const shots = path.join(repo, 'test/e2e/out/screenshots');
-  fs.mkdirSync(shots, { recursive: true });
+  const shots = screenshotDir();
   const auth = `127.0.0.1:${ctx.port}`;
   const payload = [['extensionDevelopmentPath', `vscode-remote://${auth}${ctx.repo}`]];
   const url = `http://${auth}/?folder=${encodeURIComponent(ctx.ws)}&payload=${encodeURIComponent(JSON.stringify(payload))}`;
@@ -208,20 +286,10 @@ async function runUi(ctx) {
   ctx.log('ui: extension ready');
   for (const f of files) {
     const mod = await import(pathToFileURL(path.join(uiDir, f)).href);
-    for (const journey of mod.journeys) {
-      if (grep && !grep.test(journey.name)) continue;
-      const t = Date.now();
-      try {
-        await journey.run({ ...ctx, page, shot: async (name) => page.screenshot({ path: path.join(shots, `${name}.png`) }) });
-        out.passed++;
-        ctx.log(`ui: ✓ ${journey.name} (${Date.now() - t} ms)`);
-      } catch (e) {
-        out.failed++;
-        out.failures.push(`ui: ${journey.name}: ${e.message.split('\n')[0]}`);
-        ctx.log(`ui: ✗ ${journey.name}: ${e.message}`);
-        await page.screenshot({ path: path.join(shots, `FAILED-${journey.name.replace(/\W+/g, '-')}.png`) }).catch(() => {});
-      }
-    }
+    await runEach('ui', mod.journeys, { ...ctx, page }, out, {
+      shot: async (name) => page.screenshot({ path: path.join(shots, `${name}.png`) }),
+      failed: (name) => page.screenshot({ path: path.join(shots, `FAILED-${name.replace(/\W+/g, '-')}.png`) }).catch(() => {}),
+    });
   }
   await browser.close();
   return out;

@@ -1,7 +1,6 @@
 // An unsaved edit in one open file changes the diagnostics of another file that is not open.
 import * as assert from 'assert';
-import * as vscode from 'vscode';
-import { api, codeOf, diagnosticsOf, isOpen, revertAndClose, show } from './helpers';
+import { api, codeOf, diagnosticsOf, isOpen, replaceValue, revertAndClose, show } from './helpers';
 
 const ORDERS = 'teams/orders/routes.yaml';
 const PAYMENTS = 'teams/payments/routes.yaml';
@@ -13,11 +12,7 @@ describe('cross-file updates', () => {
     assert.strictEqual(isOpen(PAYMENTS), false, 'the payments file is not open');
     const editor = await show(ORDERS);
     try {
-      const doc = editor.document;
-      const line = [...Array(doc.lineCount).keys()].find((i) => /^\s*prefix: \/api\/\s*$/.test(doc.lineAt(i).text))!;
-      const start = doc.lineAt(line).text.indexOf('/api/');
-      assert.ok(await editor.edit((e) => e.replace(new vscode.Range(line, start, line, start + 5), '/orders/')));
-      assert.ok(doc.isDirty, 'the edit is not saved');
+      await replaceValue(editor, 'prefix', '/api/', '/orders/');
       const after = await diagnosticsOf(PAYMENTS, (d) => !d.some((x) => codeOf(x) === 'EP200'), 20000);
       assert.ok(!after.some((x) => codeOf(x) === 'EP200'));
       assert.strictEqual(isOpen(PAYMENTS), false, 'payments was updated without being opened');

@@ -35,6 +35,18 @@ export function find(rel: string, needle: string, after = 0): vscode.Position {
   throw new Error(`${needle} not found in ${rel}`);
 }
 
+/** The range of the value of `key: value` (its first occurrence) in a workspace file, as the text has it. */
+export function valueRange(rel: string, key: string, value: string): vscode.Range {
+  const at = find(rel, `${key}: ${value}`);
+  const start = at.character + key.length + 2;
+  return new vscode.Range(at.line, start, at.line, start + value.length);
+}
+
+/** `[startLine, startCharacter, endLine, endCharacter]`, for assertions that show all four. */
+export function span(r: vscode.Range): number[] {
+  return [r.start.line, r.start.character, r.end.line, r.end.character];
+}
+
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** Polls `fn` until it returns a truthy value; fails with `what` after `timeoutMs`. */
@@ -125,6 +137,17 @@ export function demoContext(): string {
 export async function show(rel: string): Promise<vscode.TextEditor> {
   const doc = await vscode.workspace.openTextDocument(wsUri(rel));
   return vscode.window.showTextDocument(doc, { preview: false });
+}
+
+/** Replaces `from` with `to` (unsaved) on the first line of the editor that reads `key: from`. */
+export async function replaceValue(editor: vscode.TextEditor, key: string, from: string, to: string): Promise<void> {
+  const doc = editor.document;
+  const re = new RegExp(`^\\s*${key}: ${from.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}\\s*$`);
+  const line = [...Array(doc.lineCount).keys()].find((i) => re.test(doc.lineAt(i).text));
+  assert.ok(line !== undefined, `a line "${key}: ${from}" in ${doc.uri.path}`);
+  const start = doc.lineAt(line).text.indexOf(from, doc.lineAt(line).text.indexOf(`${key}:`));
+  assert.ok(await editor.edit((e) => e.replace(new vscode.Range(line, start, line, start + from.length), to)));
+  assert.ok(doc.isDirty, 'the edit is not saved');
 }
 
 /** Throws away unsaved changes of the active editor and closes it. */

@@ -9,6 +9,7 @@ const SUITES: Array<() => unknown> = [
   () => require('./diagnostics.test'),
   () => require('./hover.test'),
   () => require('./routes.test'),
+  () => require('./routesFilter.test'),
   () => require('./crossfile.test'),
   () => require('./completion.test'),
   () => require('./diff.test'),
@@ -16,13 +17,16 @@ const SUITES: Array<() => unknown> = [
   () => require('./files.test'),
 ];
 
+/** The runner's "untrusted" phase (a folder in restricted mode) runs only these. */
+const UNTRUSTED_SUITES: Array<() => unknown> = [() => require('./untrusted.test')];
+
 export function run(): Promise<void> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const Mocha = require('mocha') as typeof import('mocha');
   const mocha = new Mocha({ ui: 'bdd', timeout: 90000, color: false, reporter: 'dot', forbidOnly: true, forbidPending: true });
   if (process.env.E2E_GREP) mocha.grep(new RegExp(process.env.E2E_GREP));
   mocha.suite.emit('pre-require', globalThis, 'edgepolicy-e2e', mocha);
-  for (const load of SUITES) load();
+  for (const load of process.env.EDGEPOLICY_E2E_PHASE === 'untrusted' ? UNTRUSTED_SUITES : SUITES) load();
   const failures: string[] = [];
   let passed = 0;
   const say = (m: string) => console.log(`[edgepolicy-e2e] ${m}`);

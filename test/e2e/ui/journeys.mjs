@@ -95,6 +95,19 @@ function rowsOf(list) {
   );
 }
 
+/** The visible rows of a tree view: level and label (the label element only, without the description). */
+function treeLabels(page, view) {
+  return pane(page, view).locator('.monaco-list-row').evaluateAll((els) =>
+    els
+      .map((e) => ({
+        level: Number(e.getAttribute('aria-level') ?? 0),
+        name: (e.querySelector('.label-name')?.textContent ?? '').replace(/\u00a0/g, ' ').trim(),
+        top: e.getBoundingClientRect().top,
+      }))
+      .sort((a, b) => a.top - b.top),
+  );
+}
+
 let sidebarWidened = false;
 
 /** Escape, close dialogs, editors and the panel, reset the sidebar: every journey starts from here. */
@@ -168,6 +181,20 @@ async function gotoLine(page, line, column = 1) {
   await page.keyboard.press('Enter');
   await input.waitFor({ state: 'hidden', timeout: T });
   await waitForText(cursorStatus(page), new RegExp(`Ln ${line},`));
+}
+
+/** Where `key: value` puts its value in a workspace file: 1-based line, 1-based first and last+1 columns. */
+function valueAt(ws, rel, key, value) {
+  const lines = fs.readFileSync(path.join(ws, rel), 'utf8').split('\n');
+  const line = lines.findIndex((l) => l.includes(`${key}: ${value}`));
+  assert.ok(line >= 0, `${key}: ${value} in ${rel}`);
+  const column = lines[line].indexOf(`${key}: ${value}`) + key.length + 3;
+  return { line: line + 1, column, end: column + value.length };
+}
+
+/** The status bar text of a one-line selection of `at`, made from its start to its end. */
+function selectionStatus(at) {
+  return new RegExp(`Ln ${at.line}, Col ${at.end} \\(${at.end - at.column} selected\\)`);
 }
 
 function cursorStatus(page) {
@@ -279,7 +306,7 @@ function kubectl(kubeconfig, ...args) {
 export const journeys = [
   {
     name: 'diagnostics: squiggles on the intended mistakes and a cross-file collision',
-    async run({ page, shot }) {
+    async run({ page, shot, ws }) {
       await reset(page);
       await showExplorer(page);
       await openFile(page, 'teams/orders/routes.yaml');
@@ -314,10 +341,10 @@ export const journeys = [
       assert.ok(rows.some((r) => /^Error: .*search\/search.*RE2/.test(r.label) && /EP231/.test(r.text)), 'EP231 on the search Mapping');
       await shot('diagnostics');
 
-      // the related location leads to the other team's Mapping
+      // the related location leads to the other team's Mapping: its prefix value is selected
       await panel.locator(`.monaco-list-row[aria-label="${related.label.replace(/"/g, '\\"')}"]`).first().click();
       await waitForText(page.locator('.editor-group-container .breadcrumbs-control').first(), /payments\W+routes\.yaml/);
-      await waitForText(cursorStatus(page), /Ln 9,/);
+      await waitForText(cursorStatus(page), selectionStatus(valueAt(ws, 'teams/payments/routes.yaml', 'prefix', '/api/')));
     },
   },
   {
@@ -396,7 +423,7 @@ export const journeys = [
   },
   {
     name: 'routes tree: hosts and groups; selecting a route opens its source',
-    async run({ page, shot }) {
+    async run({ page, shot, ws }) {
       await reset(page);
       await showEdgePolicy(page);
       const api = treeRow(page, 'Routes', 'api.example.com');
@@ -433,14 +460,65 @@ export const journeys = [
 
       await member.click();
       await waitForText(page.locator('.editor-group-container .breadcrumbs-control').first(), /orders\W+routes\.yaml/);
-      const status = await waitForText(cursorStatus(page), /Ln \d+/);
-      const line = Number(/Ln (\d+)/.exec(status)[1]);
-      assert.ok(line >= 2 && line <= 11, `the cursor is inside the orders-api Mapping (line ${line})`);
+      // exactly the Mapping's name is selected (the cursor at its end)
+      await waitForText(cursorStatus(page), selectionStatus(valueAt(ws, 'teams/orders/routes.yaml', 'name', 'orders-api')));
       // for the picture: the whole Routes tree (the Cluster Drift pane folded away meanwhile)
       await setPane(page, 'Cluster Drift', false);
       try {
         await shot('routes');
       } finally {
+        await setPane(page, 'Cluster Drift', true);
+      }
+    },
+  },
+  {
+    name: 'routes tree: Filter Routes… from the title bar narrows the tree; Clear Routes Filter brings it back',
+    async run({ page, shot, repo, ws }) {
+      await reset(page);
+      await showEdgePolicy(page);
+      // what to expect, from the CLI on the same workspace: the catalog team's route groups
+      const table = JSON.parse(execFileSync(path.join(repo, 'bin/edgepolicy'), ['routes', ws, '-f', 'json'], { stdio: ['ignore', 'pipe', 'ignore'] }).toString());
+      const catalog = table.groups.filter((g) => g.members.some((m) => m.namespace === 'catalog'));
+      const hosts = [...new Set(catalog.map((g) => g.host))];
+      assert.ok(catalog.length >= 2 && hosts.length === 1, 'the example has several catalog routes on one host');
+      const header = page.locator('.pane-header[aria-label*="Routes"]').first();
+      const titleAction = async (label) => {
+        await header.hover();
+        const action = header.locator(`.action-label[aria-label^="${label}"]`).first();
+        await action.waitFor({ timeout: T });
+        await action.click();
+      };
+      let filtered = false;
+      await setPane(page, 'Cluster Drift', false);
+      try {
+        await treeRow(page, 'Routes', 'api.example.com').waitFor({ timeout: T });
+        await titleAction('Filter Routes');
+        const input = page.locator('.quick-input-widget input');
+        await input.waitFor({ timeout: T });
+        await input.fill('catalog');
+        await page.keyboard.press('Enter');
+        filtered = true;
+        await input.waitFor({ state: 'hidden', timeout: T });
+        await waitForText(header, new RegExp(`Filter: catalog \\(${catalog.length} of ${table.groups.length}\\)`));
+        const rows = await until('only the catalog routes in the tree', async () => {
+          const r = await treeLabels(page, 'Routes');
+          return r.filter((x) => x.level === 1).length === 1 ? r : undefined;
+        });
+        const labelsAt = (level) => rows.filter((r) => r.level === level).map((r) => r.name);
+        assert.deepEqual(labelsAt(1), hosts, 'one host row: the catalog routes\' host');
+        assert.deepEqual(labelsAt(2).sort(), catalog.map((g) => g.prefix).sort(), 'the catalog route groups, no other');
+        await shot('routes-filter');
+        await titleAction('Clear Routes Filter');
+        filtered = false;
+        await until('every host back in the tree', async () => {
+          const top = (await treeLabels(page, 'Routes')).filter((x) => x.level === 1).map((x) => x.name);
+          return table.hosts.every((h) => top.includes(h.hostname));
+        });
+        assert.doesNotMatch(await header.innerText(), /Filter:/, 'the title no longer shows a filter');
+        assert.equal(await header.locator('.action-label[aria-label^="Clear Routes Filter"]').count(), 0, 'the clear action is gone');
+      } finally {
+        // a failure must not leave the tree filtered for the journeys after this one
+        if (filtered) await command(page, 'Edge Policy: Clear Routes Filter').catch(() => {});
         await setPane(page, 'Cluster Drift', true);
       }
     },
