@@ -14,8 +14,8 @@
 // Options (env): EDGEPOLICY_E2E_CACHE (cache folder), E2E_KEEP=1 (keep the scratch folder),
 // E2E_ONLY=in-host|untrusted|ui|npm-start (one phase, or several separated by commas),
 // E2E_GREP=regex (UI journeys and npm-start checks by name, in-host tests by full title).
-// Screenshots (and FAILED-*.png for failed journeys) go to test/e2e/out/screenshots/. The phases take about
-// 3 minutes together on the 2-core build machine.
+// Screenshots (and FAILED-*.png for failed journeys) go to test/e2e/out/screenshots/. All four phases take
+// about 90 s together on the 2-core build machine.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
