@@ -76,7 +76,7 @@ export interface DiffHandlerOptions {
   /**
    * Workspace folder paths. Only files inside them are on the workspace side of a diff: an open document from
    * elsewhere does not count (the server already leaves excluded files out of its Workspace). Without `ignoreRules`,
-   * `.edgepolicy.yaml` is read from each when a session starts. Without `folders`, every file counts. Untitled
+   * `.edgepolicy.yaml` is read from each when a session starts. Without `folders` (or with none), every file counts. Untitled
    * documents (and any URI that is not a file) never count.
    */
   folders?: () => string[];
@@ -99,7 +99,7 @@ export interface DiffHandlers {
 /** Which files' resources are on the workspace side of a diff. */
 type FileFilter = (uri: string) => boolean;
 
-/** Files inside `folders` (every file when undefined); never an untitled document or another non-file URI. */
+/** Files inside `folders` (every file when there are none); never an untitled document or another non-file URI. */
 function workspaceFileFilter(folders: readonly string[] | undefined): FileFilter {
   return (uri) => {
     let file: string;
@@ -110,7 +110,8 @@ function workspaceFileFilter(folders: readonly string[] | undefined): FileFilter
     } catch {
       return false;
     }
-    return !folders || folders.some((f) => isInside(f, file));
+    // A window without folders: the open files are the workspace.
+    return !folders || folders.length === 0 || folders.some((f) => isInside(f, file));
   };
 }
 

@@ -190,6 +190,7 @@ export class EdgepolicyServer {
   private registerOptionalHandlers(): void {
     this.diff = registerDiffHandlers(this.connection, () => this.workspace, (cb) => this.workspaceListeners.push(cb), {
       ignoreRules: () => this.settings.ignoreRules(),
+      folders: () => this.folders,
       log: (m) => this.log(m),
     });
   }
