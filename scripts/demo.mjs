@@ -49,6 +49,9 @@ async function main() {
     'workbench.startupEditor': 'none',
     'telemetry.telemetryLevel': 'off',
     'security.workspace.trust.enabled': false,
+    // The demo is about the Edge Policy views: no chat panel taking the side of the window.
+    'chat.disableAIFeatures': true,
+    'workbench.secondarySideBar.defaultVisibility': 'hidden',
     'edgepolicy.kubeconfig': kubeconfig,
   }, null, 2));
   const env = { ...process.env, PATH: `${node24}:${process.env.PATH}`, KUBECONFIG: kubeconfig,

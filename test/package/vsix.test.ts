@@ -36,7 +36,13 @@ function referencedFiles(): string[] {
     .filter((i): i is string => typeof i === 'string' && !i.startsWith('$('));
   const files = [manifest.main, ...(c.grammars ?? []).map((g: { path: string }) => g.path), ...icons];
   if (manifest.icon) files.push(manifest.icon);
-  return [...new Set(files.map((f: string) => path.posix.normalize(f)))];
+  return [...new Set([...files, ...readmeImages()].map((f: string) => path.posix.normalize(f)))];
+}
+
+/** Images the README shows by a relative path: the extension's details page reads them from the VSIX. */
+function readmeImages(): string[] {
+  const readme = fs.readFileSync(path.join(REPO, 'README.md'), 'utf8');
+  return [...readme.matchAll(/!\[[^\]]*\]\(([^)\s]+)\)/g)].map((m) => m[1]).filter((src) => !/^[a-z]+:/i.test(src));
 }
 
 describe('the VSIX (npm run package)', function () {
@@ -60,7 +66,8 @@ describe('the VSIX (npm run package)', function () {
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  it('holds the manifest, both bundles, the grammar, the icons, the README and the LICENSE', () => {
+  it('holds the manifest, both bundles, the grammar, the icons, the README with its images and the LICENSE', () => {
+    assert.ok(readmeImages().length > 0, 'the README shows screenshots');
     const have = new Set(names());
     for (const f of ['package.json', 'dist/client.js', 'dist/server.js', ...referencedFiles()]) {
       assert.ok(have.has(`extension/${f}`), `extension/${f} is in the VSIX (it has: ${[...have].join(', ')})`);
@@ -82,6 +89,7 @@ describe('the VSIX (npm run package)', function () {
     );
     assert.deepStrictEqual(others, []);
     for (const n of names()) {
+      if (wanted.has(n)) continue; // e.g. the README's screenshots under docs/
       assert.doesNotMatch(n, /\.(ts|map|mjs)$|\/(test|node_modules|schemas|scripts|server|examples|docs)\//, n);
     }
   });
