@@ -26,6 +26,48 @@ const UNSURE = new Unsure('unsure');
 const SPECIAL_KEY = /^(?:[-+]?[0-9.]|~$|(?:null|Null|NULL|true|True|TRUE|false|False|FALSE|y|Y|n|N|yes|Yes|YES|no|No|NO|on|On|ON|off|Off|OFF)$)/;
 const MAX_NESTING = 60;
 
+/**
+ * Keys and values that most manifests repeat in every document. Read from the text by comparison, they are the
+ * same (internalised) string each time: no new string per occurrence, and a property store with such a key needs
+ * no string-table lookup. Anything else is sliced from the text as usual.
+ */
+const COMMON_KEYS = [
+  'apiVersion', 'kind', 'metadata', 'name', 'namespace', 'labels', 'annotations', 'spec', 'status', 'items',
+  'prefix', 'service', 'hostname', 'host', 'rewrite', 'timeout_ms', 'weight', 'headers', 'regex_headers', 'method',
+  'precedence', 'host_redirect', 'path_redirect', 'prefix_regex', 'host_regex', 'query_parameters', 'cors', 'tls',
+  'resolver', 'load_balancer', 'policy', 'retry_policy', 'circuit_breakers', 'ambassador_id', 'labels', 'app',
+  'team', 'tlsSecret', 'tlsContext', 'acmeProvider', 'authority', 'requestPolicy', 'insecure', 'action',
+  'mappingSelector', 'matchLabels', 'selector', 'ports', 'port', 'targetPort', 'protocol', 'type', 'config',
+  'securityModel', 'hostBinding', 'secret', 'hosts', 'address', 'bypass_auth', 'shadow', 'docs', 'path',
+  'idle_timeout_ms', 'connect_timeout_ms', 'add_request_headers', 'add_response_headers', 'remove_request_headers',
+  'getambassador.io/config',
+];
+const COMMON_VALUES = [
+  'getambassador.io/v3alpha1', 'getambassador.io/v2', 'getambassador.io/v1', 'v1', 'Mapping', 'Host', 'TCPMapping',
+  'TLSContext', 'Listener', 'Module', 'Service', 'Secret', 'AuthService', 'RateLimitService', 'TracingService',
+  'LogService', 'KubernetesServiceResolver', 'KubernetesEndpointResolver', 'ConsulResolver', 'DevPortal', 'default',
+  'ambassador', 'TCP', 'HTTP', 'HTTPS', 'Route', 'Redirect', 'Reject', 'ClusterIP', '/',
+];
+
+/** Strings by their first character, for `common`. */
+function byFirstChar(list: readonly string[]): (string[] | undefined)[] {
+  const out: (string[] | undefined)[] = new Array(128).fill(undefined);
+  for (const k of new Set(list)) (out[k.charCodeAt(0)] ??= []).push(k);
+  return out;
+}
+const KEYS_BY_FIRST = byFirstChar(COMMON_KEYS);
+const VALUES_BY_FIRST = byFirstChar(COMMON_VALUES);
+
+/** The one of `table`'s strings written at [p, end) of `t`, if any. */
+function common(table: (string[] | undefined)[], t: string, p: number, end: number): string | undefined {
+  const c = t.charCodeAt(p);
+  const list = c < 128 ? table[c] : undefined;
+  if (!list) return undefined;
+  const len = end - p;
+  for (const k of list) if (k.length === len && t.startsWith(k, p)) return k;
+  return undefined;
+}
+
 const enum C {
   Tab = 9,
   LF = 10,
@@ -275,10 +317,14 @@ class Reader {
       }
       let ke = q;
       while (ke > p && t.charCodeAt(ke - 1) === C.Space) ke--;
-      key = t.slice(p, ke);
-      if (key.length > 1000 || key === '<<' || key === '__proto__' || key === '') throw UNSURE;
-      // Only short keys or keys starting with a digit, sign, dot or `~` can resolve to a non-string.
-      if ((key.length <= 5 || !isLetter(c)) && SPECIAL_KEY.test(key)) throw UNSURE;
+      const known = common(KEYS_BY_FIRST, t, p, ke);
+      if (known !== undefined) key = known;
+      else {
+        key = t.slice(p, ke);
+        if (key.length > 1000 || key === '<<' || key === '__proto__' || key === '') throw UNSURE;
+        // Only short keys or keys starting with a digit, sign, dot or `~` can resolve to a non-string.
+        if ((key.length <= 5 || !isLetter(c)) && SPECIAL_KEY.test(key)) throw UNSURE;
+      }
     }
     if (q + 1 < this.le && t.charCodeAt(q + 1) !== C.Space) throw UNSURE;
     this.afterKey = q + 1;
@@ -360,7 +406,8 @@ class Reader {
         if (d === C.CR) throw UNSURE;
       }
       while (q > p && (t.charCodeAt(q - 1) === C.Space || t.charCodeAt(q - 1) === C.Tab)) q--;
-      value = this.plain(t.slice(p, q));
+      // Common values are plain strings under every implicit type (none is a number, bool or null).
+      value = common(VALUES_BY_FIRST, t, p, q) ?? this.plain(t.slice(p, q));
     }
     // A scalar owns its line only: a more indented line after it would continue it (multi-line scalar).
     this.nextLine();
