@@ -1073,7 +1073,7 @@ export function isAccidentalSplit(g: GroupDetail): boolean {
 
 /** Unweighted members that end up with 0% because the weighted ones already take 100%. */
 export function zeroShareMembers(g: GroupDetail): MemberDetail[] {
-  if (g.rejection || g.routing.length < 2) return [];
+  if (g.rejection || g.routing.length < 2) return NONE;
   return g.routing.filter((d) => d.mapping.rawWeight === undefined && d.share === 0);
 }
 

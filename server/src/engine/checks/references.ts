@@ -86,6 +86,9 @@ export function checkReferencesOf(ctx: CheckContext, subjects: Iterable<Resource
   }
 }
 
+const TLS_PATH: JsonPath = ['spec', 'tls'];
+const RESOLVER_PATH: JsonPath = ['spec', 'resolver'];
+
 function collectReferences(subjects: Iterable<Resource>, ns: string): Reference[] {
   const refs: Reference[] = [];
   const add = (from: Resource, path: JsonPath, target: Reference['target'], name: unknown, field: string, namespace?: string) => {
@@ -99,8 +102,9 @@ function collectReferences(subjects: Iterable<Resource>, ns: string): Reference[
       case 'Mapping':
       case 'TCPMapping':
       case 'AuthService':
-        add(r, ['spec', 'tls'], 'TLSContext', spec.tls, 'tls');
-        if (r.kind !== 'AuthService') add(r, ['spec', 'resolver'], 'resolver', spec.resolver, 'resolver');
+        // Most Mappings name neither: no path is built for them.
+        if (spec.tls !== undefined) add(r, TLS_PATH, 'TLSContext', spec.tls, 'tls');
+        if (r.kind !== 'AuthService' && spec.resolver !== undefined) add(r, RESOLVER_PATH, 'resolver', spec.resolver, 'resolver');
         break;
       case 'Host': {
         if (isRecord(spec.tlsContext)) add(r, ['spec', 'tlsContext', 'name'], 'TLSContext', spec.tlsContext.name, 'tlsContext.name');
