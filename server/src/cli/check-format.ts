@@ -1,6 +1,7 @@
 // Renders the findings of `edgepolicy check` as text, JSON or SARIF 2.1.0.
 
 import type { Finding, Range, RelatedInfo } from '../engine/model';
+import { compareFindings } from '../engine/model';
 import { pathToFileURL } from 'node:url';
 import { displayPath, relativeUriReference } from './paths';
 import { RULES, ruleFor, type RuleInfo } from '../engine/codes';
@@ -57,14 +58,8 @@ export function summarize(report: CheckReport): CheckSummary {
 /** Findings in a stable order: file, line, column, code, message. */
 export function sortFindings(findings: Finding[], cwd: string): Finding[] {
   const keyed = findings.map((f) => ({ f, file: displayPath(f.uri, cwd) }));
-  keyed.sort(
-    (a, b) =>
-      cmp(a.file, b.file) ||
-      a.f.range.start.line - b.f.range.start.line ||
-      a.f.range.start.character - b.f.range.start.character ||
-      cmp(a.f.code, b.f.code) ||
-      cmp(a.f.message, b.f.message),
-  );
+  // By the path shown, then the engine's order within the file.
+  keyed.sort((a, b) => cmp(a.file, b.file) || compareFindings(a.f, b.f));
   return keyed.map((k) => k.f);
 }
 

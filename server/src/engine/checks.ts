@@ -2,7 +2,7 @@
 // The individual checks live in ./checks/*.ts; this module wires them together and fills
 // RouteGroup.problems / TcpRoute.problems from the findings.
 import type { Finding, Resource, RouteTable } from './model';
-import { isRecord } from './model';
+import { compareFindings, isRecord } from './model';
 import { buildRouteModel } from './routes';
 import type { GroupDetail, TcpGroupDetail } from './routes';
 import type { CheckOptions, CollectedFinding } from './checks/context';
@@ -91,15 +91,7 @@ export function secretsInDocuments(values: unknown[]): { name: string; namespace
   return out;
 }
 
-/** Deterministic order: file, position, code, message. */
+/** Deterministic order (compareFindings: file, position, code, message), as a new list. */
 export function sortFindings(findings: Finding[]): Finding[] {
-  const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
-  return [...findings].sort(
-    (a, b) =>
-      cmp(a.uri, b.uri) ||
-      a.range.start.line - b.range.start.line ||
-      a.range.start.character - b.range.start.character ||
-      cmp(a.code, b.code) ||
-      cmp(a.message, b.message),
-  );
+  return [...findings].sort(compareFindings);
 }

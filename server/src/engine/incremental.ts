@@ -18,6 +18,7 @@
 // TLSContexts, resolvers or Secrets (which every resource may depend on), option changes and very large
 // change sets fall back to a full rebuild. Pure: no I/O.
 import type { Finding, Resource, RouteHost, RouteTable } from './model';
+import { compareFindings } from './model';
 import type { GroupDetail, HostEntry, RouteModel, TcpGroupDetail } from './routes';
 import { buildRouteModel, compareOrigin, compareRouteWeight, compareStrings, duplicateKey, groupRouteWeight, inAmbassadorScope, sortKey } from './routes';
 import type { CheckOptions } from './checks';
@@ -40,17 +41,6 @@ const GLOBAL_KINDS = new Set(['Host', 'Module', 'TLSContext', 'ConsulResolver', 
 const CONF_KINDS = new Set(['Listener', 'RateLimitService', 'TracingService', 'AuthService', 'Module']);
 
 export type IncrementalOptions = CheckOptions & { defaultNamespace: string };
-
-function cmpFindings(a: Finding, b: Finding): number {
-  const cmp = (x: string, y: string) => (x < y ? -1 : x > y ? 1 : 0);
-  return (
-    cmp(a.uri, b.uri) ||
-    a.range.start.line - b.range.start.line ||
-    a.range.start.character - b.range.start.character ||
-    cmp(a.code, b.code) ||
-    cmp(a.message, b.message)
-  );
-}
 
 export class IncrementalAnalysis {
   private opts: IncrementalOptions;
@@ -100,7 +90,7 @@ export class IncrementalAnalysis {
     if (!m) return [];
     const out: Finding[] = [];
     for (const list of m.values()) for (const f of list) out.push(f);
-    return out.sort(cmpFindings);
+    return out.sort(compareFindings);
   }
 
   /** URIs that have cross-resource findings. */

@@ -109,6 +109,18 @@ export function isServed(r: Pick<Resource, 'kind' | 'version'>): boolean {
   return versionsOf(r.kind).includes(r.version);
 }
 
+/** The one order of findings: file, position, code, message (code-point order). */
+export function compareFindings(a: Finding, b: Finding): number {
+  const cmp = (x: string, y: string) => (x === y ? 0 : x < y ? -1 : 1);
+  return (
+    cmp(a.uri, b.uri) ||
+    a.range.start.line - b.range.start.line ||
+    a.range.start.character - b.range.start.character ||
+    cmp(a.code, b.code) ||
+    cmp(a.message, b.message)
+  );
+}
+
 /** A plain object (not null, not an array): the one object check of the engine. */
 export function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);

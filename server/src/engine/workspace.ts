@@ -13,6 +13,7 @@
 //   results pays for the cross-resource checks once.
 
 import type { Finding, Range, Resource, RouteTable, Severity } from './model';
+import { compareFindings } from './model';
 import { DEFAULT_MAX_FILE_BYTES, parseFileIncremental } from './parse';
 import type { MovedDocument, ParsedFile, ParseOptions } from './parse';
 import { validateResource } from './schema/validate';
@@ -90,14 +91,6 @@ function carryValidation(m: MovedDocument, known: Map<Resource, readonly Finding
 
 function emptyTable(): RouteTable {
   return { hosts: [], groups: [], tcp: [] };
-}
-
-function compareFindings(a: Finding, b: Finding): number {
-  return (
-    a.range.start.line - b.range.start.line ||
-    a.range.start.character - b.range.start.character ||
-    (a.code < b.code ? -1 : a.code > b.code ? 1 : 0)
-  );
 }
 
 /**

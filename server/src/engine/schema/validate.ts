@@ -9,7 +9,7 @@
 // of the offending key (unknown field), value (type, enum, limits) or parent key (missing field).
 
 import type { ErrorObject } from 'ajv';
-import { AMBASSADOR_GROUP, AMBASSADOR_KINDS, emptyRange, versionsOf } from '../model';
+import { AMBASSADOR_GROUP, AMBASSADOR_KINDS, compareFindings, emptyRange, versionsOf } from '../model';
 import type { Finding, JsonPath, QuickFix, Range, Resource, Severity } from '../model';
 import { quickValidatorFor, schemaFor, validatorFor } from './registry';
 import type { SchemaNode } from './registry';
@@ -50,7 +50,7 @@ export function validateResource(r: Resource): Finding[] {
     // Never let a malformed resource take the engine down; say what happened at the document start.
     out.push(finding(r, 'EP100', 'error', `Could not check this ${r.kind || 'resource'} against its schema: ${errText(e)}`, safeLocate(r, [])));
   }
-  return out.sort(byPosition);
+  return out.sort(compareFindings);
 }
 
 export interface FieldInfo {
@@ -700,10 +700,6 @@ function sameRange(a: Range, b: Range): boolean {
 
 function rangeKey(r: Range): string {
   return `${r.start.line}:${r.start.character}-${r.end.line}:${r.end.character}`;
-}
-
-function byPosition(a: Finding, b: Finding): number {
-  return a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character || a.code.localeCompare(b.code);
 }
 
 function errText(e: unknown): string {
