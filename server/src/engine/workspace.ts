@@ -319,8 +319,7 @@ export class Workspace {
     const before = this.files.get(uri);
     if (before && before.parsed.text === text) return this.changes();
     const parseOpts: ParseOptions = { maxFileBytes: this.opts.maxFileBytes };
-    // Quick fixes pick the line break from the whole file: when that changes, nothing is reused.
-    const reuse = before && before.parsed.text.includes('\r\n') === text.includes('\r\n') ? before.parsed : undefined;
+    const reuse = before?.parsed;
     const inc = parseFileIncremental(uri, text, parseOpts, reuse);
     const parsed = inc.parsed;
     // Schema findings of the resources the parse kept (same objects) or moved (shifted) are reused.

@@ -72,22 +72,23 @@ const MAX_FIX_MEMBERS = 20;
 function weightFix(ctx: CheckContext, members: { resource: Resource; weight: number }[], anchor: JsonPath): QuickFix | undefined {
   if (members.length > MAX_FIX_MEMBERS) return undefined;
   const edits: TextEdit[] = [];
-  const linesOf = new Map<string, string[]>();
   for (const { resource, weight } of members) {
     const key = resource.locate(anchor, 'key');
     // Flow style (`spec: {prefix: ...}`): the mapping opens on the key's line, before the key.
     const parent = resource.locate(anchor.slice(0, -1), 'value');
     if (parent.start.line === key.start.line && parent.start.character < key.start.character) return undefined;
     const text = ctx.opts.textOf?.(resource.origin.uri);
+    let eol = '\n';
     if (text !== undefined) {
-      let lines = linesOf.get(resource.origin.uri);
-      if (!lines) linesOf.set(resource.origin.uri, (lines = text.split(/\r?\n/)));
-      const line = lines[key.start.line] ?? '';
-      const before = line.slice(0, key.start.character);
-      const keyText = line.slice(key.start.character, key.start.character + String(anchor[anchor.length - 1]).length);
+      const at = lineAt(text, key.start.line);
+      if (!at) return undefined;
+      const before = at.text.slice(0, key.start.character);
+      const keyText = at.text.slice(key.start.character, key.start.character + String(anchor[anchor.length - 1]).length);
       if (!/^\s*$/.test(before) || keyText !== anchor[anchor.length - 1]) return undefined;
+      // The line break of the key's own line (part of the Mapping's document): a fix computed once stays right
+      // for as long as the document's text is unchanged, whatever the rest of the file uses.
+      eol = at.eol;
     }
-    const eol = text !== undefined && /\r\n/.test(text) ? '\r\n' : '\n';
     edits.push({
       uri: resource.origin.uri,
       range: { start: { line: key.start.line, character: 0 }, end: { line: key.start.line, character: 0 } },
@@ -95,6 +96,20 @@ function weightFix(ctx: CheckContext, members: { resource: Resource; weight: num
     });
   }
   return { title: `Make the split explicit: add weights ${members.map((m) => m.weight).join('/')}`, edits };
+}
+
+/** Line `line` (0-based) of `text` without its break, and the break it ends with (the one before it on the last line). */
+function lineAt(text: string, line: number): { text: string; eol: string } | undefined {
+  let start = 0;
+  for (let i = 0; i < line; i++) {
+    const nl = text.indexOf('\n', start);
+    if (nl === -1) return undefined;
+    start = nl + 1;
+  }
+  const nl = text.indexOf('\n', start);
+  const end = nl === -1 ? text.length : nl;
+  const crlf = nl !== -1 ? text.charCodeAt(nl - 1) === 13 : start >= 2 && text.charCodeAt(start - 2) === 13;
+  return { text: text.slice(start, crlf && nl !== -1 ? end - 1 : end), eol: crlf ? '\r\n' : '\n' };
 }
 
 function checkWeights(ctx: CheckContext, g: GroupDetail): void {
