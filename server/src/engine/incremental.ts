@@ -259,7 +259,7 @@ export class IncrementalAnalysis {
     const fresh = new Map<string, GroupDetail>();
     let hosts: HostEntry[] | undefined;
     if (enteringMappings.length > 0) {
-      const m1 = buildRouteModel([...base, ...enteringMappings], this.opts);
+      const m1 = buildRouteModel([...base, ...enteringMappings], this.opts, this.hosts);
       hosts = m1.hosts;
       for (const g of m1.groups) {
         const id = g.group.groupId;
@@ -285,7 +285,7 @@ export class IncrementalAnalysis {
         else for (const r of set) rebuild.push(r);
       }
       if (rebuild.length > 0) {
-        const m2 = buildRouteModel([...base, ...rebuild], this.opts);
+        const m2 = buildRouteModel([...base, ...rebuild], this.opts, this.hosts);
         hosts = m2.hosts;
         for (const g of m2.groups) done.push(g);
       }
@@ -379,11 +379,9 @@ export class IncrementalAnalysis {
     return set;
   }
 
-  /** Active Hosts and Modules: what a partial route build needs besides the Mappings (file order). */
+  /** Active Modules: what a partial route build needs besides the Mappings and the analysed Hosts (file order). */
   private baseResources(): Resource[] {
-    const out = this.hosts.map((h) => h.resource);
-    for (const r of this.activeByKind.get('Module') ?? []) out.push(r);
-    return out.sort(compareOrigin);
+    return [...(this.activeByKind.get('Module') ?? [])].sort(compareOrigin);
   }
 
   private partialModel(part: Partial<RouteModel>): RouteModel {

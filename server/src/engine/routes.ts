@@ -777,13 +777,18 @@ export function moduleConfig(active: Resource[]): Record<string, unknown> {
 // ---------------------------------------------------------------------------------------------
 // The build
 
-export function buildRouteModel(resources: Resource[], opts: RouteOptions = {}): RouteModel {
+/**
+ * The route model of `resources`. `analyzedHosts`: the Hosts as a previous build of the same workspace analysed
+ * them (its `hosts`), for a partial build of some Mappings (incremental.ts); Host resources are then not expected
+ * in `resources`, and the shared Host entries are not modified (their routes' group lists stay as they were).
+ */
+export function buildRouteModel(resources: Resource[], opts: RouteOptions = {}, analyzedHosts?: HostEntry[]): RouteModel {
   const defaultNamespace = opts.defaultNamespace ?? 'default';
   const inScope = resourcesInScope(resources, opts.ambassadorId ?? 'default');
   const { active, duplicates } = resolveDuplicates(inScope, defaultNamespace);
   const module = moduleConfig(active);
 
-  const hosts = inProcessingOrder(ofKind(active, 'Host').map((r) => analyzeHost(r, defaultNamespace)));
+  const hosts = analyzedHosts ?? inProcessingOrder(ofKind(active, 'Host').map((r) => analyzeHost(r, defaultNamespace)));
 
   const analyzed: MappingEntry[] = [];
   for (const r of ofKind(active, 'Mapping')) {
@@ -845,7 +850,7 @@ export function buildRouteModel(resources: Resource[], opts: RouteOptions = {}):
 
   const ordered = routeOrder(groups);
 
-  for (const g of ordered) for (const h of g.hostEntries) h.route.groupIds.push(g.group.groupId);
+  if (!analyzedHosts) for (const g of ordered) for (const h of g.hostEntries) h.route.groupIds.push(g.group.groupId);
 
   const tcpGroups = buildTcp(active, defaultNamespace);
 
