@@ -915,12 +915,13 @@ function makeMember(m: MappingEntry): RouteMember {
 
 /** The group's public description: its first member's match, members in the given order. */
 function routeGroup(groupId: string, first: MappingEntry, members: RouteMember[]): RouteGroup {
-  const userHeaders: RouteHeader[] = [];
+  // Most groups match on no header but the host, and on no query parameter: then no list is built.
+  let userHeaders: RouteHeader[] = NONE;
   for (const h of first.headers) {
-    if (h.name !== ':authority' && h.name !== ':method') userHeaders.push({ name: h.name, value: h.value ?? '', regex: h.regex });
+    if (h.name !== ':authority' && h.name !== ':method') userHeaders = appended(userHeaders, { name: h.name, value: h.value ?? '', regex: h.regex });
   }
-  const queryParameters: RouteHeader[] = [];
-  for (const q of first.queryParameters) queryParameters.push({ name: q.name, value: q.value ?? '', regex: q.regex });
+  let queryParameters: RouteHeader[] = NONE;
+  for (const q of first.queryParameters) queryParameters = appended(queryParameters, { name: q.name, value: q.value ?? '', regex: q.regex });
   const group: RouteGroup = {
     groupId,
     key: first.key,
@@ -928,8 +929,8 @@ function routeGroup(groupId: string, first: MappingEntry, members: RouteMember[]
     host: first.host?.value ?? '*',
     hosts: NONE,
     prefix: first.prefix,
-    headers: orNone(userHeaders),
-    queryParameters: orNone(queryParameters),
+    headers: userHeaders,
+    queryParameters,
     precedence: first.precedence,
     members,
     problems: NONE,
