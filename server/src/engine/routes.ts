@@ -41,7 +41,9 @@ export interface MatchEntry {
   path: JsonPath;
 }
 
-export interface EffectiveHost {
+/** A Mapping's host; it is also the `:authority` entry of the Mapping's headers (one object for both). */
+export interface EffectiveHost extends MatchEntry {
+  name: ':authority';
   value: string;
   regex: boolean;
   /** Which field the host came from; `default` = a v1/v2 Mapping without host (behaves as `*`). */
@@ -331,21 +333,21 @@ function mapEntries(r: Resource, v: unknown): [string, unknown][] {
 function effectiveHost(r: Resource, spec: Record<string, unknown>): EffectiveHost | undefined {
   const hostname = str(spec.hostname);
   if (hostname !== undefined && hostname !== '') {
-    return { value: hostname, regex: false, source: 'hostname', path: HOSTNAME_PATH };
+    return { name: ':authority', value: hostname, regex: false, source: 'hostname', path: HOSTNAME_PATH };
   }
   const host = str(spec.host);
   if (host !== undefined && host !== '') {
-    return { value: host, regex: spec.host_regex === true, source: 'host', path: HOST_PATH };
+    return { name: ':authority', value: host, regex: spec.host_regex === true, source: 'host', path: HOST_PATH };
   }
   if (isRecord(spec.headers)) {
     for (const [name, value] of Object.entries(spec.headers)) {
       if (name.toLowerCase() === ':authority' && typeof value === 'string') {
-        return { value, regex: false, source: 'authority', path: ['spec', 'headers', name] };
+        return { name: ':authority', value, regex: false, source: 'authority', path: ['spec', 'headers', name] };
       }
     }
   }
   if (r.version === 'v1' || r.version === 'v2') {
-    return { value: '*', regex: false, source: 'default', path: SPEC_PATH };
+    return { name: ':authority', value: '*', regex: false, source: 'default', path: SPEC_PATH };
   }
   return undefined;
 }
@@ -405,7 +407,7 @@ function analyzeMapping(r: Resource, hosts: HostEntry[], defaultNamespace: strin
     matchEntries(r, spec, 'headers', false, true, headers);
     matchEntries(r, spec, 'regex_headers', true, false, headers);
   }
-  if (host) headers = appended(headers, { name: ':authority', value: host.value, regex: host.regex, path: host.path });
+  if (host) headers = appended<MatchEntry>(headers, host);
   if (method !== undefined) {
     headers = appended(headers, { name: ':method', value: method, regex: spec.method_regex === true, path: METHOD_PATH });
   }
@@ -430,19 +432,21 @@ function analyzeMapping(r: Resource, hosts: HostEntry[], defaultNamespace: strin
     }
   }
 
-  let key = 'HTTP-GET' + prefix;
+  // The key is kept (RouteGroup.key): joined into one flat string rather than a tree of concatenations.
+  const parts = ['HTTP-GET', prefix];
   let headerLen = 0;
   for (const h of headers) {
-    key += h.name + (h.value ?? '');
+    parts.push(h.name, h.value ?? '');
     headerLen += headerLength(h);
   }
   let queryLen = 0;
   for (const q of queryParameters) {
-    key += q.name + (q.value ?? '');
+    parts.push(q.name, q.value ?? '');
     queryLen += headerLength(q);
   }
-  for (const [k, v] of selectorLabels) key += k + v;
-  if (precedence !== 0) key += String(precedence);
+  for (const [k, v] of selectorLabels) parts.push(k, v);
+  if (precedence !== 0) parts.push(String(precedence));
+  const key = parts.join('');
 
   // Exact-size arrays: these are kept as long as the workspace is.
   const routeWeight = new Array<string | number>(6 + headers.length + queryParameters.length);
