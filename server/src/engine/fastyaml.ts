@@ -49,22 +49,23 @@ const COMMON_VALUES = [
   'ambassador', 'TCP', 'HTTP', 'HTTPS', 'Route', 'Redirect', 'Reject', 'ClusterIP', '/',
 ];
 
-/** Strings by their first character, for `common`. */
-function byFirstChar(list: readonly string[]): (string[] | undefined)[] {
-  const out: (string[] | undefined)[] = new Array(128).fill(undefined);
-  for (const k of new Set(list)) (out[k.charCodeAt(0)] ??= []).push(k);
+/** Strings by first character (ASCII) and length (up to 63), for `common`: usually one candidate per slot. */
+function byFirstCharAndLength(list: readonly string[]): (string[] | undefined)[] {
+  const out: (string[] | undefined)[] = new Array(128 * 64).fill(undefined);
+  for (const k of new Set(list)) (out[k.charCodeAt(0) * 64 + k.length] ??= []).push(k);
   return out;
 }
-const KEYS_BY_FIRST = byFirstChar(COMMON_KEYS);
-const VALUES_BY_FIRST = byFirstChar(COMMON_VALUES);
+const KEYS_BY_FIRST = byFirstCharAndLength(COMMON_KEYS);
+const VALUES_BY_FIRST = byFirstCharAndLength(COMMON_VALUES);
 
 /** The one of `table`'s strings written at [p, end) of `t`, if any. */
 function common(table: (string[] | undefined)[], t: string, p: number, end: number): string | undefined {
   const c = t.charCodeAt(p);
-  const list = c < 128 ? table[c] : undefined;
-  if (!list) return undefined;
   const len = end - p;
-  for (const k of list) if (k.length === len && t.startsWith(k, p)) return k;
+  if (c >= 128 || len >= 64) return undefined;
+  const list = table[c * 64 + len];
+  if (list === undefined) return undefined;
+  for (let i = 0; i < list.length; i++) if (t.startsWith(list[i], p)) return list[i];
   return undefined;
 }
 

@@ -264,9 +264,16 @@ function deprecatedHost(r: Resource, out: Finding[]): void {
  * before validating a custom resource (`timeout_ms:` with no value is dropped, not rejected). Null list items are
  * kept: the API server rejects those. `pruned` collects the paths that were dropped.
  */
+const CANONICAL_API = new Map(KNOWN_VERSIONS.map((v) => [v, `${AMBASSADOR_GROUP}/${v}`]));
+
+/** `getambassador.io/<version>`, the same string each time for the served versions. */
+function canonicalApiVersion(version: string): string {
+  return CANONICAL_API.get(version) ?? `${AMBASSADOR_GROUP}/${version}`;
+}
+
 function dataFor(r: Resource, version: string, pruned: JsonPath[] = []): Record<string, unknown> {
   const obj = r.object && typeof r.object === 'object' ? r.object : {};
-  const apiVersion = `${AMBASSADOR_GROUP}/${version}`;
+  const apiVersion = canonicalApiVersion(version);
   // Ajv does not modify the data (no defaults, coercion or removal), so a canonical object needs no copy.
   const data = obj.apiVersion === apiVersion && obj.kind === r.kind ? obj : { ...obj, apiVersion, kind: r.kind };
   const schema = schemaFor(r.kind, version);
@@ -332,7 +339,7 @@ function schemaFindings(r: Resource, version: string, out: Finding[]): void {
   // Most resources are valid as written: check the object itself first. Pruning (dataFor) only removes nulls the
   // schema rejects, so an object that passes unpruned has nothing to prune and passes pruned too.
   const obj = r.object;
-  if (obj.apiVersion === `${AMBASSADOR_GROUP}/${version}` && obj.kind === r.kind && quick(obj) === true) return;
+  if (obj.apiVersion === canonicalApiVersion(version) && obj.kind === r.kind && quick(obj) === true) return;
   const pruned: JsonPath[] = [];
   const data = dataFor(r, version, pruned);
   if (quick(data) === true) return;
