@@ -3,7 +3,8 @@
 //   2. starts the demo cluster (our Kubernetes-API-compatible test server) seeded with a slightly drifted copy
 //      of the example (test/fixtures/demo-cluster), and writes a kubeconfig for it into a scratch folder;
 //   3. packages the extension as a VSIX and installs it into a fresh code-server profile;
-//   4. starts code-server on the example workspace (a scratch copy, so the repo stays clean) and prints the URL.
+//   4. starts code-server on the example workspace (a scratch copy, so the repo stays clean) and prints the URL,
+//      which opens one of the example's files.
 // Stop with Ctrl+C; everything started here is stopped. PORT=NNNN picks the port (default: a free one).
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -63,7 +64,12 @@ async function main() {
   await services.start('code-server', codeServer, ['--bind-addr', `127.0.0.1:${port}`, '--auth', 'none', '--user-data-dir', udd,
     '--extensions-dir', exts, '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust',
     '--disable-getting-started-override', '--ignore-last-opened'], { env, cwd: scratch }, /HTTP server listening/);
-  const url = `http://127.0.0.1:${port}/?folder=${encodeURIComponent(ws)}`;
+  // The URL also opens a file with two of the example's mistakes. Besides showing them at once, this activates the
+  // extension for sure (onLanguage:yaml): its other activation, workspaceContains:**/*.yaml, is a search that
+  // VS Code gives up after 7 s, and then leaves the extension inactive; a busy machine can take that long.
+  const authority = `127.0.0.1:${port}`;
+  const payload = [['openFile', `vscode-remote://${authority}${path.join(ws, 'teams/orders/routes.yaml')}`]];
+  const url = `http://${authority}/?folder=${encodeURIComponent(ws)}&payload=${encodeURIComponent(JSON.stringify(payload))}`;
   console.log('');
   console.log(`  Open ${url}`);
   console.log('');
