@@ -1,7 +1,7 @@
 // The engine's view of a whole workspace: every YAML file's parse, per-file findings (EP001 + schema) and
 // cross-resource findings (EP2xx), plus the route table. Pure (no I/O) and incremental:
 // - setFile re-parses only the documents of the file whose text changed (parseFileIncremental): unchanged
-//   documents keep their Resource objects, and per-resource schema findings are cached by Resource;
+//   documents keep their Resource objects, and their schema findings are kept per file beside them;
 // - cross-resource findings and the route table are kept by an IncrementalAnalysis (./incremental): a change
 //   recomputes the route groups, duplicate keys and references its old and new resources touch. A change to a
 //   Host, Module, TLSContext, resolver or Secret, an option change, or a very large change set rebuilds them;
