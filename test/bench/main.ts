@@ -100,9 +100,9 @@ async function b1(): Promise<void> {
     // full garbage collection, each checking with a new Workspace (nothing of it reused, nothing of the previous
     // round alive). The first round (cold code, as in a one-off CLI run) is in the JSON output (`firstMs`).
     // A second series keeps the previous round's Workspace alive while the next one is built (`withPreviousMs`,
-    // informational): with nothing alive, the collection before a round also frees the hidden classes of the
-    // previous round's objects, and V8 discards the optimized code that depends on them ("weak objects" deopts,
-    // about a thousand per run with --trace-deopt), so each round re-optimizes the engine's code first.
+    // informational): with nothing alive, the collection before a round also frees objects that optimized code
+    // refers to, and V8 discards that code ("weak objects" deopts: about 1,100 per run with --trace-deopt, about
+    // 570 with the previous round alive), so each round re-optimizes much of the engine's code first.
     const runs = n >= 50000 ? 4 : 12;
     let fl = Infinity;
     let en = Infinity;
