@@ -206,7 +206,8 @@ interface RelativeLoad {
 /** What a later parse of the same file needs to reuse a document: its load result and the objects built on it. */
 interface DocState extends RelativeLoad {
   locator: DocLocator;
-  holders: { lines: LineIndex }[];
+  /** What holds the file's line table (rebased with the document): usually one resource locator, kept without a list. */
+  holders: { lines: LineIndex } | { lines: LineIndex }[] | undefined;
   /** EP001 and annotation findings of the document. */
   findings: Finding[];
 }
@@ -273,7 +274,7 @@ function buildDocument(
   if (doc.resources.length > 0) doc.resources = doc.resources.slice();
   const state: DocState = {
     locator,
-    holders: ctx.holders.length > 0 ? ctx.holders.slice() : ctx.holders,
+    holders: ctx.holders.length === 0 ? undefined : ctx.holders.length === 1 ? ctx.holders[0] : ctx.holders.slice(),
     findings: ctx.findings.length > 0 ? ctx.findings : NO_FINDINGS,
     value: loaded.value,
   };
@@ -351,7 +352,9 @@ function parseUnsafe(uri: string, text: string, options: ParseOptions, previous:
       };
       if (old.error !== undefined) doc.error = old.error;
       oldState.locator.rebase(text, s.start, s.end);
-      for (const h of oldState.holders) h.lines = lines;
+      const holders = oldState.holders;
+      if (Array.isArray(holders)) for (const h of holders) h.lines = lines;
+      else if (holders) holders.lines = lines;
       state = oldState;
     } else if (old && oldState) {
       used.add(old);
