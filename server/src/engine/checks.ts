@@ -2,7 +2,7 @@
 // The individual checks live in ./checks/*.ts; this module wires them together and fills
 // RouteGroup.problems / TcpRoute.problems from the findings.
 import type { Finding, Resource, RouteTable } from './model';
-import { compareFindings, isRecord } from './model';
+import { NONE, compareFindings, isRecord } from './model';
 import { buildRouteModel } from './routes';
 import type { GroupDetail, TcpGroupDetail } from './routes';
 import type { CheckOptions, CollectedFinding } from './checks/context';
@@ -32,8 +32,6 @@ export function analyzeResources(resources: Resource[], opts: CheckOptions = {})
   return { routes: model.table, findings: sortFindings(collected.map((c) => c.finding)) };
 }
 
-const NO_CODES: string[] = Object.freeze([]) as unknown as string[];
-
 /**
  * Sets RouteGroup.problems and TcpRoute.problems from the findings (given as lists): the sorted codes of every
  * finding that names the group (groupIds) or whose subject is one of its members. Groups without any share one
@@ -61,7 +59,7 @@ export function attachProblems(groups: GroupDetail[], tcpGroups: TcpGroupDetail[
       codes ??= [];
       for (const code of more) if (!codes.includes(code)) codes.push(code);
     }
-    return codes ? codes.sort() : NO_CODES;
+    return codes ? codes.sort() : NONE;
   };
   for (const g of groups) g.group.problems = codesOf(byGroup.get(g.group.groupId), g.members);
   for (const t of tcpGroups) t.route.problems = codesOf(undefined, t.members);

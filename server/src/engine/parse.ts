@@ -19,7 +19,7 @@
 //   happens to be valid YAML is read normally.
 
 import type { Finding, JsonPath } from './model';
-import { AMBASSADOR_GROUP, isRecord } from './model';
+import { AMBASSADOR_GROUP, NONE, isRecord } from './model';
 import { ANNOTATION_KEY, readAnnotation, scalarString, stringMap, tokenEnd } from './annotations';
 import type { AnnotationOwner } from './annotations';
 import { DocLocator, DocumentResourceLocator, LineIndex, SourceResource, loadYaml, splitDocuments } from './locate';
@@ -212,8 +212,6 @@ interface DocState extends RelativeLoad {
   findings: Finding[];
 }
 
-/** The findings of the many documents without any (never modified). */
-const NO_FINDINGS: Finding[] = Object.freeze([]) as unknown as Finding[];
 
 /** Per-document reuse state of each parse (by document index), for the next parse of the same file. */
 const fileStates = new WeakMap<ParsedFile, DocState[]>();
@@ -275,7 +273,7 @@ function buildDocument(
   const state: DocState = {
     locator,
     holders: ctx.holders.length === 0 ? undefined : ctx.holders.length === 1 ? ctx.holders[0] : ctx.holders.slice(),
-    findings: ctx.findings.length > 0 ? ctx.findings : NO_FINDINGS,
+    findings: ctx.findings.length > 0 ? ctx.findings : NONE,
     value: loaded.value,
   };
   if (loaded.error) state.error = loaded.error;

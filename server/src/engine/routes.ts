@@ -15,7 +15,7 @@ import type {
   RouteTable,
   TcpRoute,
 } from './model';
-import { deepEqual, isRecord, isServed } from './model';
+import { NONE, deepEqual, isRecord, isServed } from './model';
 import { hostGlobsIntersect, matchLabelsOf, selectorMatches } from './hostglob';
 
 export interface RouteOptions {
@@ -370,15 +370,8 @@ function headerKey(h: MatchEntry): string {
   return `${h.name}-${h.value || '*'}`;
 }
 
-/** Shared empty values for the common Mapping without labels, selectors or query matches (never mutated). */
+/** Shared empty labels for the common Mapping without any (never mutated); empty lists are model.ts NONE. */
 const NO_LABELS: Readonly<Record<string, string>> = Object.freeze({});
-const NO_PAIRS: readonly [string, string][] = Object.freeze([]) as readonly [string, string][];
-/**
- * One shared, frozen empty list for the many empty ones a large table holds (query parameters, user headers, a
- * group's hosts and problems): fewer objects for the garbage collector to copy and mark. Nothing pushes into
- * these lists after the build (problems and hosts are replaced, not appended to).
- */
-const NONE = Object.freeze([]) as never[];
 function orNone<T>(list: T[]): T[] {
   return list.length === 0 ? NONE : list;
 }
@@ -422,11 +415,11 @@ function analyzeMapping(r: Resource, hosts: HostEntry[], defaultNamespace: strin
   const labels = (r.labels ?? NO_LABELS) as Record<string, string>;
 
   // Host matchLabels go into the key only when the Mapping has no non-regex host.
-  let selectorLabels = NO_PAIRS as [string, string][];
+  let selectorLabels: [string, string][] = NONE;
   if (!host || host.regex) {
     for (const h of hosts) {
       if (h.matchLabels && selectorMatches(h.matchLabels, labels)) {
-        if (selectorLabels === NO_PAIRS) selectorLabels = [];
+        if (selectorLabels === NONE) selectorLabels = [];
         for (const k in h.matchLabels) selectorLabels.push([k, h.matchLabels[k]]);
       }
     }

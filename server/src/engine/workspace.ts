@@ -13,7 +13,7 @@
 //   results pays for the cross-resource checks once.
 
 import type { Finding, Range, Resource, RouteTable, Severity } from './model';
-import { compareFindings } from './model';
+import { NONE, compareFindings } from './model';
 import { DEFAULT_MAX_FILE_BYTES, parseFileIncremental } from './parse';
 import type { MovedDocument, ParsedFile, ParseOptions } from './parse';
 import { validateResource } from './schema/validate';
@@ -414,7 +414,7 @@ export class Workspace {
         this.opts.onError?.(`validator (${r.kind} ${r.name} in ${uri})`, e);
       }
     }
-    return found.length ? found : NO_FINDINGS;
+    return found.length ? found : NONE;
   }
 
   /** Applies disabled codes and, unless the checks applied them already, severity overrides. */
@@ -531,7 +531,7 @@ export class Workspace {
     const changed: string[] = [];
     for (const u of candidates) {
       const now = this.current(u);
-      if (!sameFindings(now, this.reported.get(u) ?? NO_FINDINGS)) changed.push(u);
+      if (!sameFindings(now, this.reported.get(u) ?? NONE)) changed.push(u);
       if (now.length) this.reported.set(u, now);
       else this.reported.delete(u);
     }
@@ -540,7 +540,6 @@ export class Workspace {
 }
 
 /** The schema findings of the many resources that have none (one shared, never modified array). */
-const NO_FINDINGS: readonly Finding[] = Object.freeze([]);
 
 /**
  * Whether two finding lists say the same. Unchanged findings are mostly the very same objects (cached per

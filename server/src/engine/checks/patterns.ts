@@ -5,7 +5,7 @@ import { DEFAULT_REGEX_MAX_SIZE, checkRe2 } from '../re2';
 import { moduleConfig, specOf } from '../routes';
 import type { CheckContext } from './context';
 import { qualifiedName } from './context';
-import { isRecord } from '../model';
+import { NONE, isRecord } from '../model';
 
 export function checkPatterns(ctx: CheckContext): void {
   const maxSize = regexMaxSize(ctx.model.active);
@@ -58,14 +58,13 @@ interface RegexField {
   label: string;
   pattern: string;
 }
-const NO_FIELDS: RegexField[] = [];
 
 /** Spec fields that can hold a regex; a Mapping with none of them (most) has nothing to check. */
 const REGEX_KEYS = ['prefix_regex', 'host_regex', 'method_regex', 'regex_headers', 'regex_query_parameters', 'regex_rewrite', 'regex_redirect'];
 
 function regexFields(r: Resource): RegexField[] {
   const spec = specOf(r);
-  if (!REGEX_KEYS.some((k) => spec[k] !== undefined)) return NO_FIELDS;
+  if (!REGEX_KEYS.some((k) => spec[k] !== undefined)) return NONE;
   const out: RegexField[] = [];
   const add = (path: JsonPath, label: string, v: unknown) => {
     if (typeof v === 'string') out.push({ path, label, pattern: v });
