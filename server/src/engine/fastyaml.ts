@@ -35,7 +35,7 @@ const COMMON_KEYS = [
   'apiVersion', 'kind', 'metadata', 'name', 'namespace', 'labels', 'annotations', 'spec', 'status', 'items',
   'prefix', 'service', 'hostname', 'host', 'rewrite', 'timeout_ms', 'weight', 'headers', 'regex_headers', 'method',
   'precedence', 'host_redirect', 'path_redirect', 'prefix_regex', 'host_regex', 'query_parameters', 'cors', 'tls',
-  'resolver', 'load_balancer', 'policy', 'retry_policy', 'circuit_breakers', 'ambassador_id', 'labels', 'app',
+  'resolver', 'load_balancer', 'policy', 'retry_policy', 'circuit_breakers', 'ambassador_id', 'app',
   'team', 'tlsSecret', 'tlsContext', 'acmeProvider', 'authority', 'requestPolicy', 'insecure', 'action',
   'mappingSelector', 'matchLabels', 'selector', 'ports', 'port', 'targetPort', 'protocol', 'type', 'config',
   'securityModel', 'hostBinding', 'secret', 'hosts', 'address', 'bypass_auth', 'shadow', 'docs', 'path',

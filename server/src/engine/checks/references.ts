@@ -1,6 +1,6 @@
 // EP221: references to a TLSContext, resolver or Secret that the workspace does not define.
 import type { JsonPath, Resource } from '../model';
-import { RESOLVER_KINDS, specOf } from '../routes';
+import { RESOLVER_KINDS, ofKind, specOf } from '../routes';
 import type { CheckContext, CheckOptions } from './context';
 import { describe } from './context';
 import { isRecord } from '../model';
@@ -34,18 +34,13 @@ export function checkReferences(ctx: CheckContext): void {
   checkReferencesOf(ctx, ctx.model.active, knownNames(ctx.model.active, ctx.opts, ctx.model.defaultNamespace));
 }
 
-/** The names defined by `active` (the active resources) and the Secrets of the options. */
-export function knownNames(active: Iterable<Resource>, opts: CheckOptions, defaultNamespace: string): KnownNames {
-  const tlsContexts = new Set<string>();
+/** The names defined by `active` (the active resources, by kind) and the Secrets of the options. */
+export function knownNames(active: readonly Resource[], opts: CheckOptions, defaultNamespace: string): KnownNames {
+  const tlsContexts = new Set(ofKind(active, 'TLSContext').map((r) => r.name));
+  // A Host with a tlsSecret gets an implicit TLSContext named `<host>-context`.
+  for (const r of ofKind(active, 'Host')) if (isRecord(specOf(r).tlsSecret)) tlsContexts.add(`${r.name}-context`);
   const resolvers = new Set(BUILTIN_RESOLVERS);
-  const hostContexts: string[] = [];
-  for (const r of active) {
-    if (r.kind === 'TLSContext') tlsContexts.add(r.name);
-    // A Host with a tlsSecret gets an implicit TLSContext named `<host>-context`.
-    else if (r.kind === 'Host' && isRecord(specOf(r).tlsSecret)) hostContexts.push(`${r.name}-context`);
-    else if (RESOLVER_KINDS.includes(r.kind)) resolvers.add(r.name);
-  }
-  for (const name of hostContexts) tlsContexts.add(name);
+  for (const kind of RESOLVER_KINDS) for (const r of ofKind(active, kind)) resolvers.add(r.name);
   const secrets = new Set((opts.secrets ?? []).map((s) => `${s.namespace ?? defaultNamespace}/${s.name}`));
   return { tlsContexts, resolvers, secrets };
 }

@@ -52,11 +52,9 @@ const squashed = new Map<string, string>();
 
 /**
  * Best candidate for a misspelt `word`, or undefined. Exact matches after squashing (case, `_`/`-`) win; otherwise
- * the closest by edit distance within a budget that grows with the word's length (1 for short words, up to 3).
- */
-/**
- * `maxDistance` caps the edit distance (default: 1 for short words, up to 3 for long ones). Names that are
- * references (a resolver, a TLSContext) want 1: `consul-dc2` is another resolver, not a misspelt `consul`.
+ * the closest by edit distance within `maxDistance`, by default a budget that grows with the word's length (1 for
+ * short words, up to 3). Names that are references (a resolver, a TLSContext) want 1: `consul-dc2` is another
+ * resolver, not a misspelt `consul`.
  */
 export function suggest(word: string, candidates: Iterable<string>, maxDistance?: number): string | undefined {
   const list = [...candidates].filter((c) => c !== word);
