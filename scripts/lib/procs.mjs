@@ -1,4 +1,5 @@
-// Process helpers shared by the demo (`npm start`) and the end-to-end harness: a free loopback port, and
+// Process helpers shared by the demo (`npm start`) and the end-to-end harness: a free loopback port, an open-port
+// probe, polling until a condition holds, and
 // background services that log to a file, signal readiness on stdout, and are stopped as a process group.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -15,6 +16,33 @@ export function freePort(preferred = 0) {
       s.close(() => resolve(port));
     });
   });
+}
+
+/** Whether something accepts TCP connections on 127.0.0.1:`port`. */
+export function portOpen(port) {
+  return new Promise((resolve) => {
+    const s = net.connect({ host: '127.0.0.1', port });
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once('error', () => resolve(false));
+  });
+}
+
+/**
+ * Polls `fn` (sync or async) every 250 ms until it returns a truthy value, and returns that; a throw counts as not
+ * yet. Fails after `timeoutMs`, naming `what` and the last error.
+ */
+export async function until(what, fn, timeoutMs) {
+  const end = Date.now() + timeoutMs;
+  let last;
+  while (Date.now() < end) {
+    last = await Promise.resolve().then(fn).catch((e) => e);
+    if (last && !(last instanceof Error)) return last;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last instanceof Error ? `: ${last.message}` : ''}`);
 }
 
 /** Background services started by one script; `stopAll()` ends each with its process group. */

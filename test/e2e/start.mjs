@@ -7,23 +7,12 @@ import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
-import net from 'node:net';
 import path from 'node:path';
+import { portOpen, until } from '../../scripts/lib/procs.mjs';
 
 const require = createRequire(import.meta.url);
 const yaml = require('js-yaml');
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-async function until(what, fn, timeoutMs) {
-  const end = Date.now() + timeoutMs;
-  let last;
-  while (Date.now() < end) {
-    last = await Promise.resolve().then(fn).catch((e) => e);
-    if (last && !(last instanceof Error)) return last;
-    await sleep(250);
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last instanceof Error ? `: ${last.message}` : ''}`);
-}
 
 /** Starts `cmd` in its own process group (as a terminal would) and collects its output. */
 function startDemo(cmd, args, repo) {
@@ -56,17 +45,6 @@ async function started(demo) {
   const kc = yaml.load(fs.readFileSync(kubeconfig, 'utf8'));
   const clusterPort = Number(new URL(kc.clusters[0].cluster.server).port);
   return { url: printed, port: Number(url.port), folder, openFile, scratch, kubeconfig, clusterPort };
-}
-
-function portOpen(port) {
-  return new Promise((resolve) => {
-    const s = net.connect({ host: '127.0.0.1', port });
-    s.once('connect', () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once('error', () => resolve(false));
-  });
 }
 
 /** A process as { pid, pgrp, argv, cmd }, or undefined when it is gone or a zombie. */

@@ -7,6 +7,7 @@ import { execFileSync } from 'node:child_process';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
+import { until as pollUntil } from '../../../scripts/lib/procs.mjs';
 
 const T = 30000;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -47,16 +48,8 @@ async function waitForText(locator, re, timeout = T) {
   throw new Error(`timed out waiting for ${re} in: ${last.slice(0, 600)}`);
 }
 
-async function until(what, fn, timeout = T) {
-  const end = Date.now() + timeout;
-  let last;
-  while (Date.now() < end) {
-    last = await fn().catch((e) => e);
-    if (last && !(last instanceof Error)) return last;
-    await sleep(250);
-  }
-  throw new Error(`timed out waiting for ${what}${last instanceof Error ? `: ${last.message}` : ''}`);
-}
+/** Polls `fn` until it returns a truthy value (see scripts/lib/procs.mjs), within `timeout` (default 30 s). */
+const until = (what, fn, timeout = T) => pollUntil(what, fn, timeout);
 
 /** Runs a command from the palette, by its exact label. Retries: the palette may list commands from before activation. */
 async function command(page, label) {
