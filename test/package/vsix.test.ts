@@ -52,14 +52,14 @@ describe('the VSIX (npm run package)', function () {
   const names = (): string[] => entries.map((e) => e.name).sort();
   const text = (name: string): string => entries.find((e) => e.name === name)!.read().toString('utf8');
 
-  before(() => {
+  before(async () => {
     for (const f of ['dist/client.js', 'dist/server.js']) {
       if (!fs.existsSync(path.join(REPO, f))) throw new Error(`${f} is missing: run \`npm run build\` first`);
     }
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'edgepolicy-vsix-'));
     const vsix = path.join(dir, 'edgepolicy.vsix');
     execFileSync(process.execPath, [path.join(REPO, 'node_modules/@vscode/vsce/vsce'), ...vsceArgs(vsix)], { cwd: REPO, stdio: 'pipe' });
-    entries = readZip(fs.readFileSync(vsix));
+    entries = await readZip(fs.readFileSync(vsix));
   });
 
   after(() => {

@@ -1,6 +1,7 @@
-// Just enough of the zip format to read a VSIX in tests: the central directory (names, sizes, offsets) and each
-// entry's data, stored or deflated. No zip64, no encryption: `vsce package` writes neither for a file this small.
-import * as zlib from 'zlib';
+// Reads a VSIX with yauzl, the zip reader @vscode/vsce itself reads VSIX files with (taken from vsce's own
+// dependencies, so it is the version vsce was installed with). Every entry is read and checked (CRC) up front:
+// a VSIX is small.
+import { createRequire } from 'module';
 
 export interface ZipEntry {
   name: string;
@@ -9,46 +10,38 @@ export interface ZipEntry {
   read(): Buffer;
 }
 
-const EOCD = 0x06054b50;
-const CENTRAL = 0x02014b50;
-const LOCAL = 0x04034b50;
-
-function endOfCentralDirectory(zip: Buffer): number {
-  // The record is 22 bytes plus a comment of at most 65,535 bytes, at the very end.
-  for (let i = zip.length - 22; i >= Math.max(0, zip.length - 22 - 0xffff); i--) {
-    if (zip.readUInt32LE(i) === EOCD) return i;
-  }
-  throw new Error('not a zip file: no end-of-central-directory record');
+/** The part of yauzl's API used here (lazyEntries mode). */
+interface YauzlEntry { fileName: string; uncompressedSize: number }
+interface YauzlZip {
+  readEntry(): void;
+  on(event: 'entry', f: (e: YauzlEntry) => void): void;
+  once(event: 'end' | 'error', f: (e?: Error) => void): void;
+  openReadStream(e: YauzlEntry, f: (err: Error | null, s: NodeJS.ReadableStream) => void): void;
 }
+const yauzl: { fromBuffer(b: Buffer, o: object, f: (err: Error | null, z: YauzlZip) => void): void } =
+  createRequire(require.resolve('@vscode/vsce/package.json'))('yauzl');
 
-export function readZip(zip: Buffer): ZipEntry[] {
-  const eocd = endOfCentralDirectory(zip);
-  const count = zip.readUInt16LE(eocd + 10);
-  let at = zip.readUInt32LE(eocd + 16);
-  const entries: ZipEntry[] = [];
-  for (let n = 0; n < count; n++) {
-    if (zip.readUInt32LE(at) !== CENTRAL) throw new Error(`bad central directory entry ${n}`);
-    const method = zip.readUInt16LE(at + 10);
-    const compressed = zip.readUInt32LE(at + 20);
-    const size = zip.readUInt32LE(at + 24);
-    const nameLength = zip.readUInt16LE(at + 28);
-    const extraLength = zip.readUInt16LE(at + 30);
-    const commentLength = zip.readUInt16LE(at + 32);
-    const local = zip.readUInt32LE(at + 42);
-    const name = zip.toString('utf8', at + 46, at + 46 + nameLength);
-    at += 46 + nameLength + extraLength + commentLength;
-    entries.push({
-      name,
-      size,
-      read(): Buffer {
-        if (zip.readUInt32LE(local) !== LOCAL) throw new Error(`${name}: bad local header`);
-        const start = local + 30 + zip.readUInt16LE(local + 26) + zip.readUInt16LE(local + 28);
-        const raw = zip.subarray(start, start + compressed);
-        if (method === 0) return Buffer.from(raw);
-        if (method === 8) return zlib.inflateRawSync(raw);
-        throw new Error(`${name}: compression method ${method} is not supported`);
-      },
+export function readZip(zip: Buffer): Promise<ZipEntry[]> {
+  return new Promise((resolve, reject) => {
+    yauzl.fromBuffer(zip, { lazyEntries: true, validateEntrySizes: true }, (err, z) => {
+      if (err) return reject(err);
+      const entries: ZipEntry[] = [];
+      z.once('error', reject);
+      z.once('end', () => resolve(entries));
+      z.on('entry', (e) => {
+        z.openReadStream(e, (err2, stream) => {
+          if (err2) return reject(err2);
+          const chunks: Buffer[] = [];
+          stream.on('data', (c: Buffer) => chunks.push(c));
+          stream.once('error', reject);
+          stream.once('end', () => {
+            const data = Buffer.concat(chunks);
+            entries.push({ name: e.fileName, size: e.uncompressedSize, read: () => data });
+            z.readEntry();
+          });
+        });
+      });
+      z.readEntry();
     });
-  }
-  return entries;
+  });
 }
