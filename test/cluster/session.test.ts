@@ -209,6 +209,19 @@ describe('cluster: DiffSession without a reachable server', () => {
     await s.stop();
   });
 
+  it('in an untrusted workspace, refuses a context the caller resolved whose user runs a credential plugin', async () => {
+    fs.writeFileSync(
+      path.join(dir, 'exec.yaml'),
+      kubeconfig({ current: 'x', clusters: [['c', 'https://127.0.0.1:1']], users: [['u', { exec: { apiVersion: 'client.authentication.k8s.io/v1', command: 'get-token' } }]], contexts: [['x', 'c', 'u']] }),
+    );
+    const ctx = resolveContext(loadKubeconfig({ kubeconfig: path.join(dir, 'exec.yaml'), env: {} }), 'x', true);
+    const s = new DiffSession({ allowExec: false, env: {} });
+    const sum = await s.start(ctx, []);
+    assert.equal(sum.status, 'error');
+    assert.match(sum.message!, /Context "x" authenticates with a credential plugin \(user "u" runs a program\).*Trust the workspace/);
+    await s.stop();
+  });
+
   it('reports a closed port quickly as unreachable, naming the server but not the token', async () => {
     const port = await new Promise<number>((resolve) => {
       const srv = net.createServer();

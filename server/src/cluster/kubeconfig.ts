@@ -119,6 +119,15 @@ export interface ResolvedContext {
   kc: KubeConfig;
 }
 
+/** Throws when `allowExec` is false (an untrusted workspace) and the context's user runs a credential program. */
+export function refuseExecUnlessAllowed(ctx: { name: string; user?: User }, allowExec: boolean): void {
+  if (allowExec || !userRunsProgram(ctx.user)) return;
+  throw new ClusterError(
+    'exec-not-allowed',
+    `Context "${ctx.name}" authenticates with a credential plugin (user "${ctx.user!.name}" runs a program), which is not allowed in an untrusted workspace. Trust the workspace to use this context.`,
+  );
+}
+
 /** Pick a context by name. Refuses exec credential plugins when `allowExec` is false. */
 export function resolveContext(cfg: LoadedKubeconfig, name: string | undefined, allowExec: boolean): ResolvedContext {
   const ctxName = name || cfg.currentContext;
@@ -135,12 +144,7 @@ export function resolveContext(cfg: LoadedKubeconfig, name: string | undefined, 
   if (!cluster) throw new ClusterError('bad-kubeconfig', `Context "${ctxName}" refers to cluster "${ctx.cluster}", which the kubeconfig does not define.`);
   const user = ctx.user ? cfg.users.find((u) => u.name === ctx.user) : undefined;
   if (ctx.user && !user) throw new ClusterError('bad-kubeconfig', `Context "${ctxName}" refers to user "${ctx.user}", which the kubeconfig does not define.`);
-  if (!allowExec && userRunsProgram(user)) {
-    throw new ClusterError(
-      'exec-not-allowed',
-      `Context "${ctxName}" authenticates with a credential plugin (user "${ctx.user}" runs a program), which is not allowed in an untrusted workspace. Trust the workspace to use this context.`,
-    );
-  }
+  refuseExecUnlessAllowed({ name: ctxName, user }, allowExec);
   // client-node applies the cluster's CA only when the context has a user: give anonymous contexts an empty one.
   const memUser: User = user ?? ({ name: '(anonymous)' } as User);
   const memCtx: Context = { name: ctx.name, cluster: ctx.cluster, user: memUser.name, namespace: ctx.namespace };

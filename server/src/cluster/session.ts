@@ -10,7 +10,7 @@ import type { Resource } from '../engine/model';
 import { ANNOTATION_OWNER_KINDS, DriftIndex, desiredFromResource, type DesiredItem, type IgnoreRule, type Obj } from '../engine/diff';
 import { KubeClient, type ClientOptions } from './client';
 import { ClusterError, errorMessage } from './errors';
-import { loadKubeconfig, resolveContext, userRunsProgram, type KubeconfigSource, type ResolvedContext } from './kubeconfig';
+import { loadKubeconfig, refuseExecUnlessAllowed, resolveContext, type KubeconfigSource, type ResolvedContext } from './kubeconfig';
 import { DIFF_KINDS, GROUP, collectionPath, explain404, primaryVersion, resourceName } from './resources';
 import { LiveListing, type BackoffOptions } from './watcher';
 import { runLimited } from '../node/limit';
@@ -135,9 +135,7 @@ export class DiffSession {
     try {
       const ctx = typeof context === 'string' ? resolveContext(loadKubeconfig(this.opts), context, this.opts.allowExec) : context;
       // A context resolved by the caller is held to the same rule as one resolved here.
-      if (!this.opts.allowExec && userRunsProgram(ctx.user)) {
-        throw new ClusterError('exec-not-allowed', `Context "${ctx.name}" authenticates with a credential plugin, which is not allowed in an untrusted workspace.`);
-      }
+      if (typeof context !== 'string') refuseExecUnlessAllowed(ctx, this.opts.allowExec);
       this.context = ctx.name;
       this.client = new KubeClient(ctx, this.opts.client);
       this.index = new DriftIndex({ defaultNamespace: ctx.namespace || 'default', ignore: this.ignore, namespaces: this.namespaces });
