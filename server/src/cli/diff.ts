@@ -3,7 +3,7 @@
 import type { DriftEntry, DriftSummary } from '../lsp/protocol';
 import { desiredFromResource, type DesiredItem } from '../engine/diff';
 import type { IgnoreRule } from '../engine/ignore';
-import { ClusterError, errorMessage } from '../cluster/errors';
+import { errorMessage } from '../cluster/errors';
 import { loadKubeconfig, resolveContext, type ResolvedContext } from '../cluster/kubeconfig';
 import { diffOnce } from '../cluster/session';
 import { parseCommandArgs, oneOf } from './args';
@@ -104,15 +104,8 @@ export async function runDiff(argv: string[], io: CliIo, deps: { load?: DesiredL
 
   const load = deps.load ?? loadDesired;
   const { desired, ignore } = await load(positionals.length ? positionals : ['.'], (values.exclude as string[] | undefined) ?? [], io);
-  let result: Awaited<ReturnType<typeof diffOnce>>;
-  try {
-    result = await diffOnce({ allowExec: true, ignore, client: { timeoutMs } }, ctx, namespaces, desired);
-  } catch (e) {
-    // Only a cluster that cannot be compared is the user's to fix; anything else is reported by run() as a bug.
-    if (e instanceof ClusterError) return fail(e.message, format, io, '');
-    throw e;
-  }
-  const { summary, notes } = result;
+  // A cluster that cannot be compared comes back as an error summary (the session catches it), never as a throw.
+  const { summary, notes } = await diffOnce({ allowExec: true, ignore, client: { timeoutMs } }, ctx, namespaces, desired);
   if (summary.status === 'error') return fail(summary.message ?? 'unknown error', format, io, summary.context);
   if (summary.message) io.stderr(`edgepolicy: note: ${summary.message}\n`);
   const drift = summary.entries.some((e) => e.state !== 'in-sync');
