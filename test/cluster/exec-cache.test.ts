@@ -8,7 +8,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as YAML from 'yaml';
 import { ExecCredentialCache, NO_EXPIRY_REUSE_MS, execCredentials, type ExecConfig } from '../../server/src/cluster/execCredential';
+import { KubeClient } from '../../server/src/cluster/client';
 import { isClusterError } from '../../server/src/cluster/errors';
+import { loadKubeconfig, resolveContext } from '../../server/src/cluster/kubeconfig';
 import { registerDiffHandlers } from '../../server/src/lsp/diffHandlers';
 import * as P from '../../server/src/lsp/protocol';
 import { startTestCluster, type TestCluster } from '../cluster-server/index';
@@ -236,6 +238,23 @@ describe('exec credentials: one plugin run per credential in the process', funct
         await h.dispose();
       }
       for (const line of said) assert.ok(!line.includes(cluster.token), 'the token appears in what the handlers said');
+    });
+
+    it('one client fetches a credential again when it is about to expire, and keeps one that is good for longer', async () => {
+      const twice = async (expires: number): Promise<void> => {
+        const kc = withPlugin(`exec-expires-${expires}.yaml`, counting, [...freshRuns(), { name: 'TOKEN', value: cluster.token }, { name: 'EXPIRES', value: new Date(expires).toISOString() }]);
+        const client = new KubeClient(resolveContext(loadKubeconfig({ kubeconfig: kc, env: {} }), CONTEXT, true));
+        try {
+          for (let i = 0; i < 2; i++) await client.list('/api/v1/namespaces', { verb: 'list', resource: 'namespaces' });
+        } finally {
+          client.close();
+        }
+      };
+      // Seconds from expiry: neither the client nor the process's cache keeps it.
+      await twice(Date.now() + 3_000);
+      assert.equal(runs(), 2);
+      await twice(Date.now() + 3_600_000);
+      assert.equal(runs(), 1);
     });
 
     it('a credential the API server rejects (401) is dropped from the cache: the next client does not reuse it', async () => {

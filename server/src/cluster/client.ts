@@ -109,9 +109,10 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
 interface Prepared {
   headers: http.OutgoingHttpHeaders;
   agent?: http.Agent;
-  /** Refresh after this time (ms since the epoch): exec credentials expire. */
-  until: number;
-  /** The exec credential the headers hold (dropped from the process's cache when the server rejects it). */
+  /**
+   * The exec credential the headers hold: refreshed shortly before its `expires`, dropped from the process's cache
+   * when the server rejects it.
+   */
   cred?: ExecCredentialResult;
 }
 
@@ -201,7 +202,7 @@ export class KubeClient {
   private credentials(): Promise<Prepared> {
     const cur = this.prepared;
     // A failed preparation rejects every request that waited for it; the next request tries again.
-    if (cur) return cur.then((p) => (p.until > Date.now() + 5_000 ? p : this.refresh(cur)));
+    if (cur) return cur.then((p) => ((p.cred?.expires ?? Infinity) > Date.now() + 5_000 ? p : this.refresh(cur)));
     return this.refresh(undefined);
   }
 
@@ -238,14 +239,12 @@ export class KubeClient {
 
   private async prepare(): Promise<Prepared> {
     let kc = this.ctx.kc;
-    let until = Number.POSITIVE_INFINITY;
     let cred: ExecCredentialResult | undefined;
     const user = this.ctx.user;
     const exec = execConfigOf(user);
     if (user && exec) {
       // Shared with the other clients of the process: a credential another client fetched is reused while it is good.
       cred = await execCredentials.get(user.name, exec, { timeoutMs: this.opts.execTimeoutMs, cluster: this.ctx.cluster, signal: this.abort.signal });
-      if (cred.expires !== undefined) until = cred.expires;
       // The same user without the plugin, holding what the plugin printed (client-node then applies it as usual).
       const { exec: _e, authProvider: _a, ...rest } = user as User & { authProvider?: unknown };
       const memUser: User = {
@@ -276,7 +275,7 @@ export class KubeClient {
     if (this.stopped) throw new ClusterError('aborted', 'stopped');
     const agent = ro.agent instanceof http.Agent ? ro.agent : undefined;
     if (agent) this.agents.add(agent);
-    return { headers: { ...((ro.headers ?? {}) as http.OutgoingHttpHeaders) }, agent, until, cred };
+    return { headers: { ...((ro.headers ?? {}) as http.OutgoingHttpHeaders) }, agent, cred };
   }
 
   /**
