@@ -3,7 +3,7 @@ import * as assert from 'assert';
 import * as path from 'path';
 import { isExcluded, ExcludeMatcher } from '../../server/src/lsp/exclude';
 import { folderRelativePath } from '../../server/src/lsp/displayPath';
-import { isInside } from '../../server/src/lsp/paths';
+import { filePathOf, innermostFolder, isInside } from '../../server/src/lsp/paths';
 import { URI } from 'vscode-uri';
 
 describe('isInside (server/src/lsp/paths.ts)', () => {
@@ -31,5 +31,29 @@ describe('isInside (server/src/lsp/paths.ts)', () => {
     const file = path.join(ws, '..cache', 'c.yaml');
     assert.strictEqual(isExcluded(file, [{ folder: ws, exclude: new ExcludeMatcher(['..cache/**']) }]), true);
     assert.strictEqual(folderRelativePath(() => [ws])(URI.file(file).toString()), '..cache/c.yaml');
+  });
+});
+
+describe('filePathOf and innermostFolder (server/src/lsp/paths.ts)', () => {
+  const ws = path.resolve('/ws/app');
+
+  it('gives the path of a file URI only', () => {
+    const file = path.join(ws, 'a.yaml');
+    assert.strictEqual(filePathOf(URI.file(file).toString()), file);
+    assert.strictEqual(filePathOf('untitled:Untitled-1'), undefined);
+    assert.strictEqual(filePathOf('vscode-userdata:/settings.yaml'), undefined);
+  });
+
+  it('picks the innermost folder holding the file, none for a file outside every folder', () => {
+    const inner = path.join(ws, 'sub');
+    assert.strictEqual(innermostFolder([ws, inner], path.join(inner, 'a.yaml')), inner);
+    assert.strictEqual(innermostFolder([inner, ws], path.join(inner, 'a.yaml')), inner);
+    assert.strictEqual(innermostFolder([ws, inner], path.join(ws, 'b.yaml')), ws);
+    assert.strictEqual(innermostFolder([ws, inner], path.resolve('/elsewhere/c.yaml')), undefined);
+  });
+
+  it('names a file of a nested folder relative to the inner one', () => {
+    const inner = path.join(ws, 'sub');
+    assert.strictEqual(folderRelativePath(() => [ws, inner])(URI.file(path.join(inner, 'x', 'a.yaml')).toString()), 'sub/x/a.yaml');
   });
 });

@@ -3,7 +3,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Connection } from 'vscode-languageserver/node';
-import { URI } from 'vscode-uri';
 import { Workspace, type ChangeSet } from '../engine/workspace';
 import { parseProjectConfig, PROJECT_CONFIG_FILE } from '../engine/config';
 import { desiredFromResource, type DesiredItem } from '../engine/diff';
@@ -14,7 +13,7 @@ import { errorMessage } from '../cluster/errors';
 import { listContexts, loadKubeconfig, resolveContext } from '../cluster/kubeconfig';
 import { listNamespaceNames } from '../cluster/resources';
 import { DiffSession } from '../cluster/session';
-import { isInside } from './paths';
+import { filePathOf, isInside } from './paths';
 import {
   DiffChangedNotification,
   DiffDocumentRequest,
@@ -102,14 +101,8 @@ type FileFilter = (uri: string) => boolean;
 /** Files inside `folders` (every file when there are none); never an untitled document or another non-file URI. */
 function workspaceFileFilter(folders: readonly string[] | undefined): FileFilter {
   return (uri) => {
-    let file: string;
-    try {
-      const u = URI.parse(uri);
-      if (u.scheme !== 'file') return false;
-      file = u.fsPath;
-    } catch {
-      return false;
-    }
+    const file = filePathOf(uri);
+    if (!file) return false;
     // A window without folders: the open files are the workspace.
     return !folders || folders.length === 0 || folders.some((f) => isInside(f, file));
   };

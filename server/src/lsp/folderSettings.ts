@@ -10,7 +10,7 @@ import type { IgnoreRule } from '../engine/ignore';
 import { readTextFile } from '../node/scan';
 import { SOURCE } from './diagnostics';
 import { ALWAYS_EXCLUDED, ExcludeMatcher, excludeGlobs, type FolderExcludes } from './exclude';
-import { isInside } from './paths';
+import { innermostFolder } from './paths';
 
 /** Settings files larger than this are not read. */
 const MAX_PROJECT_FILE_BYTES = 1024 * 1024;
@@ -151,14 +151,8 @@ export class FolderSettings {
 
   /** Per-code overrides for a file (absolute path, or undefined for a non-file URI): its innermost folder's. */
   severityFor(file: string | undefined): Record<string, SeverityLevel> {
-    if (file) {
-      let best: string | undefined;
-      for (const f of this.folders) {
-        if (isInside(f, file) && (!best || f.length > best.length)) best = f;
-      }
-      if (best) return this.effective.get(best)?.severity ?? this.outside.severity;
-    }
-    return this.outside.severity;
+    const folder = file && innermostFolder(this.folders, file);
+    return (folder && this.effective.get(folder)?.severity) || this.outside.severity;
   }
 
   /** The diff.ignore rules of every folder's settings file. */

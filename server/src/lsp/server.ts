@@ -23,7 +23,7 @@ import {
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { URI } from 'vscode-uri';
 import { folderRelativePath } from './displayPath';
-import { isInside } from './paths';
+import { filePathOf as toPath, isInside } from './paths';
 import { YamlAssist } from './assist';
 import { DiffHandlers, FileTrackingWorkspace, registerDiffHandlers, type WorkspaceChangeListener } from './diffHandlers';
 import { effectiveRouteTable, quickFixes, toDiagnostics } from './diagnostics';
@@ -44,15 +44,6 @@ const QUICK_ANALYSIS_MS = 20;
 
 function errorText(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
-}
-
-function toPath(uri: string): string | undefined {
-  try {
-    const u = URI.parse(uri);
-    return u.scheme === 'file' ? u.fsPath : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 async function isDirectory(p: string): Promise<boolean> {
