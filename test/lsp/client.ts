@@ -239,6 +239,25 @@ export class TestClient {
 }
 
 /** Copies a fixture folder to a fresh temp dir (so tests can write files) and returns its path. */
+/** A client whose server is initialized and has built its first index (stopped again if that fails). */
+export async function indexedClient(options: ClientOptions): Promise<TestClient> {
+  const client = new TestClient(options);
+  try {
+    await client.initialize();
+    await client.indexed();
+  } catch (e) {
+    await client.stop();
+    throw e;
+  }
+  return client;
+}
+
+/** For `after`: stops the client (if one was started) and removes the temporary workspace (if one was made). */
+export async function stopAndRemove(client: TestClient | undefined, dir: string | undefined): Promise<void> {
+  await client?.stop();
+  if (dir) fs.rmSync(dir, { recursive: true, force: true });
+}
+
 export function tempWorkspace(fixture: string): string {
   const src = path.join(REPO, 'test', 'fixtures', 'lsp', fixture);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `edgepolicy-lsp-${fixture}-`));

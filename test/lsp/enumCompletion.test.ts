@@ -6,7 +6,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import type { CompletionItem } from 'vscode-languageserver-protocol';
-import { fileUri, REPO, TestClient } from './client';
+import { fileUri, indexedClient, REPO, stopAndRemove, TestClient } from './client';
 
 /** The `enum` of the schema node at `pointer` (JSON-pointer segments) in schemas/v3alpha1/<kind>.json. */
 function schemaEnum(kind: string, pointer: string[]): unknown[] {
@@ -106,15 +106,10 @@ describe('language server: completion of enum values', function () {
 
   before(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'edgepolicy-lsp-enum-'));
-    client = new TestClient({ folders: [dir] });
-    await client.initialize();
-    await client.indexed();
+    client = await indexedClient({ folders: [dir] });
   });
 
-  after(async () => {
-    await client?.stop();
-    if (dir) fs.rmSync(dir, { recursive: true, force: true });
-  });
+  after(() => stopAndRemove(client, dir));
 
   for (const c of CASES) {
     it(`${c.what}: exactly the schema's values`, async () => {

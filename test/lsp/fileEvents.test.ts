@@ -3,7 +3,7 @@
 import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
-import { codesOf, fileUri, tempWorkspace, TestClient } from './client';
+import { codesOf, fileUri, indexedClient, stopAndRemove, tempWorkspace, TestClient } from './client';
 
 const FileCreated = 1;
 const FileChanged = 2;
@@ -17,15 +17,10 @@ describe('language server: file events (dist/server.js)', function () {
 
   before(async () => {
     dir = tempWorkspace('basic');
-    client = new TestClient({ folders: [dir], settings: { edgepolicy: { exclude: ['generated/**'] }, files: { exclude: {} } } });
-    await client.initialize();
-    await client.indexed();
+    client = await indexedClient({ folders: [dir], settings: { edgepolicy: { exclude: ['generated/**'] }, files: { exclude: {} } } });
   });
 
-  after(async () => {
-    await client?.stop();
-    if (dir) fs.rmSync(dir, { recursive: true, force: true });
-  });
+  after(() => stopAndRemove(client, dir));
 
   /** Writes a marker file and returns its URI; sending it last in a batch tells when the batch was handled. */
   const marker = (name: string): string => {

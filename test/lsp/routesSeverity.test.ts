@@ -8,7 +8,7 @@ import * as path from 'path';
 import type { RouteGroup, RouteMember, RouteTable, TcpRoute } from '../../server/src/engine/model';
 import { effectiveRouteTable, type SeverityOverrides } from '../../server/src/lsp/diagnostics';
 import type { RoutesResult } from '../../server/src/lsp/protocol';
-import { fileUri, TestClient } from './client';
+import { fileUri, indexedClient, stopAndRemove, TestClient } from './client';
 
 const member = (name: string, uri: string): RouteMember => ({
   kind: 'Mapping',
@@ -102,15 +102,10 @@ describe('language server: routes response after .edgepolicy.yaml and edgepolicy
     fs.writeFileSync(path.join(dir, 'lost.yaml'), mapping('lost', 'other.example.com', '/lost/'));
     // EP200 (the split of /shared/) becomes info, EP220 (/lost/ attaches to no Host) is turned off.
     fs.writeFileSync(config(), 'severity:\n  EP200: info\n  EP220: off\n');
-    client = new TestClient({ folders: [dir], settings });
-    await client.initialize();
-    await client.indexed();
+    client = await indexedClient({ folders: [dir], settings });
   });
 
-  after(async () => {
-    await client?.stop();
-    if (dir) fs.rmSync(dir, { recursive: true, force: true });
-  });
+  after(() => stopAndRemove(client, dir));
 
   it('leaves out a code set to off in .edgepolicy.yaml and gives a code set to info as info', async () => {
     assert.deepStrictEqual(await routes(), { '/shared/': ['EP200:info'], '/lost/': [] });

@@ -4,7 +4,7 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
 import type { CompletionItem, Diagnostic, MarkupContent } from 'vscode-languageserver-protocol';
-import { codesOf, fileUri, tempWorkspace, TestClient } from './client';
+import { codesOf, fileUri, stopAndRemove, tempWorkspace, TestClient } from './client';
 
 const CompletionItemKindSnippet = 15;
 const DeprecatedTag = 1;
@@ -50,10 +50,7 @@ describe('language server over stdio (dist/server.js)', function () {
     await client.indexed();
   });
 
-  after(async () => {
-    await client?.stop();
-    if (dir) fs.rmSync(dir, { recursive: true, force: true });
-  });
+  after(() => stopAndRemove(client, dir));
 
   it('indexes the workspace at startup and logs statistics, never file contents', () => {
     const line = client.logs.find((l) => /^indexed /.test(l))!;

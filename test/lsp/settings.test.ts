@@ -4,7 +4,7 @@
 import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
-import { codesOf, fileUri, tempWorkspace, TestClient } from './client';
+import { codesOf, fileUri, indexedClient, stopAndRemove, tempWorkspace, TestClient } from './client';
 
 const EP200 = (d: { code?: unknown; severity?: number }[]) => d.find((x) => x.code === 'EP200')?.severity;
 
@@ -37,15 +37,10 @@ describe('language server: settings per workspace folder and .edgepolicy.yaml (d
     dir = tempWorkspace('multi');
     // Folder a's own settings file, present at startup.
     fs.writeFileSync(path.join(dir, 'a', '.edgepolicy.yaml'), 'severity:\n  EP200: info\n');
-    client = new TestClient({ folders: [a(), b()], settings, scopedSettings: scoped });
-    await client.initialize();
-    await client.indexed();
+    client = await indexedClient({ folders: [a(), b()], settings, scopedSettings: scoped });
   });
 
-  after(async () => {
-    await client?.stop();
-    if (dir) fs.rmSync(dir, { recursive: true, force: true });
-  });
+  after(() => stopAndRemove(client, dir));
 
   it('requests edgepolicy and files settings for each workspace folder (scopeUri) and for the window', async () => {
     const items = client.configurationRequests;

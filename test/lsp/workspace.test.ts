@@ -5,7 +5,7 @@ import { fork } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { createMessageConnection, IPCMessageReader, IPCMessageWriter } from 'vscode-jsonrpc/node';
-import { codesOf, fileUri, SERVER, tempWorkspace, TestClient } from './client';
+import { codesOf, fileUri, indexedClient, SERVER, stopAndRemove, tempWorkspace, TestClient } from './client';
 
 describe('language server: multi-root workspace, renames and settings (dist/server.js)', function () {
   this.timeout(30000);
@@ -19,15 +19,10 @@ describe('language server: multi-root workspace, renames and settings (dist/serv
     dir = tempWorkspace('multi');
     // A file the scanner must skip, with the reason logged.
     fs.writeFileSync(path.join(dir, 'a', 'blob.yaml'), Buffer.from([0x61, 0x00, 0x62, 0x0a]));
-    client = new TestClient({ folders: [a(), b()], settings });
-    await client.initialize();
-    await client.indexed();
+    client = await indexedClient({ folders: [a(), b()], settings });
   });
 
-  after(async () => {
-    await client?.stop();
-    if (dir) fs.rmSync(dir, { recursive: true, force: true });
-  });
+  after(() => stopAndRemove(client, dir));
 
   it('indexes every folder (.yaml and .yml) and logs skipped files with their reason', async () => {
     assert.match(client.logs.find((l) => /^indexed /.test(l))!, /^indexed 3 YAML file\(s\) in 2 folder\(s\)/);
