@@ -55,6 +55,7 @@ describe('edgepolicy diff: kubeconfig and context first, then only what the diff
     assert.deepEqual(JSON.parse(json.out), {
       context: 'nope',
       error: `Context "nope" not found in the kubeconfig (${kubeconfig}). Known contexts: offline.`,
+      notes: [],
       resources: [],
     });
   });

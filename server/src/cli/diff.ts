@@ -116,7 +116,8 @@ export async function runDiff(argv: string[], io: CliIo, deps: { load?: DesiredL
 
 function fail(message: string, format: 'text' | 'json', io: CliIo, context: string): number {
   io.stderr(`edgepolicy diff: ${message}\n`);
-  if (format === 'json') io.stdout(JSON.stringify({ context, error: message, resources: [] }, null, 2) + '\n');
+  // The same keys as a comparison's output (toJson), plus the error: a script reads one shape.
+  if (format === 'json') io.stdout(JSON.stringify({ context, error: message, notes: [], resources: [] }, null, 2) + '\n');
   return EXIT_USAGE;
 }
 
