@@ -63,12 +63,13 @@ export class RoutesTreeProvider implements vscode.TreeDataProvider<ViewNode>, vs
     this.rebuild();
   }
 
+  /**
+   * A fetch failed or the server is gone. Without a table the view shows the error (state `error`, and the view's
+   * message through onDidUpdate); with one it keeps showing the last table.
+   */
   setError(message: string): void {
     this.errorText = message;
-    if (!this.table) {
-      this.stateValue = 'error';
-      void vscode.commands.executeCommand('setContext', 'edgepolicy.routesState', this.stateValue);
-    }
+    if (!this.table) this.rebuild();
   }
 
   setFilter(text: string): void {
