@@ -110,8 +110,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<EdgePo
   const fetchRoutes = async (): Promise<boolean> => {
     if (!client?.isRunning()) return false;
     try {
-      const table = await client.sendRequest<RoutesResult | null>(RoutesRequest, {});
-      routesProvider.setTable(table ?? { hosts: [], groups: [], tcp: [] });
+      // The server answers with a table or an error (it waits for its first index; never a stand-in empty table).
+      routesProvider.setTable(await client.sendRequest<RoutesResult>(RoutesRequest));
       return true;
     } catch (e) {
       const msg = (e as Error).message;
