@@ -74,7 +74,6 @@ export interface MappingEntry {
   selectorLabels: [string, string][];
   key: string;
   groupId: string;
-  routeWeight: (string | number)[];
 }
 
 export type DropKind = 'core-key' | 'name-prefix' | 'shadow' | 'redirect';
@@ -427,31 +426,11 @@ function analyzeMapping(r: Resource, hosts: HostEntry[], defaultNamespace: strin
 
   // The key is kept (RouteGroup.key): joined into one flat string rather than a tree of concatenations.
   const parts = ['HTTP-GET', prefix];
-  let headerLen = 0;
-  for (const h of headers) {
-    parts.push(h.name, h.value ?? '');
-    headerLen += headerLength(h);
-  }
-  let queryLen = 0;
-  for (const q of queryParameters) {
-    parts.push(q.name, q.value ?? '');
-    queryLen += headerLength(q);
-  }
+  for (const h of headers) parts.push(h.name, h.value ?? '');
+  for (const q of queryParameters) parts.push(q.name, q.value ?? '');
   for (const [k, v] of selectorLabels) parts.push(k, v);
   if (precedence !== 0) parts.push(String(precedence));
   const key = parts.join('');
-
-  // Exact-size arrays: these are kept as long as the workspace is.
-  const routeWeight = new Array<string | number>(6 + headers.length + queryParameters.length);
-  routeWeight[0] = precedence;
-  routeWeight[1] = pyLen(prefix);
-  routeWeight[2] = headerLen;
-  routeWeight[3] = queryLen;
-  routeWeight[4] = prefix;
-  routeWeight[5] = method ?? 'GET';
-  let w = 6;
-  for (const h of headers) routeWeight[w++] = headerKey(h);
-  for (const q of queryParameters) routeWeight[w++] = headerKey(q);
 
   return {
     resource: r,
@@ -474,8 +453,31 @@ function analyzeMapping(r: Resource, hosts: HostEntry[], defaultNamespace: strin
     selectorLabels,
     key,
     groupId: sha1(key),
-    routeWeight,
   };
+}
+
+/**
+ * A Mapping's route weight (Emissary's IRBaseMapping.route_weight): precedence, prefix length, header and query
+ * lengths, prefix, method, then each header and query matcher. Computed when routes are ordered, not kept: the
+ * arrays would be the largest part of each Mapping's entry.
+ */
+export function routeWeightOf(m: MappingEntry): (string | number)[] {
+  const { headers, queryParameters } = m;
+  const w = new Array<string | number>(6 + headers.length + queryParameters.length);
+  let headerLen = 0;
+  for (const h of headers) headerLen += headerLength(h);
+  let queryLen = 0;
+  for (const q of queryParameters) queryLen += headerLength(q);
+  w[0] = m.precedence;
+  w[1] = pyLen(m.prefix);
+  w[2] = headerLen;
+  w[3] = queryLen;
+  w[4] = m.prefix;
+  w[5] = m.method ?? 'GET';
+  let i = 6;
+  for (const h of headers) w[i++] = headerKey(h);
+  for (const q of queryParameters) w[i++] = headerKey(q);
+  return w;
 }
 
 /** Lexicographic comparison of route weights, like Python list comparison. */
@@ -888,7 +890,7 @@ export function groupRouteWeight(g: GroupDetail): (string | number)[] {
   let best: (string | number)[] | undefined;
   for (const m of g.members) {
     if (m.drop) continue;
-    const w = m.mapping.routeWeight;
+    const w = routeWeightOf(m.mapping);
     if (best === undefined || compareRouteWeight(w, best) > 0) best = w;
   }
   if (best === undefined) throw new TypeError('a route group without accepted members');
