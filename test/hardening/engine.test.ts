@@ -160,18 +160,24 @@ describe('hardening: disk scanner (scan.ts, shared by the CLI and the language s
     const huge = path.join(root, 'huge.yaml');
     fs.writeFileSync(huge, bigYaml(LIMITS.hugeBytes));
     fs.writeFileSync(path.join(root, 'good.yaml'), GOOD_MAPPING);
-    const fsp = fs.promises as { readFile: typeof fs.promises.readFile };
-    const original = fsp.readFile;
+    // Records every read of a file's bytes (readTextFile opens a file, checks its size on the descriptor, reads).
+    const fsp = fs.promises as { open: typeof fs.promises.open };
+    const original = fsp.open;
     const read: string[] = [];
-    fsp.readFile = ((p: fs.PathLike, ...rest: unknown[]) => {
-      read.push(path.basename(String(p)));
-      return (original as (...a: unknown[]) => Promise<Buffer>).call(fs.promises, p, ...rest);
-    }) as typeof fs.promises.readFile;
+    fsp.open = (async (p: fs.PathLike, ...rest: unknown[]) => {
+      const h = await (original as (...a: unknown[]) => Promise<fs.promises.FileHandle>).call(fs.promises, p, ...rest);
+      const readBytes = h.read.bind(h) as (...a: unknown[]) => unknown;
+      h.read = ((...a: unknown[]) => {
+        read.push(path.basename(String(p)));
+        return readBytes(...a);
+      }) as typeof h.read;
+      return h;
+    }) as typeof fs.promises.open;
     let m: Awaited<ReturnType<typeof measure<ScanResult>>>;
     try {
       m = await measure(() => scanPaths([root]));
     } finally {
-      fsp.readFile = original;
+      fsp.open = original;
     }
     assert.deepStrictEqual(read, ['good.yaml'], 'the huge file is never read');
     assertBounded('scan with a 50 MB file', m, LIMITS.hugeMs, LIMITS.rssGrowthBytes);
@@ -201,19 +207,19 @@ describe('hardening: disk scanner (scan.ts, shared by the CLI and the language s
 
   it('a file deleted between listing and reading is skipped as "deleted while being read" (scanner read hook)', async () => {
     for (let i = 0; i < 20; i++) fs.writeFileSync(path.join(root, `f${i}.yaml`), `k: ${i}\n`);
-    // scan.ts has no hook of its own: wrap fs.promises.readFile (what readTextFile calls after stat) so that the
-    // file disappears at the worst moment, after the listing and the size check, right before the read.
-    const fsp = fs.promises as { readFile: typeof fs.promises.readFile };
-    const original = fsp.readFile;
-    fsp.readFile = (async (p: fs.PathLike, ...rest: unknown[]) => {
+    // scan.ts has no hook of its own: wrap fs.promises.open (how readTextFile starts reading) so that the file
+    // disappears at the worst moment, after the listing, right before the read.
+    const fsp = fs.promises as { open: typeof fs.promises.open };
+    const original = fsp.open;
+    fsp.open = (async (p: fs.PathLike, ...rest: unknown[]) => {
       if (/f1\d\.yaml$/.test(String(p))) fs.unlinkSync(String(p));
-      return (original as (...a: unknown[]) => Promise<Buffer>).call(fs.promises, p, ...rest);
-    }) as typeof fs.promises.readFile;
+      return (original as (...a: unknown[]) => Promise<fs.promises.FileHandle>).call(fs.promises, p, ...rest);
+    }) as typeof fs.promises.open;
     let r: ScanResult;
     try {
       r = (await measure(() => scanPaths([root]))).value;
     } finally {
-      fsp.readFile = original;
+      fsp.open = original;
     }
     const why = reasons(r);
     for (let i = 10; i < 20; i++) assert.strictEqual(why[`f${i}.yaml`], 'deleted while being read');
@@ -285,19 +291,19 @@ describe('hardening: disk scanner (scan.ts, shared by the CLI and the language s
     fs.chmodSync(path.join(root, 'mode000.yaml'), 0o000);
     // The tests run as root, which reads mode-000 files anyway, so the EACCES path is driven by failing the read
     // the way the kernel would for another user (same error code and message shape).
-    const fsp = fs.promises as { readFile: typeof fs.promises.readFile };
-    const original = fsp.readFile;
-    fsp.readFile = (async (p: fs.PathLike, ...rest: unknown[]) => {
+    const fsp = fs.promises as { open: typeof fs.promises.open };
+    const original = fsp.open;
+    fsp.open = (async (p: fs.PathLike, ...rest: unknown[]) => {
       if (String(p).endsWith('denied.yaml')) {
         throw Object.assign(new Error(`EACCES: permission denied, open '${String(p)}'`), { code: 'EACCES', errno: -13, syscall: 'open' });
       }
-      return (original as (...a: unknown[]) => Promise<Buffer>).call(fs.promises, p, ...rest);
-    }) as typeof fs.promises.readFile;
+      return (original as (...a: unknown[]) => Promise<fs.promises.FileHandle>).call(fs.promises, p, ...rest);
+    }) as typeof fs.promises.open;
     let r: ScanResult;
     try {
       r = await scanPaths([root]);
     } finally {
-      fsp.readFile = original;
+      fsp.open = original;
     }
     const why = reasons(r);
     assert.strictEqual(why['denied.yaml'], 'permission denied');

@@ -250,8 +250,8 @@ export const PRELOAD_SOURCE = `'use strict';
 const fs = require('fs');
 const vanish = process.env.EP_HARDEN_VANISH ? new RegExp(process.env.EP_HARDEN_VANISH) : null;
 const deny = process.env.EP_HARDEN_DENY ? new RegExp(process.env.EP_HARDEN_DENY) : null;
-const readFile = fs.promises.readFile;
-fs.promises.readFile = async function (p, ...rest) {
+// The scanner opens a file before reading it: asynchronously in the language server, synchronously in the CLI.
+function staged(p) {
   const s = String(p);
   if (vanish && vanish.test(s)) {
     try { fs.unlinkSync(s); } catch {}
@@ -263,7 +263,16 @@ fs.promises.readFile = async function (p, ...rest) {
     e.syscall = 'open';
     throw e;
   }
-  return readFile.call(this, p, ...rest);
+}
+const open = fs.promises.open;
+fs.promises.open = async function (p, ...rest) {
+  staged(p);
+  return open.call(this, p, ...rest);
+};
+const openSync = fs.openSync;
+fs.openSync = function (p, ...rest) {
+  staged(p);
+  return openSync.call(this, p, ...rest);
 };
 if (process.env.EP_HARDEN_MAXRSS) {
   process.on('exit', () => {

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { readTextFile, scanPaths } from '../../server/src/node/scan';
+import { spawnSync } from 'node:child_process';
+import { readTextFile, readTextFileSync, scanPaths } from '../../server/src/node/scan';
 
 describe('scanPaths', () => {
   let root: string;
@@ -94,5 +95,28 @@ describe('scanPaths', () => {
       r.files.map((f) => f.text),
       Array.from({ length: 60 }, (_, i) => `i: ${i}\n`),
     );
+  });
+  it('the synchronous scan (the CLI\'s) reports exactly what the asynchronous one does', async () => {
+    for (const opts of [{ exclude: ['vendor/**', '**/skip-me.yaml'], maxFileBytes: 1000 }, {}, { cwd: root, exclude: ['sub/deep/**'] }]) {
+      const a = await scanPaths([root, path.join(root, 'notes.txt'), path.join(root, 'nope.yaml')], opts);
+      const s = await scanPaths([root, path.join(root, 'notes.txt'), path.join(root, 'nope.yaml')], { ...opts, sync: true });
+      assert.deepEqual(s, a, JSON.stringify(opts));
+      assert.ok(a.files.length > 0 && a.skipped.length > 0 && a.errors.length === 1, 'the case covers files, skips and errors');
+    }
+  });
+
+  it('reads a file the same way with and without blocking calls, and never waits on a FIFO', async () => {
+    for (const f of ['a.yaml', 'bom.yaml', 'bin.yaml', 'latin1.yaml', 'big.yaml', 'sub', 'missing.yaml']) {
+      assert.deepEqual(readTextFileSync(path.join(root, f), 1000), await readTextFile(path.join(root, f), 1000), f);
+    }
+    const fifo = path.join(root, 'pipe-only-here', 'pipe.yaml');
+    fs.mkdirSync(path.dirname(fifo));
+    assert.equal(spawnSync('mkfifo', [fifo]).status, 0, 'mkfifo works here');
+    // Opening a FIFO for reading would wait for a writer: both readers refuse it without waiting.
+    assert.deepEqual(readTextFileSync(fifo), { reason: 'not a regular file' });
+    assert.deepEqual(await readTextFile(fifo), { reason: 'not a regular file' });
+    const r = await scanPaths([fifo, path.dirname(fifo)], { sync: true });
+    assert.deepEqual(r.skipped, [{ path: fifo, reason: 'not a regular file' }]);
+    fs.rmSync(path.dirname(fifo), { recursive: true });
   });
 });

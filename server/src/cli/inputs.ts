@@ -58,7 +58,8 @@ export async function readInputs(paths: string[], exclude: string[], io: CliIo):
   const inputs = selectInputs(paths, io);
   const settings = loadProjectSettings(inputs.map((i) => i.abs), io);
   const typedOf = new Map(inputs.map((i) => [i.abs, i.typed]));
-  const scan = await scanPaths(inputs.map((i) => i.abs), { exclude: [...exclude, ...settings.exclude, `**/${PROJECT_CONFIG_FILE}`], cwd: io.cwd });
+  // Synchronous reads: the CLI has nothing else to do meanwhile, and they are several times faster on many files.
+  const scan = await scanPaths(inputs.map((i) => i.abs), { exclude: [...exclude, ...settings.exclude, `**/${PROJECT_CONFIG_FILE}`], cwd: io.cwd, sync: true });
   if (scan.errors.length > 0) {
     const first = scan.errors[0]!;
     const more = scan.errors.length > 1 ? ` (and ${scan.errors.length - 1} more)` : '';

@@ -5,8 +5,10 @@
 // (two links to one file give one entry), and turns every problem into data: binary or non-UTF-8 content,
 // files over the size limit, files that vanish while being read. It never throws.
 
-import { promises as fsp } from 'node:fs';
+import * as fs from 'node:fs';
+import { constants as fsc, promises as fsp } from 'node:fs';
 import type { Dirent, Stats } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { minimatch } from 'minimatch';
 import { URI } from 'vscode-uri';
@@ -25,6 +27,11 @@ export interface ScanOptions {
   skipDirs?: string[];
   /** Parallel reads. Default 16. */
   concurrency?: number;
+  /**
+   * Use synchronous file system calls: several times faster on many small files (no thread-pool round trip per
+   * call), but nothing else runs meanwhile. For the CLI, which has nothing else to do; not for the server.
+   */
+  sync?: boolean;
 }
 
 export interface ScannedFile {
@@ -83,25 +90,26 @@ function toPosix(p: string): string {
   return p.split(path.sep).join('/');
 }
 
-/** Reads one file as text, or says why not. Never throws. */
-export async function readTextFile(file: string, maxFileBytes = DEFAULT_MAX_FILE_BYTES): Promise<{ text: string } | { reason: string; missing?: boolean }> {
-  let st: Stats;
-  try {
-    st = await fsp.stat(file);
-  } catch (e) {
-    return { reason: describe(e), missing: errorCode(e) === 'ENOENT' };
-  }
+export type ReadResult = { text: string } | { reason: string; missing?: boolean };
+
+// Opened without blocking: opening a FIFO for reading would otherwise wait for a writer. Files are checked with
+// fstat on the open descriptor (one call fewer than stat + readFile, and no window between the two).
+const OPEN_FLAGS = fsc.O_RDONLY | (fsc.O_NONBLOCK ?? 0);
+
+function openFailed(e: unknown): ReadResult {
+  return { reason: describe(e), missing: errorCode(e) === 'ENOENT' };
+}
+
+/** Why a file with these stats is not read, or undefined when it is read (then `size` bytes are expected). */
+function refuse(st: Stats, maxFileBytes: number): ReadResult | undefined {
   if (st.isDirectory()) return { reason: 'is a directory' };
   if (!st.isFile()) return { reason: 'not a regular file' };
   if (st.size > maxFileBytes) return { reason: `file is larger than ${maxFileBytes} bytes (${st.size}); not analysed` };
-  let buf: Buffer;
-  try {
-    buf = await fsp.readFile(file);
-  } catch (e) {
-    if (errorCode(e) === 'ENOENT') return { reason: 'deleted while being read', missing: true };
-    return { reason: describe(e) };
-  }
-  if (buf.length > maxFileBytes) return { reason: `file is larger than ${maxFileBytes} bytes (${buf.length}); not analysed` };
+  return undefined;
+}
+
+/** The text of a file's bytes, or why it is not text. */
+function decode(buf: Buffer): ReadResult {
   const nul = buf.indexOf(0);
   if (nul !== -1) return { reason: `binary content (NUL byte at offset ${nul}); not analysed` };
   let text: string;
@@ -113,6 +121,84 @@ export async function readTextFile(file: string, maxFileBytes = DEFAULT_MAX_FILE
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   return { text };
 }
+
+/** Reads one file as text, or says why not. Never throws. */
+export async function readTextFile(file: string, maxFileBytes = DEFAULT_MAX_FILE_BYTES): Promise<ReadResult> {
+  let h: FileHandle;
+  try {
+    h = await fsp.open(file, OPEN_FLAGS);
+  } catch (e) {
+    return openFailed(e);
+  }
+  try {
+    const st = await h.stat();
+    const no = refuse(st, maxFileBytes);
+    if (no) return no;
+    const buf = Buffer.allocUnsafe(st.size);
+    let got = 0;
+    while (got < buf.length) {
+      const { bytesRead } = await h.read(buf, got, buf.length - got, got);
+      if (bytesRead === 0) break; // truncated while being read: what is there
+      got += bytesRead;
+    }
+    return decode(got === buf.length ? buf : buf.subarray(0, got));
+  } catch (e) {
+    return { reason: describe(e) };
+  } finally {
+    await h.close().catch(() => undefined);
+  }
+}
+
+/** readTextFile with synchronous calls (see ScanOptions.sync). Never throws. */
+export function readTextFileSync(file: string, maxFileBytes = DEFAULT_MAX_FILE_BYTES): ReadResult {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, OPEN_FLAGS);
+  } catch (e) {
+    return openFailed(e);
+  }
+  try {
+    const st = fs.fstatSync(fd);
+    const no = refuse(st, maxFileBytes);
+    if (no) return no;
+    const buf = Buffer.allocUnsafe(st.size);
+    let got = 0;
+    while (got < buf.length) {
+      const n = fs.readSync(fd, buf, got, buf.length - got, got);
+      if (n === 0) break;
+      got += n;
+    }
+    return decode(got === buf.length ? buf : buf.subarray(0, got));
+  } catch (e) {
+    return { reason: describe(e) };
+  } finally {
+    try {
+      fs.closeSync(fd);
+    } catch {
+      // nothing to do: the descriptor is gone either way
+    }
+  }
+}
+
+/** The calls a scan makes, asynchronous (the language server) or synchronous (the CLI). */
+interface ScanFs {
+  realpath(p: string): Promise<string> | string;
+  readdir(p: string): Promise<Dirent[]> | Dirent[];
+  stat(p: string): Promise<Stats> | Stats;
+  read(p: string, max: number): Promise<ReadResult> | ReadResult;
+}
+const asyncFs: ScanFs = {
+  realpath: (p) => fsp.realpath(p),
+  readdir: (p) => fsp.readdir(p, { withFileTypes: true }),
+  stat: (p) => fsp.stat(p),
+  read: readTextFile,
+};
+const syncFs: ScanFs = {
+  realpath: (p) => fs.realpathSync(p),
+  readdir: (p) => fs.readdirSync(p, { withFileTypes: true }),
+  stat: (p) => fs.statSync(p),
+  read: readTextFileSync,
+};
 
 class Excluder {
   private readonly patterns: string[];
@@ -153,11 +239,13 @@ export async function scanPaths(paths: string[], options: ScanOptions = {}): Pro
   const seenDirs = new Set<string>();
   const seenFiles = new Set<string>();
   const toRead: { file: string; explicit: boolean }[] = [];
+  const io = options.sync ? syncFs : asyncFs;
 
-  const addFile = async (file: string, explicit: boolean) => {
+  /** `real`: the file's real path when known (a regular file in a folder whose real path is known). */
+  const addFile = async (file: string, explicit: boolean, known?: string) => {
     let real: string;
     try {
-      real = await fsp.realpath(file);
+      real = known ?? (await io.realpath(file));
     } catch (e) {
       if (explicit) result.errors.push({ path: file, message: describe(e) });
       else result.skipped.push({ path: file, reason: errorCode(e) === 'ENOENT' ? 'broken symbolic link or deleted while scanning' : describe(e) });
@@ -171,7 +259,7 @@ export async function scanPaths(paths: string[], options: ScanOptions = {}): Pro
   const walk = async (dir: string, root: string): Promise<void> => {
     let real: string;
     try {
-      real = await fsp.realpath(dir);
+      real = await io.realpath(dir);
     } catch (e) {
       result.skipped.push({ path: dir, reason: describe(e) });
       return;
@@ -180,7 +268,7 @@ export async function scanPaths(paths: string[], options: ScanOptions = {}): Pro
     seenDirs.add(real);
     let entries: Dirent[];
     try {
-      entries = await fsp.readdir(dir, { withFileTypes: true });
+      entries = await io.readdir(dir);
     } catch (e) {
       if (errorCode(e) !== 'ENOENT') result.skipped.push({ path: dir, reason: describe(e) });
       return;
@@ -192,7 +280,7 @@ export async function scanPaths(paths: string[], options: ScanOptions = {}): Pro
       let isFile = ent.isFile();
       if (ent.isSymbolicLink()) {
         try {
-          const st = await fsp.stat(full);
+          const st = await io.stat(full);
           isDir = st.isDirectory();
           isFile = st.isFile();
         } catch (e) {
@@ -211,7 +299,8 @@ export async function scanPaths(paths: string[], options: ScanOptions = {}): Pro
         const lower = ent.name.toLowerCase();
         if (!exts.some((x) => lower.endsWith(x))) continue;
         if (excluder.excluded(full, root, false)) continue;
-        await addFile(full, false);
+        // Not a link itself, in a folder whose real path is known: no realpath call needed.
+        await addFile(full, false, ent.isSymbolicLink() ? undefined : path.join(real, ent.name));
       }
     }
   };
@@ -220,7 +309,7 @@ export async function scanPaths(paths: string[], options: ScanOptions = {}): Pro
     const abs = path.resolve(options.cwd ?? process.cwd(), p);
     let st: Stats;
     try {
-      st = await fsp.stat(abs);
+      st = await io.stat(abs);
     } catch (e) {
       result.errors.push({ path: abs, message: describe(e) });
       continue;
@@ -233,11 +322,12 @@ export async function scanPaths(paths: string[], options: ScanOptions = {}): Pro
     }
   }
 
-  await runLimited(toRead, options.concurrency ?? 16, async ({ file, explicit }) => {
-    const r = await readTextFile(file, max);
+  await runLimited(toRead, options.sync ? 1 : (options.concurrency ?? 16), async ({ file, explicit }) => {
+    const r = await io.read(file, max);
     if ('text' in r) result.files.push({ path: file, uri: URI.file(file).toString(), text: r.text });
     else if (explicit && r.missing) result.errors.push({ path: file, message: r.reason });
-    else result.skipped.push({ path: file, reason: r.reason });
+    // Listed (or named and found by stat) a moment ago: gone by the time it is opened.
+    else result.skipped.push({ path: file, reason: r.missing ? 'deleted while being read' : r.reason });
   });
   const byPath = (a: { path: string }, b: { path: string }) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
   result.files.sort(byPath);
