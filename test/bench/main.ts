@@ -14,6 +14,7 @@ import * as jsyaml from 'js-yaml';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { getLanguageService } from 'yaml-language-server';
 import { Workspace } from '../../server/src/engine/workspace';
+import { installBuiltValidators } from '../../server/src/node/validators';
 import { DriftIndex, type DesiredItem } from '../../server/src/engine/diff';
 import { dispatchSchemaUri, schemaTexts } from './schemas';
 import { generate, mapping, rng, type GenFile } from './gen';
@@ -399,6 +400,8 @@ async function main(): Promise<void> {
   log(`wrote ${jsonOut}`);
 }
 
+// The engine as shipped: with the validators compiled at build time (dist/validators, beside this bundle).
+installBuiltValidators();
 if (args[0] === '--one-shot') {
   oneShot(args[1], Number(args[2]));
 } else {

@@ -13,6 +13,8 @@ import { URI } from 'vscode-uri';
 import { readZip, type ZipEntry } from './zip';
 
 const REPO = path.resolve(__dirname, '..', '..');
+/** dist/validators/<mode>/<version>-<kind>.js: schema validators compiled at build time (scripts/build.mjs). */
+const BUILT_VALIDATOR = /^extension\/dist\/validators\/(quick|detailed)\/v\w+-\w+\.js$/;
 const manifest = JSON.parse(fs.readFileSync(path.join(REPO, 'package.json'), 'utf8'));
 
 /** The arguments `npm run package` gives vsce, with the output file moved to `out`. */
@@ -72,6 +74,10 @@ describe('the VSIX (npm run package)', function () {
     for (const f of ['package.json', 'dist/client.js', 'dist/server.js', ...referencedFiles()]) {
       assert.ok(have.has(`extension/${f}`), `extension/${f} is in the VSIX (it has: ${[...have].join(', ')})`);
     }
+    // The validators compiled at build time: two per served kind/version, the Mapping ones among them.
+    const validators = names().filter((n) => BUILT_VALIDATOR.test(n));
+    assert.strictEqual(validators.length, fs.readdirSync(path.join(REPO, 'dist', 'validators', 'quick')).length * 2);
+    for (const mode of ['quick', 'detailed']) assert.ok(have.has(`extension/dist/validators/${mode}/v3alpha1-Mapping.js`), mode);
     const readme = names().filter((n) => /^extension\/readme\.md$/i.test(n));
     assert.strictEqual(readme.length, 1, 'one README');
     assert.match(text(readme[0]), /^# edgepolicy\n/);
@@ -84,7 +90,7 @@ describe('the VSIX (npm run package)', function () {
   it('holds nothing else: no sources, tests, schemas (bundled), node_modules, source maps or tooling', () => {
     const wanted = new Set(['package.json', 'dist/client.js', 'dist/server.js', ...referencedFiles()].map((f) => `extension/${f}`));
     const others = names().filter(
-      (n) => !wanted.has(n) && !/^extension\/(readme|license|license\.txt|license\.md|changelog)(\.md)?$/i.test(n) &&
+      (n) => !wanted.has(n) && !BUILT_VALIDATOR.test(n) && !/^extension\/(readme|license|license\.txt|license\.md|changelog)(\.md)?$/i.test(n) &&
         n !== 'extension.vsixmanifest' && n !== '[Content_Types].xml',
     );
     assert.deepStrictEqual(others, []);

@@ -4,6 +4,7 @@ import { version as packageVersion } from '../../../package.json';
 import { CHECK_HELP, ROUTES_HELP, runCheck, runRoutes, type Loader } from './commands';
 import { DIFF_HELP, runDiff, type DesiredLoader } from './diff';
 import { EXIT_OK, EXIT_USAGE, UsageError, processIo, type CliIo } from './io';
+import { installBuiltValidators } from '../node/validators';
 
 export const VERSION: string = packageVersion;
 
@@ -108,6 +109,7 @@ export async function run(argv: string[], io: CliIo = processIo(), deps: RunDeps
 }
 
 if (require.main === module) {
+  installBuiltValidators();
   void run(process.argv.slice(2)).then((code) => {
     process.exitCode = code;
   });

@@ -2,6 +2,7 @@
 // `--stdio` (Neovim, Helix, Emacs, ...), `--node-ipc` (VS Code) or `--socket=<port>`.
 import { createConnection, ProposedFeatures } from 'vscode-languageserver/node';
 import { startServer } from './server';
+import { installBuiltValidators } from '../node/validators';
 
 const transports = ['--stdio', '--node-ipc', '--socket', '--pipe'];
 if (process.argv.includes('--help') || process.argv.includes('-h')) {
@@ -21,4 +22,5 @@ process.on('unhandledRejection', (e) => {
   process.stderr.write(`edgepolicy: unexpected error: ${e instanceof Error ? e.message : String(e)}\n`);
 });
 
+installBuiltValidators();
 startServer(createConnection(ProposedFeatures.all));

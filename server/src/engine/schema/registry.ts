@@ -2,8 +2,9 @@
 // imports of schemas/index.ts (generated), so esbuild embeds them.
 
 import Ajv from 'ajv';
-import type { ValidateFunction } from 'ajv';
+import type { Code, ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
+import { FORMATS } from './formats';
 import { SCHEMAS } from '../../../../schemas/index';
 
 /** A JSON Schema node as we generate them (draft-07 plus editor annotations). */
@@ -36,7 +37,7 @@ export const ANNOTATION_KEYWORDS = ['markdownDescription', 'doNotSuggest', 'depr
  * `detailed` (the default): every error, with the failing data (what the diagnostics explain). Otherwise the
  * validator stops at the first error: the same valid/invalid answer, several times faster on valid documents.
  */
-export function createAjv(detailed = true): Ajv {
+export function createAjv(detailed = true, standalone?: { formats: Code }): Ajv {
   const ajv = new Ajv({
     allErrors: detailed,
     verbose: detailed,
@@ -46,11 +47,12 @@ export function createAjv(detailed = true): Ajv {
     strictRequired: false,
     allowUnionTypes: true,
     validateSchema: false,
+    // Build time (scripts/gen-validators.ts): keep the generated source, formats taken from ./formats.
+    ...(standalone ? { code: { source: true, formats: standalone.formats } } : {}),
   });
   addFormats(ajv);
   for (const keyword of ANNOTATION_KEYWORDS) ajv.addKeyword({ keyword, schemaType: ['string', 'boolean'] });
-  ajv.addFormat('int32', { type: 'number', validate: (n: number) => Number.isInteger(n) && n >= -2147483648 && n <= 2147483647 });
-  ajv.addFormat('int64', { type: 'number', validate: (n: number) => Number.isInteger(n) });
+  for (const [name, format] of Object.entries(FORMATS)) ajv.addFormat(name, format);
   return ajv;
 }
 
@@ -68,13 +70,34 @@ interface ValidatorSet {
 const detailedValidators: ValidatorSet = { ajv: undefined, detailed: true, cache: new Map() };
 const quickValidators: ValidatorSet = { ajv: undefined, detailed: false, cache: new Map() };
 
+/** Which of the two validators of a kind/version (see validatorFor and quickValidatorFor). */
+export type ValidatorMode = 'detailed' | 'quick';
+/** Gives a validator compiled ahead of time (from the same schemas and options as createAjv), or undefined. */
+export type BuiltValidators = (mode: ValidatorMode, kind: string, version: string) => ValidateFunction | undefined;
+let built: BuiltValidators | undefined;
+
+/**
+ * Validators compiled at build time (Ajv's standalone code; `scripts/build.mjs` writes them beside the bundles):
+ * compiling the Mapping validators at run time costs ~100 ms per process, a third of a small CLI run. The engine
+ * does no I/O, so whoever can load them installs a loader here (server/src/node/validators.ts); without one, or
+ * when it has no validator for a kind/version, the schema is compiled on first use as before.
+ */
+export function useBuiltValidators(load: BuiltValidators | undefined): void {
+  built = load;
+  detailedValidators.cache.clear();
+  quickValidators.cache.clear();
+}
+
 function compiled(set: ValidatorSet, kind: string, version: string): ValidateFunction | undefined {
   const hit = set.cache.get(kind)?.get(version);
   if (hit) return hit;
   const schema = schemaFor(kind, version);
   if (!schema) return undefined;
-  set.ajv ??= createAjv(set.detailed);
-  const fn = set.ajv.compile(schema);
+  let fn = built?.(set.detailed ? 'detailed' : 'quick', kind, version);
+  if (!fn) {
+    set.ajv ??= createAjv(set.detailed);
+    fn = set.ajv.compile(schema);
+  }
   let byVersion = set.cache.get(kind);
   if (!byVersion) set.cache.set(kind, (byVersion = new Map()));
   byVersion.set(version, fn);
