@@ -15,15 +15,8 @@ const REFERENCE = [process.env.EDGEPOLICY_REFERENCE, path.resolve(REPO, '..', 's
   (d): d is string => !!d && fs.existsSync(d),
 );
 
-function yamlFiles(dir: string): string[] {
-  const out: string[] = [];
-  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-    const p = path.join(dir, e.name);
-    if (e.isDirectory()) out.push(...yamlFiles(p));
-    else if (/\.ya?ml$/.test(e.name)) out.push(p);
-  }
-  return out;
-}
+const yamlFiles = (dir: string): string[] =>
+  (fs.readdirSync(dir, { recursive: true }) as string[]).filter((f) => /\.ya?ml$/.test(f)).map((f) => path.join(dir, f));
 
 /** Every getambassador.io object of the fixtures and reference manifests, by `<version>/<kind>`. */
 function corpus(): Map<string, Record<string, unknown>[]> {
