@@ -2,7 +2,9 @@
 // first) against the same schemas compiled at run time: the same answer and the same errors on every Ambassador
 // document of the fixtures and Emissary's reference manifests, and on broken variants of each.
 import * as assert from 'assert';
+import { spawnSync } from 'child_process';
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import * as jsyaml from 'js-yaml';
 import type { ValidateFunction } from 'ajv';
@@ -88,5 +90,28 @@ describe('validators compiled at build time (dist/validators)', () => {
       }
     }
     assert.ok(compared > 1000 && invalid > compared / 3, `${compared} comparisons, ${invalid} of them invalid documents`);
+  });
+  it('the CLI as users start it (bin/edgepolicy) loads them instead of compiling schemas', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'edgepolicy-validators-'));
+    try {
+      // A preload that tells which built validators the process requires, and whether Ajv compiles anything.
+      const preload = path.join(dir, 'watch.cjs');
+      fs.writeFileSync(
+        preload,
+        `const M = require('module'); const seen = []; const req = M.prototype.require;
+M.prototype.require = function (p) { if (/validators[\\/\\w]+-\\w+\\.js$/.test(String(p))) seen.push(require('path').basename(String(p))); return req.apply(this, arguments); };
+process.on('exit', () => process.stderr.write('BUILT=' + seen.sort().join(',') + '\\n'));`,
+      );
+      const yaml = path.join(dir, 'routes.yaml');
+      fs.writeFileSync(yaml, 'apiVersion: getambassador.io/v3alpha1\nkind: Mapping\nmetadata:\n  name: q\nspec:\n  prefix: /q/\n  service: q\n  timeout_msx: 5\n');
+      const r = spawnSync(process.execPath, [path.join(REPO, 'bin', 'edgepolicy'), 'check', yaml], {
+        encoding: 'utf8',
+        env: { ...process.env, NODE_OPTIONS: `--require ${preload}` },
+      });
+      assert.match(r.stdout, /EP100/, r.stderr);
+      assert.match(r.stderr, /BUILT=v3alpha1-Mapping\.js,v3alpha1-Mapping\.js$/m, 'the quick and the detailed Mapping validator come from dist/validators');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -108,8 +108,11 @@ export async function run(argv: string[], io: CliIo = processIo(), deps: RunDeps
   }
 }
 
+// The validators compiled at build time, when this is the bundle (dist/cli.js, run directly or through
+// bin/edgepolicy); from sources there are none and the schemas are compiled on first use.
+installBuiltValidators();
+
 if (require.main === module) {
-  installBuiltValidators();
   void run(process.argv.slice(2)).then((code) => {
     process.exitCode = code;
   });
