@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { readTextFile, readTextFileSync, scanPaths } from '../../server/src/node/scan';
+import { readTextFile, scanPaths } from '../../server/src/node/scan';
 
 describe('scanPaths', () => {
   let root: string;
@@ -107,13 +107,13 @@ describe('scanPaths', () => {
 
   it('reads a file the same way with and without blocking calls, and never waits on a FIFO', async () => {
     for (const f of ['a.yaml', 'bom.yaml', 'bin.yaml', 'latin1.yaml', 'big.yaml', 'sub', 'missing.yaml']) {
-      assert.deepEqual(readTextFileSync(path.join(root, f), 1000), await readTextFile(path.join(root, f), 1000), f);
+      assert.deepEqual(await readTextFile(path.join(root, f), 1000, true), await readTextFile(path.join(root, f), 1000), f);
     }
     const fifo = path.join(root, 'pipe-only-here', 'pipe.yaml');
     fs.mkdirSync(path.dirname(fifo));
     assert.equal(spawnSync('mkfifo', [fifo]).status, 0, 'mkfifo works here');
     // Opening a FIFO for reading would wait for a writer: both readers refuse it without waiting.
-    assert.deepEqual(readTextFileSync(fifo), { reason: 'not a regular file' });
+    assert.deepEqual(await readTextFile(fifo, undefined, true), { reason: 'not a regular file' });
     assert.deepEqual(await readTextFile(fifo), { reason: 'not a regular file' });
     const r = await scanPaths([fifo, path.dirname(fifo)], { sync: true });
     assert.deepEqual(r.skipped, [{ path: fifo, reason: 'not a regular file' }]);

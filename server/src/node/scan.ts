@@ -8,7 +8,6 @@
 import * as fs from 'node:fs';
 import { constants as fsc, promises as fsp } from 'node:fs';
 import type { Dirent, Stats } from 'node:fs';
-import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { minimatch } from 'minimatch';
 import { URI } from 'vscode-uri';
@@ -96,10 +95,6 @@ export type ReadResult = { text: string } | { reason: string; missing?: boolean 
 // fstat on the open descriptor (one call fewer than stat + readFile, and no window between the two).
 const OPEN_FLAGS = fsc.O_RDONLY | (fsc.O_NONBLOCK ?? 0);
 
-function openFailed(e: unknown): ReadResult {
-  return { reason: describe(e), missing: errorCode(e) === 'ENOENT' };
-}
-
 /** Why a file with these stats is not read, or undefined when it is read (then `size` bytes are expected). */
 function refuse(st: Stats, maxFileBytes: number): ReadResult | undefined {
   if (st.isDirectory()) return { reason: 'is a directory' };
@@ -122,62 +117,12 @@ function decode(buf: Buffer): ReadResult {
   return { text };
 }
 
-/** Reads one file as text, or says why not. Never throws. */
-export async function readTextFile(file: string, maxFileBytes = DEFAULT_MAX_FILE_BYTES): Promise<ReadResult> {
-  let h: FileHandle;
-  try {
-    h = await fsp.open(file, OPEN_FLAGS);
-  } catch (e) {
-    return openFailed(e);
-  }
-  try {
-    const st = await h.stat();
-    const no = refuse(st, maxFileBytes);
-    if (no) return no;
-    const buf = Buffer.allocUnsafe(st.size);
-    let got = 0;
-    while (got < buf.length) {
-      const { bytesRead } = await h.read(buf, got, buf.length - got, got);
-      if (bytesRead === 0) break; // truncated while being read: what is there
-      got += bytesRead;
-    }
-    return decode(got === buf.length ? buf : buf.subarray(0, got));
-  } catch (e) {
-    return { reason: describe(e) };
-  } finally {
-    await h.close().catch(() => undefined);
-  }
-}
-
-/** readTextFile with synchronous calls (see ScanOptions.sync). Never throws. */
-export function readTextFileSync(file: string, maxFileBytes = DEFAULT_MAX_FILE_BYTES): ReadResult {
-  let fd: number;
-  try {
-    fd = fs.openSync(file, OPEN_FLAGS);
-  } catch (e) {
-    return openFailed(e);
-  }
-  try {
-    const st = fs.fstatSync(fd);
-    const no = refuse(st, maxFileBytes);
-    if (no) return no;
-    const buf = Buffer.allocUnsafe(st.size);
-    let got = 0;
-    while (got < buf.length) {
-      const n = fs.readSync(fd, buf, got, buf.length - got, got);
-      if (n === 0) break;
-      got += n;
-    }
-    return decode(got === buf.length ? buf : buf.subarray(0, got));
-  } catch (e) {
-    return { reason: describe(e) };
-  } finally {
-    try {
-      fs.closeSync(fd);
-    } catch {
-      // nothing to do: the descriptor is gone either way
-    }
-  }
+/** An open file: what reading it takes, with or without blocking calls. */
+interface OpenFile {
+  stat(): Promise<Stats> | Stats;
+  /** Reads into `buf` at `offset` from file position `position`; resolves to the number of bytes read. */
+  read(buf: Buffer, offset: number, length: number, position: number): Promise<number> | number;
+  close(): Promise<void> | void;
 }
 
 /** The calls a scan makes, asynchronous (the language server) or synchronous (the CLI). */
@@ -185,20 +130,60 @@ interface ScanFs {
   realpath(p: string): Promise<string> | string;
   readdir(p: string): Promise<Dirent[]> | Dirent[];
   stat(p: string): Promise<Stats> | Stats;
-  read(p: string, max: number): Promise<ReadResult> | ReadResult;
+  open(p: string): Promise<OpenFile> | OpenFile;
 }
 const asyncFs: ScanFs = {
   realpath: (p) => fsp.realpath(p),
   readdir: (p) => fsp.readdir(p, { withFileTypes: true }),
   stat: (p) => fsp.stat(p),
-  read: readTextFile,
+  open: async (p) => {
+    const h = await fsp.open(p, OPEN_FLAGS);
+    return { stat: () => h.stat(), read: async (...a) => (await h.read(...a)).bytesRead, close: () => h.close() };
+  },
 };
 const syncFs: ScanFs = {
   realpath: (p) => fs.realpathSync(p),
   readdir: (p) => fs.readdirSync(p, { withFileTypes: true }),
   stat: (p) => fs.statSync(p),
-  read: readTextFileSync,
+  open: (p) => {
+    const fd = fs.openSync(p, OPEN_FLAGS);
+    return { stat: () => fs.fstatSync(fd), read: (...a) => fs.readSync(fd, ...a), close: () => fs.closeSync(fd) };
+  },
 };
+
+/**
+ * Reads one file as text, or says why not. Never throws. `sync`: with blocking calls (see ScanOptions.sync; the
+ * promise is then settled without waiting on the thread pool).
+ */
+export async function readTextFile(file: string, maxFileBytes = DEFAULT_MAX_FILE_BYTES, sync = false): Promise<ReadResult> {
+  let f: OpenFile;
+  try {
+    f = await (sync ? syncFs : asyncFs).open(file);
+  } catch (e) {
+    return { reason: describe(e), missing: errorCode(e) === 'ENOENT' };
+  }
+  try {
+    const st = await f.stat();
+    const no = refuse(st, maxFileBytes);
+    if (no) return no;
+    const buf = Buffer.allocUnsafe(st.size);
+    let got = 0;
+    while (got < buf.length) {
+      const n = await f.read(buf, got, buf.length - got, got);
+      if (n === 0) break; // truncated while being read: what is there
+      got += n;
+    }
+    return decode(got === buf.length ? buf : buf.subarray(0, got));
+  } catch (e) {
+    return { reason: describe(e) };
+  } finally {
+    try {
+      await f.close();
+    } catch {
+      // nothing to do: the descriptor is gone either way
+    }
+  }
+}
 
 class Excluder {
   private readonly patterns: string[];
@@ -323,7 +308,7 @@ export async function scanPaths(paths: string[], options: ScanOptions = {}): Pro
   }
 
   await runLimited(toRead, options.sync ? 1 : (options.concurrency ?? 16), async ({ file, explicit }) => {
-    const r = await io.read(file, max);
+    const r = await readTextFile(file, max, options.sync);
     if ('text' in r) result.files.push({ path: file, uri: URI.file(file).toString(), text: r.text });
     else if (explicit && r.missing) result.errors.push({ path: file, message: r.reason });
     // Listed (or named and found by stat) a moment ago: gone by the time it is opened.
