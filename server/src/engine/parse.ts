@@ -212,7 +212,6 @@ interface DocState extends RelativeLoad {
   findings: Finding[];
 }
 
-
 /** Per-document reuse state of each parse (by document index), for the next parse of the same file. */
 const fileStates = new WeakMap<ParsedFile, DocState[]>();
 

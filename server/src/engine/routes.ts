@@ -461,7 +461,7 @@ function analyzeMapping(r: Resource, hosts: HostEntry[], defaultNamespace: strin
  * lengths, prefix, method, then each header and query matcher. Computed when routes are ordered, not kept: the
  * arrays would be the largest part of each Mapping's entry.
  */
-export function routeWeightOf(m: MappingEntry): (string | number)[] {
+function routeWeightOf(m: MappingEntry): (string | number)[] {
   const { headers, queryParameters } = m;
   const w = new Array<string | number>(6 + headers.length + queryParameters.length);
   let headerLen = 0;

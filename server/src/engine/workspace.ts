@@ -539,8 +539,6 @@ export class Workspace {
   }
 }
 
-/** The schema findings of the many resources that have none (one shared, never modified array). */
-
 /**
  * Whether two finding lists say the same. Unchanged findings are mostly the very same objects (cached per
  * resource and per analysis bucket), so only the others are compared by content.

@@ -23,7 +23,7 @@ import {
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { URI } from 'vscode-uri';
 import { folderRelativePath } from './displayPath';
-import { filePathOf as toPath, isInside } from './paths';
+import { filePathOf, isInside } from './paths';
 import { YamlAssist } from './assist';
 import { DiffHandlers, FileTrackingWorkspace, registerDiffHandlers, type WorkspaceChangeListener } from './diffHandlers';
 import { effectiveRouteTable, quickFixes, toDiagnostics } from './diagnostics';
@@ -100,16 +100,16 @@ export class EdgepolicyServer {
     c.onCompletion((p) => this.interactive(() => this.guardAsync<CompletionList>('completion', async () => {
       const doc = this.documents.get(p.textDocument.uri);
       if (!doc) return { isIncomplete: false, items: [] };
-      return this.getAssist().complete(doc.getText(), p.position, toPath(doc.uri) ?? doc.uri);
+      return this.getAssist().complete(doc.getText(), p.position, filePathOf(doc.uri) ?? doc.uri);
     }, { isIncomplete: false, items: [] })));
     c.onHover((p) => this.interactive(() => this.guardAsync<Hover | null>('hover', async () => {
       const doc = this.documents.get(p.textDocument.uri);
       if (!doc) return null;
-      return this.getAssist().hover(doc.getText(), p.position, toPath(doc.uri) ?? doc.uri);
+      return this.getAssist().hover(doc.getText(), p.position, filePathOf(doc.uri) ?? doc.uri);
     }, null)));
     c.onCodeAction((p) => this.guardAsync<CodeAction[]>('codeAction', async () => {
       this.flush();
-      return quickFixes(this.workspace.findingsFor(p.textDocument.uri), p.range, this.settings.severityFor(toPath(p.textDocument.uri)));
+      return quickFixes(this.workspace.findingsFor(p.textDocument.uri), p.range, this.settings.severityFor(filePathOf(p.textDocument.uri)));
     }, []));
 
     c.onDidChangeWatchedFiles((p) => void this.guardAsync('watchedFiles', async () => {
@@ -164,7 +164,7 @@ export class EdgepolicyServer {
       await this.firstIndex;
       try {
         this.flush();
-        return effectiveRouteTable(this.workspace.routeTable(), (uri) => this.settings.severityFor(uri === undefined ? undefined : toPath(uri)));
+        return effectiveRouteTable(this.workspace.routeTable(), (uri) => this.settings.severityFor(uri === undefined ? undefined : filePathOf(uri)));
       } catch (e) {
         // An error, not an empty table: the client shows its error state instead of "no Mappings found".
         this.log(`routes request failed: ${errorText(e)}`);
@@ -200,7 +200,7 @@ export class EdgepolicyServer {
     this.canPullConfig = !!caps.workspace?.configuration;
     this.canWatchDynamically = !!caps.workspace?.didChangeWatchedFiles?.dynamicRegistration;
     const folders = p.workspaceFolders?.map((f) => f.uri) ?? (p.rootUri ? [p.rootUri] : p.rootPath ? [toUri(p.rootPath)] : []);
-    this.folders = folders.map(toPath).filter((x): x is string => !!x);
+    this.folders = folders.map(filePathOf).filter((x): x is string => !!x);
     this.settings.setFolders(this.folders);
     const yamlFiles = { filters: [{ scheme: 'file', pattern: { glob: '**/*.{yaml,yml}', matches: 'file' as const } }, { scheme: 'file', pattern: { glob: '**/*', matches: 'folder' as const } }] };
     return {
@@ -235,16 +235,16 @@ export class EdgepolicyServer {
     }
     try {
       c.workspace.onDidChangeWorkspaceFolders((e) => void this.guardAsync('workspaceFolders', async () => {
-        const removed = new Set(e.removed.map((f) => toPath(f.uri)));
+        const removed = new Set(e.removed.map((f) => filePathOf(f.uri)));
         this.folders = this.folders.filter((f) => !removed.has(f));
         for (const f of e.added) {
-          const p = toPath(f.uri);
+          const p = filePathOf(f.uri);
           if (p && !this.folders.includes(p)) this.folders.push(p);
         }
         this.settings.setFolders(this.folders);
         await this.loadSettings();
         for (const f of e.added) {
-          const p = toPath(f.uri);
+          const p = filePathOf(f.uri);
           if (p) await this.settings.readProjectFile(p);
         }
         this.applyProjectSettings();
@@ -290,7 +290,7 @@ export class EdgepolicyServer {
 
   /** Marks a workspace folder's `.edgepolicy.yaml` as changed when `uri` is one; true if so. */
   private isProjectFile(uri: string): boolean {
-    const file = toPath(uri);
+    const file = filePathOf(uri);
     const folder = file ? this.settings.folderOfProjectFile(file) : undefined;
     if (folder) this.projectFilesChanged.add(folder);
     return !!folder;
@@ -422,7 +422,7 @@ export class EdgepolicyServer {
   /** YAML documents, except files in a workspace folder that the settings exclude from the index. */
   private isOurs(doc: TextDocument): boolean {
     if (doc.languageId !== 'yaml' && !isYamlPath(doc.uri.replace(/[?#].*$/, ''))) return false;
-    const file = toPath(doc.uri);
+    const file = filePathOf(doc.uri);
     return !(file && this.inFolders(file) && isExcluded(file, this.settings.excludes()));
   }
 
@@ -450,7 +450,7 @@ export class EdgepolicyServer {
     const kind = why.replace(/\d+/g, '#');
     if (this.skipLogged.get(uri) === kind) return;
     this.skipLogged.set(uri, kind);
-    this.log(`skipped ${toPath(uri) ?? uri}: ${why}`);
+    this.log(`skipped ${filePathOf(uri) ?? uri}: ${why}`);
   }
 
   private schedule(uri: string): void {
@@ -508,7 +508,7 @@ export class EdgepolicyServer {
   private async closed(uri: string): Promise<void> {
     this.pending.delete(uri);
     this.skipLogged.delete(uri);
-    const file = toPath(uri);
+    const file = filePathOf(uri);
     const onDisk = file && this.inFolders(file) && !isExcluded(file, this.settings.excludes()) ? await readTextFile(file) : undefined;
     if (onDisk && 'text' in onDisk) this.afterChange(this.workspace.setFile(uri, onDisk.text));
     else if (this.workspace.has(uri)) this.afterChange(this.workspace.removeFile(uri));
@@ -520,7 +520,7 @@ export class EdgepolicyServer {
 
   /** A YAML file (or a folder, after a rename/copy) appeared or changed on disk. Open documents keep their text. */
   private async fileOnDisk(uri: string): Promise<void> {
-    const file = toPath(uri);
+    const file = filePathOf(uri);
     if (!file || this.documents.get(uri)) return;
     if (!isYamlPath(file)) {
       // A folder created inside an excluded one (node_modules/pkg) is not walked at all.
@@ -577,7 +577,7 @@ export class EdgepolicyServer {
   }
 
   private publish(uri: string): void {
-    const diagnostics = this.workspace.has(uri) ? toDiagnostics(this.workspace.findingsFor(uri), this.settings.severityFor(toPath(uri))) : [];
+    const diagnostics = this.workspace.has(uri) ? toDiagnostics(this.workspace.findingsFor(uri), this.settings.severityFor(filePathOf(uri))) : [];
     if (diagnostics.length === 0 && !this.published.has(uri)) return;
     if (diagnostics.length) this.published.add(uri);
     else this.published.delete(uri);
