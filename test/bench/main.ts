@@ -120,17 +120,14 @@ function oneShotMs(which: 'floor' | 'engine', n: number): number {
 }
 
 /** Best round of a series: floor and engine alternating (both see the same machine), each after a full collection. */
-function series(files: GenFile[], rounds: number): { floor: number; engine: number; first: number } {
-  let fl = Infinity;
-  let en = Infinity;
-  let first = 0;
+function series(files: GenFile[], rounds: number): { floor: number; engine: number } {
+  let floorMs = Infinity;
+  let engineMs = Infinity;
   for (let i = 0; i < rounds; i++) {
-    fl = Math.min(fl, best(1, () => floor(files)));
-    const e = best(1, () => void engineCold(files));
-    if (i === 0) first = e;
-    en = Math.min(en, e);
+    floorMs = Math.min(floorMs, best(1, () => floor(files)));
+    engineMs = Math.min(engineMs, best(1, () => void engineCold(files)));
   }
-  return { floor: fl, engine: en, first };
+  return { floor: floorMs, engine: engineMs };
 }
 
 async function b1(): Promise<void> {
@@ -144,7 +141,7 @@ async function b1(): Promise<void> {
   // - warm process (the goal row): the same rounds while the resident set is alive;
   // - one-shot (informational): a fresh Node process per run, code cold, as `edgepolicy check` in CI.
   const runs = (n: number) => (n >= 50000 ? 5 : 12);
-  const bare = new Map<number, { floor: number; engine: number; first: number }>();
+  const bare = new Map<number, { floor: number; engine: number }>();
   const filesOf = (n: number) => generate({ documents: n, files: n / 10 });
   for (const n of sizes) bare.set(n, series(filesOf(n), Math.ceil(runs(n) / 2)));
   makeResident();
@@ -161,7 +158,7 @@ async function b1(): Promise<void> {
     const fl = warm.floor;
     perDoc.push(en / n);
     raw[`B1.${n}`] = {
-      floorMs: fl, engineMs: en, firstMs: warm.first, rounds: runs(n), perDocUs: (en / n) * 1000,
+      floorMs: fl, engineMs: en, rounds: runs(n), perDocUs: (en / n) * 1000,
       nothingAlive: nothing, oneShot: shots,
     };
     rows.push({ id: 'B1', what: `cold check, ${n} docs / ${files.length} files`, value: ms(en), baseline: `js-yaml ${ms(fl)}`,
