@@ -125,7 +125,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<EdgePo
   context.subscriptions.push(routesRefresh, routesView.onDidChangeVisibility((e) => routesRefresh.setVisible(e.visible)));
   const updateRoutesView = (): void => {
     routesView.description = routesProvider.viewDescription();
-    routesView.message = routesProvider.state === 'error' && routesProvider.lastError ? `Could not load routes: ${routesProvider.lastError}` : undefined;
+    routesView.message = routesProvider.viewMessage();
   };
   context.subscriptions.push(routesProvider.onDidUpdate(updateRoutesView));
 

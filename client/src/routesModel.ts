@@ -200,6 +200,15 @@ function filterGroup(g: RouteGroup, ts: string[], outer: string): RouteMember[] 
 
 // ---- the tree
 
+/**
+ * The message above the Routes view: why there is no table, or, when a later fetch failed, that the table shown is
+ * the last one that could be loaded (the server may have stopped or failed to build a new one).
+ */
+export function routesViewMessage(hasTable: boolean, error: string | undefined): string | undefined {
+  if (!error) return undefined;
+  return hasTable ? `Could not refresh routes (showing the last table loaded): ${error}` : `Could not load routes: ${error}`;
+}
+
 export interface RoutesModel {
   nodes: ViewNode[];
   /** True when the table holds no routes and no hosts at all (show the welcome view). */

@@ -3,7 +3,7 @@
 // the tree out of date: it is rebuilt when someone looks again, or when the API reads it.
 import * as vscode from 'vscode';
 import type { DriftEntry, RoutesResult } from '../../server/src/lsp/protocol';
-import { buildRoutesModel, type RoutesModel } from './routesModel';
+import { buildRoutesModel, routesViewMessage, type RoutesModel } from './routesModel';
 import { markdownTooltip, parentIndex, toTreeItem } from './treeItems';
 import type { ViewNode } from './viewNode';
 
@@ -35,9 +35,6 @@ export class RoutesTreeProvider implements vscode.TreeDataProvider<ViewNode>, vs
   get filter(): string {
     return this.filterText;
   }
-  get lastError(): string | undefined {
-    return this.errorText;
-  }
   /** The last route table fetched (undefined until the server answered). */
   get routeTable(): RoutesResult | undefined {
     return this.table;
@@ -64,12 +61,12 @@ export class RoutesTreeProvider implements vscode.TreeDataProvider<ViewNode>, vs
   }
 
   /**
-   * A fetch failed or the server is gone. Without a table the view shows the error (state `error`, and the view's
-   * message through onDidUpdate); with one it keeps showing the last table.
+   * A fetch failed or the server is gone. Without a table the view shows the error (state `error`); with one it
+   * keeps showing the last table and says so. Either way the view's message follows through onDidUpdate.
    */
   setError(message: string): void {
     this.errorText = message;
-    if (!this.table) this.rebuild();
+    this.rebuild();
   }
 
   setFilter(text: string): void {
@@ -99,6 +96,11 @@ export class RoutesTreeProvider implements vscode.TreeDataProvider<ViewNode>, vs
   }
 
   /** Description for the view title: the active filter and how much it shows. */
+  /** The message above the view (routesViewMessage). */
+  viewMessage(): string | undefined {
+    return routesViewMessage(this.table !== undefined, this.errorText);
+  }
+
   viewDescription(): string | undefined {
     if (!this.filterText) return undefined;
     const m = this.current;

@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import type { RouteGroup, RouteMember } from '../../server/src/engine/model';
 import type { DriftEntry, RoutesResult } from '../../server/src/lsp/protocol';
-import { buildRoutesModel, driftedResources, groupDescription, memberDescription } from '../../client/src/routesModel';
+import { buildRoutesModel, driftedResources, groupDescription, memberDescription, routesViewMessage } from '../../client/src/routesModel';
 import { tooltipOf, walk, type ViewNode } from '../../client/src/viewNode';
 
 const loc = (file: string, line: number) => ({
@@ -256,5 +256,15 @@ describe('client routes model', () => {
       queryParameters: [{ name: 'debug', value: '1', regex: false }],
     });
     assert.equal(groupDescription(g), 'exact · x-v~^v[0-9]$ · ?debug=1');
+  });
+
+  it('the view message names a failed load, and a failed refresh while the last table is still shown', () => {
+    assert.equal(routesViewMessage(false, undefined), undefined);
+    assert.equal(routesViewMessage(true, undefined), undefined);
+    assert.equal(routesViewMessage(false, 'the language server crashed'), 'Could not load routes: the language server crashed');
+    assert.equal(
+      routesViewMessage(true, 'the language server crashed'),
+      'Could not refresh routes (showing the last table loaded): the language server crashed',
+    );
   });
 });
