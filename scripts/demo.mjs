@@ -12,6 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { codeServerArgs, codeServerTools, workbenchUrl } from './lib/codeServer.mjs';
+import { packageVsix } from './lib/vsce.mjs';
 import { freePort, Services } from './lib/procs.mjs';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -39,8 +40,7 @@ async function main() {
 
   say('packaging the extension');
   const vsix = path.join(scratch, 'edgepolicy.vsix');
-  execFileSync(process.execPath, [path.join(repo, 'node_modules/@vscode/vsce/vsce'), 'package', '--no-dependencies',
-    '--no-rewrite-relative-links', '--allow-missing-repository', '--skip-license', '-o', vsix], { cwd: repo, stdio: ['ignore', 'ignore', 'inherit'] });
+  packageVsix(vsix);
   const udd = path.join(scratch, 'user-data');
   const exts = path.join(scratch, 'extensions');
   fs.mkdirSync(path.join(udd, 'User'), { recursive: true });
