@@ -736,7 +736,7 @@ export class KubeClient {
 }
 
 /** The `exp` claim (seconds since the epoch) of a JWT id-token: its middle part is base64url JSON. Undefined if unreadable. */
-export function idTokenExpiry(token: unknown): number | undefined {
+function idTokenExpiry(token: unknown): number | undefined {
   if (typeof token !== 'string') return undefined;
   const parts = token.split('.');
   if (parts.length !== 3 || !parts[1]) return undefined;
