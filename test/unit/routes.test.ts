@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseFile } from '../../server/src/engine/parse';
 import type { Resource, RouteGroup, RouteTable } from '../../server/src/engine/model';
-import { buildRouteModel, buildRouteTable, normalizeWeights, pyRound } from '../../server/src/engine/routes';
+import { buildRouteModel, buildRouteTable, compareRouteWeight, groupRouteWeight, normalizeWeights, pyRound, resolveDuplicates, routeOrder } from '../../server/src/engine/routes';
 import { hostGlobsIntersect, selectorMatches } from '../../server/src/engine/hostglob';
 
 // The Emissary reference manifests live next to the repository (not committed); EDGEPOLICY_REFERENCE overrides.
@@ -333,6 +333,37 @@ spec: {service: ${name}, hostname: "*"${spec}}
     assert.deepEqual(table.groups.map((g) => g.name), ['first', 'long', 'header', 'short']);
   });
 
+  it('routeOrder sorts as comparing whole route-weight lists does (many ties, headers, queries, canaries)', () => {
+    // Deterministic pseudo-random Mappings over few values, so that every part of the weight ties somewhere.
+    let seed = 11;
+    const pick = <T>(xs: T[]): T => xs[(seed = (seed * 1103515245 + 12345) % 2147483648) % xs.length];
+    const docs: string[] = [];
+    for (let i = 0; i < 400; i++) {
+      const extra = [
+        `, prefix: ${pick(['/a/', '/b/', '/ab/', '/a/b/', '/\u00e9/'])}`,
+        pick(['', ', precedence: 2', ', precedence: -1']),
+        `, hostname: ${pick(['"*"', 'x.example.com', 'y.example.com', 'xy.example.com'])}`,
+        pick(['', ', method: POST', ', method: GET']),
+        pick(['', ', headers: {x-a: "1"}', ', headers: {x-a: "2", x-b: "1"}', ', headers: {x-b: true}']),
+        pick(['', ', query_parameters: {q: "1"}', ', regex_query_parameters: {q: "[0-9]"}']),
+        pick(['', '', ', weight: 10']),
+      ].join('');
+      docs.push(m(`${pick(['m', 'n', 'mm'])}${i}`, extra));
+    }
+    const model = buildRouteModel(resourcesOf({ 'r.yaml': docs.join('---\n') }));
+    assert.ok(model.groups.some((g) => g.members.length > 1), 'the input makes canary groups');
+    // Creation order: groups by their first member's `name.namespace` (members are in that order).
+    const key = (g: (typeof model.groups)[number]) => `${g.members[0].mapping.name}.${g.members[0].mapping.namespace}`;
+    const created = [...model.groups].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+    // The reference: a stable ascending sort by whole weight lists, reversed.
+    const reference = created.map((g, i) => ({ g, i, w: groupRouteWeight(g) }));
+    reference.sort((a, b) => compareRouteWeight(a.w, b.w) || a.i - b.i);
+    reference.reverse();
+    const ids = (gs: (typeof model.groups)[number][]) => gs.map((g) => g.group.groupId);
+    assert.deepEqual(ids(routeOrder(created)), ids(reference.map((x) => x.g)));
+    assert.deepEqual(ids(model.groups), ids(reference.map((x) => x.g)));
+  });
+
   it('ignores resources of another ambassador_id and lets the later duplicate win', () => {
     const table = buildRouteTable(
       resourcesOf({
@@ -343,6 +374,29 @@ spec: {service: ${name}, hostname: "*"${spec}}
     assert.deepEqual(table.groups.map((g) => g.prefix), ['/new/']);
     const blue = buildRouteTable(resourcesOf({ 'a.yaml': m('other', ', prefix: /other/, ambassador_id: [blue]') }), { ambassadorId: 'blue' });
     assert.deepEqual(blue.groups.map((g) => g.prefix), ['/other/']);
+  });
+
+  it('resolveDuplicates: the last definition of a kind (resolvers share one), namespace and name wins', () => {
+    const doc = (kind: string, name: string, ns?: string) =>
+      `apiVersion: getambassador.io/v3alpha1\nkind: ${kind}\nmetadata: {name: ${name}${ns ? `, namespace: ${ns}` : ''}}\nspec: {service: s, prefix: /p/}\n`;
+    const rs = resourcesOf({
+      'd.yaml': [
+        doc('Mapping', 'a'), // 0: replaced by 3 (namespace omitted = default)
+        doc('Host', 'a'), // 1: another kind, same name: not a duplicate
+        doc('Mapping', 'a', 'other'), // 2: another namespace
+        doc('Mapping', 'a', 'default'), // 3: replaced by 6
+        doc('KubernetesServiceResolver', 'r'), // 4: resolvers share a name space: replaced by 5
+        doc('ConsulResolver', 'r'), // 5
+        doc('Mapping', 'a'), // 6
+        doc('Mapping', 'b'), // 7
+      ].join('---\n'),
+    });
+    const { active, duplicates } = resolveDuplicates(rs, 'default');
+    const at = (r: Resource) => rs.indexOf(r);
+    assert.deepEqual(active.map(at), [1, 2, 5, 6, 7]);
+    assert.deepEqual(duplicates.map((list) => list.map(at)), [[0, 3, 6], [4, 5]]);
+    const unique = resolveDuplicates([rs[1], rs[2], rs[7]], 'default');
+    assert.deepEqual([unique.active.map(at), unique.duplicates], [[1, 2, 7], []]);
   });
 
   it('groups TCPMappings by port and host', () => {

@@ -385,12 +385,31 @@ const HOST_PATH: JsonPath = ['spec', 'host'];
 const METHOD_PATH: JsonPath = ['spec', 'method'];
 const SPEC_PATH: JsonPath = ['spec'];
 
-function analyzeMapping(r: Resource, hosts: HostEntry[], defaultNamespace: string): MappingEntry | undefined {
+/**
+ * One EffectiveHost per distinct host in a build, as the only element of a shared `[host]` header list: most
+ * Mappings match on their host alone, and many share it. Neither is modified after the build.
+ */
+type SharedHosts = Map<string, EffectiveHost[]>;
+
+function sharedHost(shared: SharedHosts, host: EffectiveHost): EffectiveHost[] {
+  // The `:authority` header's own name is part of its path: such hosts are not shared.
+  if (host.source === 'authority') return [host];
+  const key = host.source + (host.regex ? '~' : '=') + host.value;
+  const list = shared.get(key);
+  if (list) return list;
+  const own = [host];
+  shared.set(key, own);
+  return own;
+}
+
+function analyzeMapping(r: Resource, hosts: HostEntry[], defaultNamespace: string, shared: SharedHosts): MappingEntry | undefined {
   const spec = specOf(r);
   const prefix = str(spec.prefix);
   if (prefix === undefined) return undefined; // schema validation reports the missing prefix
   const namespace = r.namespace ?? defaultNamespace;
-  const host = effectiveHost(r, spec);
+  const found = effectiveHost(r, spec);
+  const hostList = found && sharedHost(shared, found);
+  const host = hostList?.[0];
   const method = str(spec.method);
   // Most Mappings match on a host and nothing else: no list is built for what they do not set.
   let headers: MatchEntry[] = NONE;
@@ -399,7 +418,8 @@ function analyzeMapping(r: Resource, hosts: HostEntry[], defaultNamespace: strin
     matchEntries(r, spec, 'headers', false, true, headers);
     matchEntries(r, spec, 'regex_headers', true, false, headers);
   }
-  if (host) headers = appended<MatchEntry>(headers, host);
+  if (hostList && headers === NONE && method === undefined) headers = hostList;
+  else if (host) headers = appended<MatchEntry>(headers, host);
   if (method !== undefined) {
     headers = appended(headers, { name: ':method', value: method, regex: spec.method_regex === true, path: METHOD_PATH });
   }
@@ -722,25 +742,38 @@ export function resourcesInScope(resources: Resource[], ambassadorId: string): R
  * definitions that share a key (`duplicates`, in the order their keys first appear).
  */
 export function resolveDuplicates(inScope: Resource[], defaultNamespace: string): { active: Resource[]; duplicates: Resource[][] } {
-  // Index of the last definition of each key; a resource is kept when it is that last one.
-  const last = new Map<string, number>();
-  const keys = new Array<string>(inScope.length);
+  // Only definitions that share a name can share a key: most names occur once, and their resources need no key.
+  const byName = new Map<string, number | number[]>();
   for (let i = 0; i < inScope.length; i++) {
-    const key = duplicateKey(inScope[i], defaultNamespace);
-    keys[i] = key;
-    last.set(key, i);
+    const name = inScope[i].name;
+    const seen = byName.get(name);
+    if (seen === undefined) byName.set(name, i);
+    else if (typeof seen === 'number') byName.set(name, [seen, i]);
+    else seen.push(i);
   }
-  if (last.size === inScope.length) return { active: inScope.slice(), duplicates: [] };
+  // Keys of the resources whose name is shared, and the index of the last definition of each key.
+  const keyAt = new Map<number, string>();
+  const last = new Map<string, number>();
+  for (const seen of byName.values()) {
+    if (typeof seen === 'number') continue;
+    for (const i of seen) {
+      const key = duplicateKey(inScope[i], defaultNamespace);
+      keyAt.set(i, key);
+      last.set(key, i);
+    }
+  }
+  if (last.size === keyAt.size) return { active: inScope.slice(), duplicates: [] };
   const active: Resource[] = [];
   const sets = new Map<string, Resource[]>();
   for (let i = 0; i < inScope.length; i++) {
     const r = inScope[i];
-    const at = last.get(keys[i])!;
+    const key = keyAt.get(i);
+    const at = key === undefined ? i : last.get(key)!;
     if (at === i) active.push(r);
-    if (at === i && !sets.has(keys[i])) continue; // defined once
-    const list = sets.get(keys[i]);
+    if (key === undefined || (at === i && !sets.has(key))) continue; // defined once
+    const list = sets.get(key);
     if (list) list.push(r);
-    else sets.set(keys[i], [r]);
+    else sets.set(key, [r]);
   }
   return { active, duplicates: [...sets.values()] };
 }
@@ -790,8 +823,9 @@ export function buildRouteModel(resources: Resource[], opts: RouteOptions = {}, 
   const hosts = analyzedHosts ?? inProcessingOrder(ofKind(active, 'Host').map((r) => analyzeHost(r, defaultNamespace)));
 
   const analyzed: MappingEntry[] = [];
+  const shared: SharedHosts = new Map();
   for (const r of ofKind(active, 'Mapping')) {
-    const m = analyzeMapping(r, hosts, defaultNamespace);
+    const m = analyzeMapping(r, hosts, defaultNamespace, shared);
     if (m) analyzed.push(m);
   }
   const mappings = inProcessingOrder(analyzed);
@@ -869,32 +903,79 @@ export function buildRouteModel(resources: Resource[], opts: RouteOptions = {}, 
 /**
  * Emissary's route order: reversed(sorted(groups, key=group_weight)); ties keep reversed creation order.
  * `groups` must be in creation order (the order of their first members in `name.namespace` processing order).
+ * The same order as comparing groupRouteWeight lists, without building one per group: the four numbers that lead
+ * a route weight are kept in one typed array, and the strings after them are read from the Mappings on ties.
  */
 export function routeOrder(groups: GroupDetail[]): GroupDetail[] {
   const n = groups.length;
-  const weights = new Array<(string | number)[]>(n);
+  const lead = new Float64Array(n * 4);
+  const heaviest = new Array<MappingEntry>(n);
   const index = new Array<number>(n);
   for (let i = 0; i < n; i++) {
-    weights[i] = groupRouteWeight(groups[i]);
+    const m = heaviestMember(groups[i]);
+    heaviest[i] = m;
+    lead[4 * i] = m.precedence;
+    lead[4 * i + 1] = pyLen(m.prefix);
+    lead[4 * i + 2] = matchLength(m.headers);
+    lead[4 * i + 3] = matchLength(m.queryParameters);
     index[i] = i;
   }
+  const compareAt = (x: number, y: number): number => {
+    for (let k = 0; k < 4; k++) {
+      const a = lead[4 * x + k];
+      const b = lead[4 * y + k];
+      if (a !== b) return a < b ? -1 : 1;
+    }
+    return compareWeightTail(heaviest[x], heaviest[y]);
+  };
   // Descending weight; among equal weights the later-created group first (the reverse of a stable ascending sort).
-  index.sort((a, b) => compareRouteWeight(weights[b], weights[a]) || b - a);
+  index.sort((a, b) => compareAt(b, a) || b - a);
   const out = new Array<GroupDetail>(n);
   for (let i = 0; i < n; i++) out[i] = groups[index[i]];
   return out;
 }
 
-/** A group's route weight: the largest route weight of its accepted members. */
-export function groupRouteWeight(g: GroupDetail): (string | number)[] {
-  let best: (string | number)[] | undefined;
+function matchLength(list: MatchEntry[]): number {
+  let len = 0;
+  for (const h of list) len += headerLength(h);
+  return len;
+}
+
+/** The accepted member with the largest route weight (the first of equals), as groupRouteWeight picks it. */
+function heaviestMember(g: GroupDetail): MappingEntry {
+  if (g.members.length === 1 && !g.members[0].drop) return g.members[0].mapping;
+  let best: MappingEntry | undefined;
+  let bestWeight: (string | number)[] | undefined;
   for (const m of g.members) {
     if (m.drop) continue;
     const w = routeWeightOf(m.mapping);
-    if (best === undefined || compareRouteWeight(w, best) > 0) best = w;
+    if (bestWeight === undefined || compareRouteWeight(w, bestWeight) > 0) {
+      best = m.mapping;
+      bestWeight = w;
+    }
   }
   if (best === undefined) throw new TypeError('a route group without accepted members');
   return best;
+}
+
+/** Route weights compared after their four leading numbers: prefix, method, then each header and query key. */
+function compareWeightTail(a: MappingEntry, b: MappingEntry): number {
+  const c = compareStrings(a.prefix, b.prefix) || compareStrings(a.method ?? 'GET', b.method ?? 'GET');
+  if (c !== 0) return c;
+  const na = a.headers.length + a.queryParameters.length;
+  const nb = b.headers.length + b.queryParameters.length;
+  for (let i = 0; i < na && i < nb; i++) {
+    const x = i < a.headers.length ? a.headers[i] : a.queryParameters[i - a.headers.length];
+    const y = i < b.headers.length ? b.headers[i] : b.queryParameters[i - b.headers.length];
+    const d = x === y ? 0 : compareStrings(headerKey(x), headerKey(y));
+    if (d !== 0) return d;
+  }
+  return na - nb;
+}
+
+/** A group's route weight: the largest route weight of its accepted members. */
+export function groupRouteWeight(g: GroupDetail): (string | number)[] {
+  return routeWeightOf(heaviestMember(g));
 }
 
 function makeMember(m: MappingEntry): RouteMember {
