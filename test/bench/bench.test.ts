@@ -17,7 +17,7 @@ describe('benchmark (dist/bench.js), B1 quick run', function () {
     try {
       const json = path.join(dir, 'b1.json');
       const out = execFileSync(process.execPath, ['--expose-gc', BENCH, '--quick', '--only', 'B1', '--json', json], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-      const result = JSON.parse(fs.readFileSync(json, 'utf8')) as { quick: boolean; rows: { id: string; what: string; value: string; ratio: string }[]; raw: Record<string, Record<string, unknown>> };
+      const result = JSON.parse(fs.readFileSync(json, 'utf8')) as { quick: boolean; rows: { id: string; what: string; value: string; ratio: string; goal: string; met: boolean | null }[]; raw: Record<string, Record<string, unknown>> };
       assert.strictEqual(result.quick, true);
       assert.deepStrictEqual(
         result.rows.map((r) => r.what),
@@ -32,7 +32,17 @@ describe('benchmark (dist/bench.js), B1 quick run', function () {
           'time per document, 1000 → 5000',
         ],
       );
+      // Goals where the issue sets them: 2× the floor at its size (5,000 in a quick run), the peer, no growth.
+      assert.deepStrictEqual(
+        result.rows.filter((r) => r.goal !== '').map((r) => [r.what, r.goal]),
+        [
+          ['cold check, 5000 docs / 500 files', '≤ 2× floor'],
+          ['vs peer, 5000 docs', '≥ 5× faster'],
+          ['time per document, 1000 → 5000', 'no growth (≤ 1.5×)'],
+        ],
+      );
       for (const r of result.rows) {
+        assert.strictEqual(r.met === null, r.goal === '', `${r.what}: met is given exactly for goal rows`);
         assert.match(r.value, /^\d+(\.\d+)? (ms|µs)$/, `${r.what}: ${r.value}`);
         assert.match(r.ratio, /^\d+(\.\d+)?×/, `${r.what}: ${r.ratio}`);
         assert.ok(out.includes(r.what.trim()), `the printed table has '${r.what}'`);

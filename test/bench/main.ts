@@ -161,13 +161,16 @@ async function b1(): Promise<void> {
       floorMs: fl, engineMs: en, rounds: runs(n), perDocUs: (en / n) * 1000,
       nothingAlive: nothing, oneShot: shots,
     };
+    // The issue sets the 2× goal at its size (10,000 documents; 5,000 in a quick run); of the other sizes it asks
+    // that time per document does not grow (the growth row), so their ratios are shown without a goal.
+    const goalSize = n === (quick ? 5000 : 10000);
     rows.push({ id: 'B1', what: `cold check, ${n} docs / ${files.length} files`, value: ms(en), baseline: `js-yaml ${ms(fl)}`,
-      ratio: `${(en / fl).toFixed(2)}× floor`, goal: '≤ 2× floor', met: en <= 2 * fl });
+      ratio: `${(en / fl).toFixed(2)}× floor`, goal: goalSize ? '≤ 2× floor' : '', met: goalSize ? en <= 2 * fl : null });
     rows.push({ id: 'B1', what: '  same, nothing else alive in the process', value: ms(nothing.engine), baseline: `js-yaml ${ms(nothing.floor)}`,
       ratio: `${(nothing.engine / nothing.floor).toFixed(2)}× floor`, goal: '', met: null });
     rows.push({ id: 'B1', what: '  same, one-shot process (cold code)', value: ms(shots.engine), baseline: `js-yaml ${ms(shots.floor)}`,
       ratio: `${(shots.engine / shots.floor).toFixed(2)}× floor`, goal: '', met: null });
-    if (n === (quick ? 5000 : 10000)) {
+    if (goalSize) {
       log(`B1 peer (yaml-language-server doValidation) on ${n} docs`);
       const peer = await peerValidate(files);
       raw[`B1.peer.${n}`] = { peerMs: peer };
