@@ -303,6 +303,21 @@ export class Workspace {
     this.incremental?.index();
   }
 
+  /** Namespace of resources that do not name one. */
+  get defaultNamespace(): string {
+    return this.opts.defaultNamespace;
+  }
+
+  /** The files that define `kind: Secret` documents, in URI order. */
+  filesWithSecrets(): ParsedFile[] {
+    const out: ParsedFile[] = [];
+    for (const u of [...this.files.keys()].sort()) {
+      const state = this.files.get(u)!;
+      if (state.secrets.length > 0) out.push(state.parsed);
+    }
+    return out;
+  }
+
   /** `kind: Secret` documents in the workspace (names only). */
   secrets(): { name: string; namespace?: string }[] {
     if (!this.secretList) {

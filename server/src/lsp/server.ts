@@ -1,11 +1,12 @@
 // The edgepolicy language server: feeds open documents and workspace files to the engine's Workspace, publishes
-// its findings (for every file, open or not), and serves completion/hover (YamlAssist), quick fixes and the
-// custom edgepolicy/* messages. All analysis lives in the engine; this file only wires LSP to it.
+// its findings (for every file, open or not), and serves completion/hover (YamlAssist), quick fixes, the outline,
+// workspace symbols and go to definition (engine/navigate.ts), and the custom edgepolicy/* messages. All analysis lives in the engine; this file only wires LSP to it.
 import { promises as fsp } from 'fs';
 import {
   CodeAction,
   CompletionList,
   Connection,
+  type DocumentSymbol,
   DidChangeConfigurationNotification,
   DidChangeWatchedFilesNotification,
   FileChangeType,
@@ -13,12 +14,14 @@ import {
   Hover,
   InitializeParams,
   InitializeResult,
+  type Location,
   ResponseError,
   ErrorCodes,
   TextDocumentSyncKind,
   TextDocuments,
   WatchKind,
   type WorkDoneProgressServerReporter,
+  type WorkspaceSymbol,
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { URI } from 'vscode-uri';
@@ -32,6 +35,8 @@ import { readTextFile } from '../node/scan';
 import { scanWorkspaceFolders, type ScannedFolders } from './files';
 import { FolderSettings, type ClientSettings } from './folderSettings';
 import { RoutesChangedNotification, RoutesRequest } from './protocol';
+import { definitionAt, documentSymbols, secretDefinitions, workspaceSymbols } from '../engine/navigate';
+import { toDocumentSymbol, toWorkspaceSymbol } from './symbols';
 
 /**
  * Delay between a keystroke and re-analysis. An edit is analysed at once (after the messages already received,
@@ -107,6 +112,29 @@ export class EdgepolicyServer {
       if (!doc) return null;
       return this.getAssist().hover(doc.getText(), p.position, filePathOf(doc.uri) ?? doc.uri);
     }, null)));
+    c.onDocumentSymbol((p) => this.guardAsync<DocumentSymbol[]>('documentSymbol', async () => {
+      this.flush();
+      const parsed = this.workspace.parsed(p.textDocument.uri);
+      return parsed ? documentSymbols(parsed, this.workspace.defaultNamespace).map(toDocumentSymbol) : [];
+    }, []));
+    c.onWorkspaceSymbol((p) => this.guardAsync<WorkspaceSymbol[]>('workspaceSymbol', async () => {
+      await this.firstIndex;
+      this.flush();
+      return workspaceSymbols(this.workspace.resources(), p.query, this.workspace.defaultNamespace).map(toWorkspaceSymbol);
+    }, []));
+    c.onDefinition((p) => this.guardAsync<Location[]>('definition', async () => {
+      this.flush();
+      const parsed = this.workspace.parsed(p.textDocument.uri);
+      if (!parsed) return [];
+      const ws = this.workspace;
+      const found = definitionAt(parsed, p.position, {
+        resources: ws.resources(),
+        routes: () => ws.routeTable(),
+        secrets: () => ws.filesWithSecrets().flatMap(secretDefinitions),
+        defaultNamespace: ws.defaultNamespace,
+      });
+      return found.map((l) => ({ uri: l.uri, range: l.range }));
+    }, []));
     c.onCodeAction((p) => this.guardAsync<CodeAction[]>('codeAction', async () => {
       this.flush();
       return quickFixes(this.workspace.findingsFor(p.textDocument.uri), p.range, this.settings.severityFor(filePathOf(p.textDocument.uri)));
@@ -209,6 +237,9 @@ export class EdgepolicyServer {
         completionProvider: { resolveProvider: false },
         hoverProvider: true,
         codeActionProvider: { codeActionKinds: ['quickfix'] },
+        documentSymbolProvider: { label: 'Edge policy' },
+        workspaceSymbolProvider: true,
+        definitionProvider: true,
         workspace: {
           workspaceFolders: { supported: true, changeNotifications: true },
           fileOperations: { didCreate: yamlFiles, didDelete: yamlFiles, didRename: yamlFiles },

@@ -8,6 +8,7 @@ const SUITES: Array<() => unknown> = [
   () => require('./activation.test'),
   () => require('./diagnostics.test'),
   () => require('./hover.test'),
+  () => require('./navigation.test'),
   () => require('./routes.test'),
   () => require('./routesFilter.test'),
   () => require('./crossfile.test'),

@@ -9,7 +9,7 @@ import { suggest } from '../schema/suggest';
 /** Resolvers Emissary creates by itself when they are not defined (ir/irserviceresolver.py). */
 const BUILTIN_RESOLVERS = ['kubernetes-service', 'kubernetes-endpoint', 'endpoint', 'consul', 'consul-endpoint'];
 
-interface Reference {
+export interface Reference {
   from: Resource;
   path: JsonPath;
   /** `TLSContext`, `resolver` or `Secret`. */
@@ -84,7 +84,8 @@ export function checkReferencesOf(ctx: CheckContext, subjects: Iterable<Resource
 const TLS_PATH: JsonPath = ['spec', 'tls'];
 const RESOLVER_PATH: JsonPath = ['spec', 'resolver'];
 
-function collectReferences(subjects: Iterable<Resource>, ns: string): Reference[] {
+/** The references `subjects` make to TLSContexts, resolvers and Secrets, each with the path of its field. */
+export function collectReferences(subjects: Iterable<Resource>, ns: string): Reference[] {
   const refs: Reference[] = [];
   const add = (from: Resource, path: JsonPath, target: Reference['target'], name: unknown, field: string, namespace?: string) => {
     if (typeof name !== 'string' || name === '') return;
@@ -134,7 +135,7 @@ function collectReferences(subjects: Iterable<Resource>, ns: string): Reference[
 }
 
 /** `namespace/name` forms under which the Secret could exist (the first is the one Emissary looks up). */
-function secretCandidates(ref: Reference): string[] {
+export function secretCandidates(ref: Reference): string[] {
   const out = [`${ref.namespace}/${ref.name}`];
   if (ref.from.kind === 'Host' && ref.name.includes('.')) {
     const dot = ref.name.indexOf('.');

@@ -1,0 +1,296 @@
+// Navigation over the parsed workspace: a file's outline (one symbol per Ambassador resource, annotation
+// resources under the Service or Ingress that carries them), workspace symbols by name, and "go to definition"
+// from a reference (a TLSContext, resolver or Secret name; a Mapping's host to the Hosts its route group attaches
+// to). Pure: the language server maps these to LSP types.
+import type { Location, Position, Range, Resource, RouteTable } from './model';
+import { isRecord } from './model';
+import { LineIndex } from './locate';
+import type { ParsedDocument, ParsedFile } from './parse';
+import { RESOLVER_KINDS, specOf } from './routes';
+import { collectReferences, secretCandidates } from './checks/references';
+
+export interface ResourceSymbol {
+  /** metadata.name (`(no name)` when it has none). */
+  name: string;
+  /** The Ambassador kind, or the kind of the Kubernetes object that carries an annotation. */
+  kind: string;
+  /** Shown beside the name: namespace and apiVersion, or what the owner carries. */
+  detail: string;
+  /** The whole definition (selectionRange lies inside it). */
+  range: Range;
+  /** The name. */
+  selectionRange: Range;
+  children?: ResourceSymbol[];
+}
+
+const NO_NAME = '(no name)';
+
+function before(a: Position, b: Position): boolean {
+  return a.line < b.line || (a.line === b.line && a.character < b.character);
+}
+
+/** The smallest range holding both. */
+function union(a: Range, b: Range): Range {
+  return { start: before(b.start, a.start) ? b.start : a.start, end: before(a.end, b.end) ? b.end : a.end };
+}
+
+function contains(r: Range, p: Position): boolean {
+  return !before(p, r.start) && !before(r.end, p);
+}
+
+/** From the first line with content to the end of the last one, of lines [from, to] (to included). */
+function contentRange(lines: LineIndex, from: number, to: number): Range | undefined {
+  let first = from;
+  while (first <= to && isBlankOrComment(lines.lineText(first))) first++;
+  let last = to;
+  while (last >= first && isBlankOrComment(lines.lineText(last))) last--;
+  if (first > last) return undefined;
+  const text = lines.lineText(first);
+  return {
+    start: { line: first, character: text.length - text.trimStart().length },
+    end: { line: last, character: lines.lineText(last).length },
+  };
+}
+
+function isBlankOrComment(line: string): boolean {
+  const t = line.trim();
+  return t === '' || t.startsWith('#') || t === '---' || t === '...';
+}
+
+/** Last line of the block that starts at `line` and whose lines are indented at least `column` (blank lines included). */
+function blockEnd(lines: LineIndex, line: number, column: number, limit: number): number {
+  let end = line;
+  for (let l = line + 1; l <= limit; l++) {
+    const text = lines.lineText(l);
+    if (text.trim() === '') continue;
+    if (text.length - text.trimStart().length < column) break;
+    end = l;
+  }
+  return end;
+}
+
+function resourceSymbol(r: Resource, range: Range, defaultNamespace: string): ResourceSymbol {
+  const selectionRange = r.locate(['metadata', 'name'], 'value');
+  return {
+    name: r.name || NO_NAME,
+    kind: r.kind,
+    detail: `${r.kind} · ${r.namespace ?? defaultNamespace} · ${r.apiVersion}`,
+    range: union(range, selectionRange),
+    selectionRange,
+  };
+}
+
+/**
+ * Symbols for the resources of `doc`, each spanning from its first line to the line before the next one (the last
+ * to `end`, a line number).
+ */
+function siblings(rs: Resource[], lines: LineIndex, end: number, defaultNamespace: string, endOf?: (r: Resource, start: Position) => number): ResourceSymbol[] {
+  const starts = rs.map((r) => r.locate([], 'value').start);
+  return rs.map((r, i) => {
+    const start = starts[i];
+    const last = i + 1 < rs.length ? Math.max(start.line, starts[i + 1].line - 1) : endOf ? endOf(r, start) : end;
+    const range = contentRange(lines, start.line, last) ?? { start, end: start };
+    return resourceSymbol(r, union({ start, end: start }, range), defaultNamespace);
+  });
+}
+
+/** The outline of one file: a symbol per Ambassador resource, in file order. */
+export function documentSymbols(file: ParsedFile, defaultNamespace = 'default'): ResourceSymbol[] {
+  if (file.resources.length === 0) return [];
+  const lines = LineIndex.build(file.text);
+  const out: ResourceSymbol[] = [];
+  for (const doc of file.documents) {
+    if (doc.resources.length === 0) continue;
+    const docRange = documentRange(lines, doc);
+    if (!docRange) continue;
+    const owner = doc.resources[0].origin.annotation;
+    if (owner) {
+      // Annotation documents end where the annotation's block does (its lines are indented at least as far).
+      const children = siblings(doc.resources, lines, docRange.end.line, defaultNamespace, (_r, start) =>
+        blockEnd(lines, start.line, start.character, docRange.end.line),
+      );
+      const range = children.reduce((acc, c) => union(acc, c.range), docRange);
+      out.push({
+        name: owner.ownerName || NO_NAME,
+        kind: owner.ownerKind,
+        detail: `${owner.ownerKind} · ${owner.ownerNamespace ?? defaultNamespace} · getambassador.io/config`,
+        range,
+        selectionRange: { start: docRange.start, end: { line: docRange.start.line, character: lines.lineText(docRange.start.line).length } },
+        children,
+      });
+    } else if (doc.resources.length === 1) {
+      out.push(resourceSymbol(doc.resources[0], docRange, defaultNamespace));
+    } else {
+      // The items of a `kind: List`.
+      for (const s of siblings(doc.resources, lines, docRange.end.line, defaultNamespace)) out.push(s);
+    }
+  }
+  return out;
+}
+
+function documentRange(lines: LineIndex, doc: ParsedDocument): Range | undefined {
+  return contentRange(lines, doc.startLine, doc.endLine);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Workspace symbols
+
+export interface SymbolHit {
+  name: string;
+  kind: string;
+  /** Where it lives: namespace, and the annotation owner for annotation resources. */
+  container: string;
+  location: Location;
+}
+
+/** Whether the characters of `query` occur in `text` in order (case-insensitive), as editors match symbol names. */
+export function fuzzyMatches(query: string, text: string): boolean {
+  if (query === '') return true;
+  const q = query.toLowerCase();
+  const t = text.toLowerCase();
+  let at = 0;
+  for (let i = 0; i < q.length; i++) {
+    if (q[i] === ' ') continue;
+    at = t.indexOf(q[i], at);
+    if (at === -1) return false;
+    at++;
+  }
+  return true;
+}
+
+/**
+ * Resources whose name (or `namespace/name`, when the query has a `/`) matches `query`, at most `limit`, in
+ * workspace order: exact names first, then names that start with the query, then the rest.
+ */
+export function workspaceSymbols(resources: readonly Resource[], query: string, defaultNamespace = 'default', limit = 500): SymbolHit[] {
+  const q = query.trim();
+  const ranked: [number, Resource][] = [];
+  const lower = q.toLowerCase();
+  for (const r of resources) {
+    const ns = r.namespace ?? defaultNamespace;
+    const text = q.includes('/') ? `${ns}/${r.name}` : r.name;
+    if (!fuzzyMatches(q, text)) continue;
+    const t = text.toLowerCase();
+    ranked.push([t === lower ? 0 : t.startsWith(lower) ? 1 : 2, r]);
+  }
+  ranked.sort((a, b) => a[0] - b[0]);
+  return ranked.slice(0, limit).map(([, r]) => {
+    const ns = r.namespace ?? defaultNamespace;
+    const a = r.origin.annotation;
+    return {
+      name: r.name || NO_NAME,
+      kind: r.kind,
+      container: a ? `${r.kind} · ${ns} · in ${a.ownerKind} ${a.ownerName}` : `${r.kind} · ${ns}`,
+      location: { uri: r.origin.uri, range: r.locate(['metadata', 'name'], 'value') },
+    };
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Go to definition
+
+/** A `kind: Secret` (apiVersion v1) document of the workspace. */
+export interface SecretDefinition {
+  name: string;
+  namespace?: string;
+  location: Location;
+}
+
+/** The Secrets defined in a file, located at their name. */
+export function secretDefinitions(file: ParsedFile): SecretDefinition[] {
+  let lines: LineIndex | undefined;
+  const out: SecretDefinition[] = [];
+  for (const doc of file.documents) {
+    const items = isRecord(doc.value) && doc.value.kind === 'List' && Array.isArray(doc.value.items) ? doc.value.items : [doc.value];
+    for (const v of items) {
+      if (!isRecord(v) || v.kind !== 'Secret' || v.apiVersion !== 'v1' || !isRecord(v.metadata)) continue;
+      const { name, namespace } = v.metadata;
+      if (typeof name !== 'string' || name === '') continue;
+      lines ??= LineIndex.build(file.text);
+      out.push({
+        name,
+        namespace: typeof namespace === 'string' && namespace !== '' ? namespace : undefined,
+        location: { uri: file.uri, range: nameLine(lines, doc, name) },
+      });
+    }
+  }
+  return out;
+}
+
+/** The `name: <name>` line of a document (the first, indented one), else the document's first line. */
+function nameLine(lines: LineIndex, doc: ParsedDocument, name: string): Range {
+  for (let l = doc.startLine; l <= doc.endLine; l++) {
+    const text = lines.lineText(l);
+    const m = /^(\s+)name:\s*(["']?)(.*?)\2\s*(#.*)?$/.exec(text);
+    if (m && m[3] === name) {
+      const at = text.indexOf(name, m[1].length + 5);
+      return { start: { line: l, character: at }, end: { line: l, character: at + name.length } };
+    }
+  }
+  const first = documentRange(lines, doc);
+  return first ? { start: first.start, end: first.start } : { start: { line: doc.startLine, character: 0 }, end: { line: doc.startLine, character: 0 } };
+}
+
+/** What "go to definition" resolves against. */
+export interface NavigationIndex {
+  /** Every Ambassador resource of the workspace. */
+  resources: readonly Resource[];
+  /** The route table (Host association of Mappings). */
+  routes: () => RouteTable;
+  /** The Secrets defined in the workspace. */
+  secrets: () => SecretDefinition[];
+  defaultNamespace: string;
+}
+
+function nameLocation(r: Resource): Location {
+  return { uri: r.origin.uri, range: r.locate(['metadata', 'name'], 'value') };
+}
+
+/**
+ * Where the reference under `position` of `file` is defined: a TLSContext (or the Host whose tlsSecret makes
+ * `<host>-context`), a resolver, a Secret, or for a Mapping's `hostname` / `host` the Hosts its route group
+ * attaches to. Empty when the position is on no reference or the target is not in the workspace.
+ */
+export function definitionAt(file: ParsedFile, position: Position, index: NavigationIndex): Location[] {
+  const doc = file.documents.find((d) => d.startLine <= position.line && position.line <= d.endLine);
+  if (!doc) return [];
+  for (const r of doc.resources) {
+    for (const ref of collectReferences([r], index.defaultNamespace)) {
+      if (!contains(r.locate(ref.path, 'value'), position)) continue;
+      if (ref.target === 'Secret') {
+        const wanted = new Set(secretCandidates(ref));
+        return index.secrets().filter((s) => wanted.has(`${s.namespace ?? index.defaultNamespace}/${s.name}`)).map((s) => s.location);
+      }
+      if (ref.target === 'resolver') {
+        return index.resources.filter((x) => RESOLVER_KINDS.includes(x.kind) && x.name === ref.name).map(nameLocation);
+      }
+      // TLSContext: by name (a `name.namespace` suffix is allowed), or the implicit `<host>-context` of a Host.
+      const bare = ref.name.split('.')[0];
+      return index.resources
+        .filter(
+          (x) =>
+            (x.kind === 'TLSContext' && (x.name === ref.name || x.name === bare)) ||
+            (x.kind === 'Host' && isRecord(specOf(x).tlsSecret) && `${x.name}-context` === ref.name),
+        )
+        .map(nameLocation);
+    }
+    if (r.kind === 'Mapping') {
+      for (const field of ['hostname', 'host']) {
+        if (specOf(r)[field] === undefined || !contains(r.locate(['spec', field], 'value'), position)) continue;
+        return attachedHosts(r, index);
+      }
+    }
+  }
+  return [];
+}
+
+/** The Hosts the route group of Mapping `r` attaches to. */
+function attachedHosts(r: Resource, index: NavigationIndex): Location[] {
+  const table = index.routes();
+  const ns = r.namespace ?? index.defaultNamespace;
+  const names = new Set<string>();
+  for (const g of table.groups) {
+    if (g.members.some((m) => m.name === r.name && m.namespace === ns && m.location.uri === r.origin.uri)) for (const h of g.hosts) names.add(h);
+  }
+  return table.hosts.filter((h) => names.has(`${h.namespace}/${h.name}`)).map((h) => h.location);
+}

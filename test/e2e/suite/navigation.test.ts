@@ -1,0 +1,59 @@
+// Outline, Go to Symbol in Workspace and Go to Definition, as VS Code's own commands get them from the extension.
+import * as assert from 'assert';
+import * as path from 'path';
+import * as vscode from 'vscode';
+import { api, find, readWs, until, workspaceDir, wsUri } from './helpers';
+
+/** `file:line:text` of each location (text: the located range of that line). */
+function where(locations: (vscode.Location | vscode.LocationLink)[]): string[] {
+  return locations.map((l) => {
+    const uri = 'uri' in l ? l.uri : l.targetUri;
+    const range = 'range' in l ? l.range : l.targetSelectionRange ?? l.targetRange;
+    const rel = path.relative(workspaceDir(), uri.fsPath).split(path.sep).join('/');
+    const line = readWs(rel).split('\n')[range.start.line];
+    return `${rel}:${range.start.line}:${line.slice(range.start.character, range.end.character)}`;
+  });
+}
+
+/** Definitions from the first occurrence of `needle` (a reference's value) in a workspace file. */
+async function definitionsAt(rel: string, needle: string): Promise<string[]> {
+  const at = find(rel, needle).translate(0, 1);
+  const found = await vscode.commands.executeCommand<(vscode.Location | vscode.LocationLink)[]>('vscode.executeDefinitionProvider', wsUri(rel), at);
+  return where(found ?? []);
+}
+
+describe('navigation: outline, workspace symbols, go to definition', () => {
+  before(async () => {
+    await api();
+  });
+
+  it('the outline of a file lists its Mappings; an annotation Mapping sits under its Service', async () => {
+    const outline = async (rel: string) => {
+      const symbols = await until(`the outline of ${rel}`, async () => {
+        const s = await vscode.commands.executeCommand<vscode.DocumentSymbol[]>('vscode.executeDocumentSymbolProvider', wsUri(rel));
+        return s && s.length > 0 ? s : undefined;
+      });
+      const shape = (s: vscode.DocumentSymbol): string => `${s.name}${s.children.length ? `(${s.children.map(shape).join(',')})` : ''}`;
+      return symbols.map(shape);
+    };
+    assert.deepStrictEqual(await outline('teams/catalog/routes.yaml'), ['catalog', 'catalog-canary']);
+    assert.deepStrictEqual(await outline('teams/catalog/service.yaml'), ['images(images)']);
+  });
+
+  it('Go to Symbol in Workspace finds a Mapping of a file that is not open, with kind and namespace', async () => {
+    const hits = await vscode.commands.executeCommand<vscode.SymbolInformation[]>('vscode.executeWorkspaceSymbolProvider', 'catalog-canary');
+    const ours = (hits ?? []).filter((h) => h.name === 'catalog-canary');
+    assert.strictEqual(ours.length, 1, JSON.stringify(hits));
+    assert.strictEqual(ours[0].containerName, 'Mapping · catalog');
+    assert.deepStrictEqual(where([ours[0].location]), [`teams/catalog/routes.yaml:${find('teams/catalog/routes.yaml', 'name: catalog-canary').line}:catalog-canary`]);
+  });
+
+  it("Go to Definition: a Host's TLSContext and certificate Secret, a Mapping's Host", async () => {
+    const tls = find('platform/tls.yaml', 'name: shop-tls').line;
+    const secret = find('platform/tls.yaml', 'name: shop-cert').line;
+    assert.deepStrictEqual(await definitionsAt('platform/hosts.yaml', 'shop-tls'), [`platform/tls.yaml:${tls}:shop-tls`]);
+    assert.deepStrictEqual(await definitionsAt('platform/hosts.yaml', 'shop-cert'), [`platform/tls.yaml:${secret}:shop-cert`]);
+    const shop = find('platform/hosts.yaml', 'name: shop').line;
+    assert.deepStrictEqual(await definitionsAt('teams/catalog/routes.yaml', 'shop.example.com'), [`platform/hosts.yaml:${shop}:shop`]);
+  });
+});
