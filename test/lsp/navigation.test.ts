@@ -53,7 +53,7 @@ spec:
   defaultBackend: {service: {name: legacy, port: {number: 80}}}
 `;
 
-describe('language server: outline, workspace symbols, go to definition (dist/server.js)', function () {
+describe('language server: outline, workspace symbols, go to definition, find references (dist/server.js)', function () {
   this.timeout(30000);
   let dir: string;
   let client: TestClient;
@@ -68,6 +68,7 @@ describe('language server: outline, workspace symbols, go to definition (dist/se
     assert.ok(init.capabilities.documentSymbolProvider, 'documentSymbolProvider');
     assert.strictEqual(init.capabilities.workspaceSymbolProvider, true);
     assert.strictEqual(init.capabilities.definitionProvider, true);
+    assert.strictEqual(init.capabilities.referencesProvider, true);
     await client.indexed();
   });
 
@@ -111,5 +112,19 @@ describe('language server: outline, workspace symbols, go to definition (dist/se
     // The annotation Mapping's hostname (inside the annotation text) too.
     assert.deepStrictEqual(await at('routes.yaml', 19, 18), ['hosts.yaml:3']);
     assert.deepStrictEqual(await at('routes.yaml', 7, 11), []);
+  });
+
+  it('finds the Host that names a TLSContext, and the Mappings a Host serves', async () => {
+    const refs = async (file: string, line: number, includeDeclaration: boolean) =>
+      (
+        (await client.conn.sendRequest('textDocument/references', {
+          textDocument: { uri: uri(file) },
+          position: { line, character: 2 },
+          context: { includeDeclaration },
+        })) as Location[]
+      ).map((l) => `${path.basename(l.uri)}:${l.range.start.line}`);
+    assert.deepStrictEqual(await refs('hosts.yaml', 15, false), ['hosts.yaml:8']);
+    assert.deepStrictEqual(await refs('hosts.yaml', 15, true), ['hosts.yaml:13', 'hosts.yaml:8']);
+    assert.deepStrictEqual((await refs('hosts.yaml', 6, false)).sort(), ['routes.yaml:18', 'routes.yaml:3']);
   });
 });

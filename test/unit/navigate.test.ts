@@ -2,7 +2,7 @@
 // items), workspace symbols by name, and go to definition from references and from a Mapping's host.
 import assert from 'node:assert/strict';
 import type { Location, Position, Range } from '../../server/src/engine/model';
-import { definitionAt, documentSymbols, fuzzyMatches, secretDefinitions, workspaceSymbols } from '../../server/src/engine/navigate';
+import { definitionAt, documentSymbols, fuzzyMatches, referencesAt, secretDefinitions, workspaceSymbols } from '../../server/src/engine/navigate';
 import type { NavigationIndex, ResourceSymbol } from '../../server/src/engine/navigate';
 import { Workspace } from '../../server/src/engine/workspace';
 
@@ -141,8 +141,8 @@ describe('navigation: workspace symbols', () => {
   });
 });
 
-describe('navigation: go to definition', () => {
-  const HOSTS = `apiVersion: getambassador.io/v3alpha1
+/** A Host with a certificate and a TLSContext, shared by the definition and reference tests. */
+const SHOP_HOST = `apiVersion: getambassador.io/v3alpha1
 kind: Host
 metadata:
   name: shop
@@ -150,7 +150,10 @@ spec:
   tlsSecret: {name: shop-cert}
   tlsContext: {name: strict}
   hostname: shop.example.com
----
+`;
+
+describe('navigation: go to definition', () => {
+  const HOSTS = `${SHOP_HOST}---
 apiVersion: getambassador.io/v3alpha1
 kind: TLSContext
 metadata: {name: strict}
@@ -230,5 +233,98 @@ type: kubernetes.io/tls
     assert.deepEqual(from('file:///ws/routes.yaml', 'other.example.com', 'other'), []);
     assert.deepEqual(from('file:///ws/routes.yaml', 'prefix', '/cart/'), []);
     assert.deepEqual(definitionAt(ws.parsed('file:///ws/routes.yaml')!, { line: 400, character: 0 }, index), []);
+  });
+});
+
+describe('navigation: find references', () => {
+  const PLATFORM = `${SHOP_HOST}---
+apiVersion: getambassador.io/v3alpha1
+kind: TLSContext
+metadata:
+  name: strict
+spec:
+  secret: shop-cert
+---
+apiVersion: getambassador.io/v3alpha1
+kind: ConsulResolver
+metadata:
+  name: consul-dc1
+spec:
+  address: consul:8500
+  datacenter: dc1
+---
+apiVersion: v1
+kind: Secret
+metadata:
+  name: shop-cert
+type: kubernetes.io/tls
+`;
+  const TEAM = `apiVersion: getambassador.io/v3alpha1
+kind: Mapping
+metadata:
+  name: cart
+spec:
+  hostname: shop.example.com
+  prefix: /cart/
+  service: cart
+  tls: strict
+---
+apiVersion: getambassador.io/v3alpha1
+kind: Mapping
+metadata:
+  name: cart-canary
+spec:
+  hostname: shop.example.com
+  prefix: /cart/
+  service: cart-next
+  weight: 10
+  resolver: consul-dc1
+---
+apiVersion: getambassador.io/v3alpha1
+kind: Mapping
+metadata:
+  name: search
+spec:
+  hostname: shop.example.com
+  prefix: /search/
+  service: search
+  tls: shop-context
+`;
+  const ws = new Workspace();
+  ws.setFile('file:///ws/platform.yaml', PLATFORM);
+  ws.setFile('file:///ws/team.yaml', TEAM);
+  const texts: Record<string, string> = { 'file:///ws/platform.yaml': PLATFORM, 'file:///ws/team.yaml': TEAM };
+  const index: NavigationIndex = {
+    resources: ws.resources(),
+    routes: () => ws.routeTable(),
+    secrets: () => ws.filesWithSecrets().flatMap(secretDefinitions),
+    defaultNamespace: 'default',
+  };
+
+  /** References from the line of `needle` in `uri`, as `file:text` strings. */
+  function refs(uri: string, needle: string, declaration = false): string[] {
+    const text = texts[uri];
+    const line = text.slice(0, text.indexOf(needle)).split('\n').length - 1;
+    const found: Location[] = JSON.parse(JSON.stringify(referencesAt(ws.parsed(uri)!, { line, character: 2 }, index, declaration)));
+    return found.map((l) => `${l.uri.replace('file:///ws/', '')}:${textAt(texts[l.uri], l.range)}`);
+  }
+
+  it('a TLSContext: the Host and the Mapping that name it; with the declaration, its own name first', () => {
+    assert.deepEqual(refs('file:///ws/platform.yaml', '  secret: shop-cert'), ['platform.yaml:strict', 'team.yaml:strict']);
+    assert.deepEqual(refs('file:///ws/platform.yaml', '  secret: shop-cert', true), ['platform.yaml:strict', 'platform.yaml:strict', 'team.yaml:strict']);
+  });
+
+  it('a resolver and a Secret: what names them (a Host tlsSecret and a TLSContext secret)', () => {
+    assert.deepEqual(refs('file:///ws/platform.yaml', 'datacenter'), ['team.yaml:consul-dc1']);
+    assert.deepEqual(refs('file:///ws/platform.yaml', 'type: kubernetes.io/tls'), ['platform.yaml:shop-cert', 'platform.yaml:shop-cert']);
+  });
+
+  it('a Host: its implicit <host>-context users, then the Mappings of the route groups it serves, as the route table lists them', () => {
+    assert.deepEqual(refs('file:///ws/platform.yaml', 'hostname: shop'), ['team.yaml:shop-context', 'team.yaml:search', 'team.yaml:cart-canary', 'team.yaml:cart']);
+  });
+
+  it('a Mapping: the other members of its route group; nothing for a group of one', () => {
+    assert.deepEqual(refs('file:///ws/team.yaml', 'service: cart-next'), ['team.yaml:cart']);
+    assert.deepEqual(refs('file:///ws/team.yaml', 'service: search'), []);
   });
 });

@@ -1,7 +1,8 @@
 // Navigation over the parsed workspace: a file's outline (one symbol per Ambassador resource, annotation
-// resources under the Service or Ingress that carries them), workspace symbols by name, and "go to definition"
-// from a reference (a TLSContext, resolver or Secret name; a Mapping's host to the Hosts its route group attaches
-// to). Pure: the language server maps these to LSP types.
+// resources under the Service or Ingress that carries them), workspace symbols by name, "go to definition" from a
+// reference (a TLSContext, resolver or Secret name; a Mapping's host to the Hosts its route group attaches to),
+// and "find references" back (who names a TLSContext, resolver or Secret; the Mappings a Host serves; the other
+// members of a Mapping's route group). Pure: the language server maps these to LSP types.
 import type { Location, Position, Range, Resource, RouteTable } from './model';
 import { isRecord } from './model';
 import { LineIndex } from './locate';
@@ -293,4 +294,82 @@ function attachedHosts(r: Resource, index: NavigationIndex): Location[] {
     if (g.members.some((m) => m.name === r.name && m.namespace === ns && m.location.uri === r.origin.uri)) for (const h of g.hosts) names.add(h);
   }
   return table.hosts.filter((h) => names.has(`${h.namespace}/${h.name}`)).map((h) => h.location);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Find references
+
+/** The Mappings whose route groups share a group with Mapping `r` (its own name included), by route group. */
+function groupMembers(r: Resource, index: NavigationIndex): Location[] {
+  const ns = r.namespace ?? index.defaultNamespace;
+  const out: Location[] = [];
+  for (const g of index.routes().groups) {
+    if (!g.members.some((m) => m.name === r.name && m.namespace === ns && m.location.uri === r.origin.uri)) continue;
+    for (const m of g.members) out.push(m.location);
+  }
+  return out;
+}
+
+/** The members of every route group attached to Host `r`. */
+function servedBy(r: Resource, index: NavigationIndex): Location[] {
+  const table = index.routes();
+  const label = `${r.namespace ?? index.defaultNamespace}/${r.name}`;
+  const out: Location[] = [];
+  for (const g of table.groups) if (g.hosts.includes(label)) for (const m of g.members) out.push(m.location);
+  return out;
+}
+
+/** The places that name `target` (a TLSContext, resolver or Secret called `name`, in `namespace` for Secrets). */
+function referencesTo(target: 'TLSContext' | 'resolver' | 'Secret', name: string, namespace: string | undefined, index: NavigationIndex): Location[] {
+  const out: Location[] = [];
+  for (const ref of collectReferences(index.resources, index.defaultNamespace)) {
+    if (ref.target !== target) continue;
+    const hit =
+      target === 'Secret'
+        ? secretCandidates(ref).includes(`${namespace ?? index.defaultNamespace}/${name}`)
+        : ref.name === name || (target === 'TLSContext' && ref.name.split('.')[0] === name);
+    if (hit) out.push({ uri: ref.from.origin.uri, range: ref.from.locate(ref.path, 'value') });
+  }
+  return out;
+}
+
+/**
+ * What refers to the resource under `position` (anywhere in its document): for a TLSContext, resolver or Secret
+ * the fields that name it (a Host with a tlsSecret also stands for its implicit `<host>-context`), for a Host the
+ * Mappings of the route groups it serves, for a Mapping the members of its route group. `declaration` adds the
+ * resource's own name first.
+ */
+export function referencesAt(file: ParsedFile, position: Position, index: NavigationIndex, declaration: boolean): Location[] {
+  const doc = file.documents.find((d) => d.startLine <= position.line && position.line <= d.endLine);
+  if (!doc) return [];
+  const r = doc.resources.find((x) => contains(symbolRange(x, doc, file), position));
+  if (!r) {
+    const secret = index.secrets().find((s) => s.location.uri === file.uri && doc.startLine <= s.location.range.start.line && s.location.range.start.line <= doc.endLine);
+    if (!secret) return [];
+    const refs = referencesTo('Secret', secret.name, secret.namespace, index);
+    return declaration ? [secret.location, ...refs] : refs;
+  }
+  const own = nameLocation(r);
+  let found: Location[];
+  if (r.kind === 'TLSContext') found = referencesTo('TLSContext', r.name, undefined, index);
+  else if (RESOLVER_KINDS.includes(r.kind)) found = referencesTo('resolver', r.name, undefined, index);
+  else if (r.kind === 'Host') {
+    found = servedBy(r, index);
+    if (isRecord(specOf(r).tlsSecret)) found = [...referencesTo('TLSContext', `${r.name}-context`, undefined, index), ...found];
+  } else if (r.kind === 'Mapping') found = groupMembers(r, index).filter((l) => !sameLocation(l, own));
+  else found = [];
+  return declaration ? [own, ...found] : found;
+}
+
+function sameLocation(a: Location, b: Location): boolean {
+  return a.uri === b.uri && a.range.start.line === b.range.start.line && a.range.start.character === b.range.start.character;
+}
+
+/** The lines of one resource of a document (List items and annotation documents are several per document). */
+function symbolRange(r: Resource, doc: ParsedDocument, file: ParsedFile): Range {
+  if (doc.resources.length === 1 && !r.origin.annotation) return { start: { line: doc.startLine, character: 0 }, end: { line: doc.endLine, character: Number.MAX_SAFE_INTEGER } };
+  const symbols = documentSymbols({ ...file, documents: [doc], resources: doc.resources });
+  const all = symbols.flatMap((s) => [s, ...(s.children ?? [])]);
+  const own = all.find((s) => s.kind === r.kind && s.selectionRange.start.line === r.locate(['metadata', 'name'], 'value').start.line);
+  return own?.range ?? { start: { line: doc.startLine, character: 0 }, end: { line: doc.endLine, character: Number.MAX_SAFE_INTEGER } };
 }

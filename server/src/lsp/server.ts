@@ -1,6 +1,6 @@
 // The edgepolicy language server: feeds open documents and workspace files to the engine's Workspace, publishes
 // its findings (for every file, open or not), and serves completion/hover (YamlAssist), quick fixes, the outline,
-// workspace symbols and go to definition (engine/navigate.ts), and the custom edgepolicy/* messages. All analysis lives in the engine; this file only wires LSP to it.
+// workspace symbols, go to definition and find references (engine/navigate.ts), and the custom edgepolicy/* messages. All analysis lives in the engine; this file only wires LSP to it.
 import { promises as fsp } from 'fs';
 import {
   CodeAction,
@@ -35,7 +35,7 @@ import { readTextFile } from '../node/scan';
 import { scanWorkspaceFolders, type ScannedFolders } from './files';
 import { FolderSettings, type ClientSettings } from './folderSettings';
 import { RoutesChangedNotification, RoutesRequest } from './protocol';
-import { definitionAt, documentSymbols, secretDefinitions, workspaceSymbols } from '../engine/navigate';
+import { definitionAt, documentSymbols, referencesAt, secretDefinitions, workspaceSymbols, type NavigationIndex } from '../engine/navigate';
 import { toDocumentSymbol, toWorkspaceSymbol } from './symbols';
 
 /**
@@ -125,15 +125,13 @@ export class EdgepolicyServer {
     c.onDefinition((p) => this.guardAsync<Location[]>('definition', async () => {
       this.flush();
       const parsed = this.workspace.parsed(p.textDocument.uri);
+      return parsed ? definitionAt(parsed, p.position, this.navigationIndex()).map((l) => ({ uri: l.uri, range: l.range })) : [];
+    }, []));
+    c.onReferences((p) => this.guardAsync<Location[]>('references', async () => {
+      this.flush();
+      const parsed = this.workspace.parsed(p.textDocument.uri);
       if (!parsed) return [];
-      const ws = this.workspace;
-      const found = definitionAt(parsed, p.position, {
-        resources: ws.resources(),
-        routes: () => ws.routeTable(),
-        secrets: () => ws.filesWithSecrets().flatMap(secretDefinitions),
-        defaultNamespace: ws.defaultNamespace,
-      });
-      return found.map((l) => ({ uri: l.uri, range: l.range }));
+      return referencesAt(parsed, p.position, this.navigationIndex(), p.context.includeDeclaration).map((l) => ({ uri: l.uri, range: l.range }));
     }, []));
     c.onCodeAction((p) => this.guardAsync<CodeAction[]>('codeAction', async () => {
       this.flush();
@@ -214,6 +212,17 @@ export class EdgepolicyServer {
     });
   }
 
+  /** What go to definition and find references resolve against: the workspace as it is now. */
+  private navigationIndex(): NavigationIndex {
+    const ws = this.workspace;
+    return {
+      resources: ws.resources(),
+      routes: () => ws.routeTable(),
+      secrets: () => ws.filesWithSecrets().flatMap(secretDefinitions),
+      defaultNamespace: ws.defaultNamespace,
+    };
+  }
+
   private diff: DiffHandlers | undefined;
   /** Called after every change to the Workspace's content (edits, disk changes, re-index). */
   private readonly workspaceListeners: WorkspaceChangeListener[] = [];
@@ -240,6 +249,7 @@ export class EdgepolicyServer {
         documentSymbolProvider: { label: 'Edge policy' },
         workspaceSymbolProvider: true,
         definitionProvider: true,
+        referencesProvider: true,
         workspace: {
           workspaceFolders: { supported: true, changeNotifications: true },
           fileOperations: { didCreate: yamlFiles, didDelete: yamlFiles, didRename: yamlFiles },

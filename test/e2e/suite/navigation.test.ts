@@ -22,7 +22,7 @@ async function definitionsAt(rel: string, needle: string): Promise<string[]> {
   return where(found ?? []);
 }
 
-describe('navigation: outline, workspace symbols, go to definition', () => {
+describe('navigation: outline, workspace symbols, go to definition, find references', () => {
   before(async () => {
     await api();
   });
@@ -55,5 +55,22 @@ describe('navigation: outline, workspace symbols, go to definition', () => {
     assert.deepStrictEqual(await definitionsAt('platform/hosts.yaml', 'shop-cert'), [`platform/tls.yaml:${secret}:shop-cert`]);
     const shop = find('platform/hosts.yaml', 'name: shop').line;
     assert.deepStrictEqual(await definitionsAt('teams/catalog/routes.yaml', 'shop.example.com'), [`platform/hosts.yaml:${shop}:shop`]);
+  });
+
+  it('Find All References: the Host that names a TLSContext, the other member of a canary route group', async () => {
+    const refsAt = async (rel: string, needle: string) => {
+      const found = await vscode.commands.executeCommand<vscode.Location[]>('vscode.executeReferenceProvider', wsUri(rel), find(rel, needle));
+      return where(found ?? []).sort();
+    };
+    const tlsContext = find('platform/hosts.yaml', 'shop-tls').line;
+    assert.deepStrictEqual(
+      await refsAt('platform/tls.yaml', 'min_tls_version'),
+      [`platform/hosts.yaml:${tlsContext}:shop-tls`, `platform/tls.yaml:${find('platform/tls.yaml', 'name: shop-tls').line}:shop-tls`].sort(),
+    );
+    const routes = 'teams/catalog/routes.yaml';
+    assert.deepStrictEqual(
+      await refsAt(routes, 'weight: 10'),
+      [`${routes}:${find(routes, 'name: catalog').line}:catalog`, `${routes}:${find(routes, 'name: catalog-canary').line}:catalog-canary`].sort(),
+    );
   });
 });
