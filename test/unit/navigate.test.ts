@@ -290,10 +290,27 @@ spec:
   service: search
   tls: shop-context
 `;
+  const LEGACY = `apiVersion: v1
+kind: Service
+metadata:
+  name: cart-v1
+  annotations:
+    getambassador.io/config: |
+      apiVersion: getambassador.io/v3alpha1
+      kind: Mapping
+      name: cart-v1
+      hostname: shop.example.com
+      prefix: /cart/
+      service: cart-v1
+      weight: 5
+spec:
+  selector: {app: cart-v1}
+`;
   const ws = new Workspace();
   ws.setFile('file:///ws/platform.yaml', PLATFORM);
   ws.setFile('file:///ws/team.yaml', TEAM);
-  const texts: Record<string, string> = { 'file:///ws/platform.yaml': PLATFORM, 'file:///ws/team.yaml': TEAM };
+  ws.setFile('file:///ws/legacy.yaml', LEGACY);
+  const texts: Record<string, string> = { 'file:///ws/platform.yaml': PLATFORM, 'file:///ws/team.yaml': TEAM, 'file:///ws/legacy.yaml': LEGACY };
   const index: NavigationIndex = {
     resources: ws.resources(),
     routes: () => ws.routeTable(),
@@ -320,11 +337,22 @@ spec:
   });
 
   it('a Host: its implicit <host>-context users, then the Mappings of the route groups it serves, as the route table lists them', () => {
-    assert.deepEqual(refs('file:///ws/platform.yaml', 'hostname: shop'), ['team.yaml:shop-context', 'team.yaml:search', 'team.yaml:cart-canary', 'team.yaml:cart']);
+    assert.deepEqual(refs('file:///ws/platform.yaml', 'hostname: shop'), [
+      'team.yaml:shop-context',
+      'team.yaml:search',
+      'team.yaml:cart-canary',
+      'legacy.yaml:cart-v1',
+      'team.yaml:cart',
+    ]);
   });
 
   it('a Mapping: the other members of its route group; nothing for a group of one', () => {
-    assert.deepEqual(refs('file:///ws/team.yaml', 'service: cart-next'), ['team.yaml:cart']);
+    assert.deepEqual(refs('file:///ws/team.yaml', 'service: cart-next').sort(), ['legacy.yaml:cart-v1', 'team.yaml:cart']);
     assert.deepEqual(refs('file:///ws/team.yaml', 'service: search'), []);
+  });
+
+  it("an annotation Mapping: its route group's other members; the owner's own lines name no resource", () => {
+    assert.deepEqual(refs('file:///ws/legacy.yaml', 'weight: 5').sort(), ['team.yaml:cart', 'team.yaml:cart-canary']);
+    assert.deepEqual(refs('file:///ws/legacy.yaml', 'selector'), []);
   });
 });

@@ -342,7 +342,7 @@ function referencesTo(target: 'TLSContext' | 'resolver' | 'Secret', name: string
 export function referencesAt(file: ParsedFile, position: Position, index: NavigationIndex, declaration: boolean): Location[] {
   const doc = file.documents.find((d) => d.startLine <= position.line && position.line <= d.endLine);
   if (!doc) return [];
-  const r = doc.resources.find((x) => contains(symbolRange(x, doc, file), position));
+  const r = resourceAt(file, doc, position);
   if (!r) {
     const secret = index.secrets().find((s) => s.location.uri === file.uri && doc.startLine <= s.location.range.start.line && s.location.range.start.line <= doc.endLine);
     if (!secret) return [];
@@ -365,11 +365,11 @@ function sameLocation(a: Location, b: Location): boolean {
   return a.uri === b.uri && a.range.start.line === b.range.start.line && a.range.start.character === b.range.start.character;
 }
 
-/** The lines of one resource of a document (List items and annotation documents are several per document). */
-function symbolRange(r: Resource, doc: ParsedDocument, file: ParsedFile): Range {
-  if (doc.resources.length === 1 && !r.origin.annotation) return { start: { line: doc.startLine, character: 0 }, end: { line: doc.endLine, character: Number.MAX_SAFE_INTEGER } };
+/** The resource of `doc` whose lines hold `position` (List items and annotation documents are several per document). */
+function resourceAt(file: ParsedFile, doc: ParsedDocument, position: Position): Resource | undefined {
+  if (doc.resources.length === 1 && !doc.resources[0].origin.annotation) return doc.resources[0];
   const symbols = documentSymbols({ ...file, documents: [doc], resources: doc.resources });
-  const all = symbols.flatMap((s) => [s, ...(s.children ?? [])]);
-  const own = all.find((s) => s.kind === r.kind && s.selectionRange.start.line === r.locate(['metadata', 'name'], 'value').start.line);
-  return own?.range ?? { start: { line: doc.startLine, character: 0 }, end: { line: doc.endLine, character: Number.MAX_SAFE_INTEGER } };
+  const hit = symbols.flatMap((s) => s.children ?? [s]).find((s) => contains(s.range, position));
+  if (!hit) return undefined;
+  return doc.resources.find((r) => r.kind === hit.kind && r.locate(['metadata', 'name'], 'value').start.line === hit.selectionRange.start.line);
 }
