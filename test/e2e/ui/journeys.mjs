@@ -415,6 +415,42 @@ export const journeys = [
     },
   },
   {
+    name: 'navigation: the Outline lists the resources of a file; F12 on a Host\'s TLSContext opens its definition',
+    async run({ page, shot, ws }) {
+      await reset(page);
+      await showExplorer(page);
+      await openFile(page, 'teams/catalog/routes.yaml');
+      await setPane(page, 'Outline', true);
+      try {
+        await until('the outline of teams/catalog/routes.yaml', async () => {
+          const names = (await treeLabels(page, 'Outline')).map((r) => `${r.level}:${r.name}`);
+          return names.join(',') === '1:catalog,1:catalog-canary' ? names : undefined;
+        });
+        await openFile(page, 'teams/catalog/service.yaml');
+        const owner = treeRow(page, 'Outline', 'images');
+        await owner.waitFor({ timeout: T });
+        await expand(owner);
+        const outline = await until('the annotation Mapping under its Service', async () => {
+          const rows = await treeLabels(page, 'Outline');
+          return rows.length === 2 && rows[1].level === 2 ? rows : undefined;
+        });
+        assert.deepStrictEqual(outline.map((r) => [r.level, r.name]), [[1, 'images'], [2, 'images']]);
+        await shot('outline');
+      } finally {
+        await setPane(page, 'Outline', false);
+      }
+      // Go to Definition from the Host's tlsContext name to the TLSContext in another file.
+      await openFile(page, 'platform/hosts.yaml');
+      const ref = valueAt(ws, 'platform/hosts.yaml', 'name', 'shop-tls');
+      await gotoLine(page, ref.line, ref.column + 1);
+      await page.keyboard.press('F12');
+      await waitForText(page.locator('.editor-group-container .breadcrumbs-control').first(), /platform\s*\W*\s*tls\.yaml/);
+      const target = valueAt(ws, 'platform/tls.yaml', 'name', 'shop-tls');
+      await waitForText(cursorStatus(page), new RegExp(`Ln ${target.line},`));
+      await shot('definition');
+    },
+  },
+  {
     name: 'routes tree: hosts and groups; selecting a route opens its source',
     async run({ page, shot, ws }) {
       await reset(page);
