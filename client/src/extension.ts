@@ -1,7 +1,7 @@
 // Entry point of the VS Code extension (bundled to dist/client.js).
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
-import { RoutesChangedNotification, RoutesRequest, type DriftEntry, type DriftSummary, type RoutesResult } from '../../server/src/lsp/protocol';
+import { RoutesChangedNotification, RoutesRequest, SHOW_ROUTE_GROUP_COMMAND, type DriftEntry, type DriftSummary, type RoutesResult } from '../../server/src/lsp/protocol';
 import type { EdgePolicyApi } from './api';
 import { DiffSession, type DiffCommandArgs } from './diffSession';
 import { DIFF_SCHEME, driftedCount, driftStatusText } from './driftModel';
@@ -13,6 +13,9 @@ import { RoutesRefresher } from './routesRefresh';
 import { RoutesTreeProvider } from './routesView';
 import { ResumeTracker, statusShows } from './serverStatus';
 import { locationOf, type ViewNode } from './viewNode';
+
+/** A position as LSP sends it (0-based). */
+type LspPosition = { line: number; character: number };
 
 let handle: ServerHandle | undefined;
 
@@ -220,6 +223,12 @@ export async function activate(context: vscode.ExtensionContext): Promise<EdgePo
     const entry = typeof arg === 'string' ? driftProvider.entry(arg) : 'entry' in arg && arg.entry ? arg.entry : 'key' in arg ? (arg as DriftEntry) : undefined;
     if (!entry) return;
     await diff.openDiff(entry);
+  });
+  // A route-group code lens (server: engine/lenses.ts): its Mappings as a references peek at the lens.
+  reg(SHOW_ROUTE_GROUP_COMMAND, (uri: string, at: LspPosition, members: { uri: string; range: { start: LspPosition; end: LspPosition } }[]) => {
+    const pos = (p: LspPosition) => new vscode.Position(p.line, p.character);
+    const locations = (members ?? []).map((m) => new vscode.Location(vscode.Uri.parse(m.uri), new vscode.Range(pos(m.range.start), pos(m.range.end))));
+    return vscode.commands.executeCommand('editor.action.showReferences', vscode.Uri.parse(uri), pos(at), locations);
   });
   reg('edgepolicy.openExample', async () => {
     const doc = await vscode.workspace.openTextDocument({ language: 'yaml', content: EXAMPLE_YAML });

@@ -41,6 +41,8 @@ export interface ClientOptions {
   watchers?: boolean;
   /** Advertise window.workDoneProgress (server-initiated progress); default false. */
   progress?: boolean;
+  /** Advertise workspace.codeLens.refreshSupport (the server may ask to re-request code lenses); default false. */
+  codeLensRefresh?: boolean;
 }
 
 export class TestClient {
@@ -58,6 +60,8 @@ export class TestClient {
   readonly logs: string[] = [];
   readonly registrations: { method: string; registerOptions?: unknown }[] = [];
   routesChanged = 0;
+  /** workspace/codeLens/refresh requests received. */
+  lensRefreshes = 0;
   /** Every item of every workspace/configuration request, in order. */
   readonly configurationRequests: { section?: string; scopeUri?: string }[] = [];
   /** Every $/progress value, in order (with `progress: true`). */
@@ -99,6 +103,11 @@ export class TestClient {
       return null;
     });
     this.conn.onRequest('window/workDoneProgress/create', () => null);
+    this.conn.onRequest('workspace/codeLens/refresh', () => {
+      this.lensRefreshes++;
+      this.wake();
+      return null;
+    });
     this.conn.onNotification('$/progress', (p: { value: { kind: string; title?: string; message?: string } }) => {
       this.progress.push(p.value);
       this.wake();
@@ -143,6 +152,7 @@ export class TestClient {
           workspaceFolders: true,
           didChangeWatchedFiles: { dynamicRegistration: this.options.watchers !== false },
           didChangeConfiguration: { dynamicRegistration: true },
+          codeLens: { refreshSupport: this.options.codeLensRefresh === true },
         },
         textDocument: {
           publishDiagnostics: { relatedInformation: true, codeDescriptionSupport: true },

@@ -53,7 +53,7 @@ spec:
   defaultBackend: {service: {name: legacy, port: {number: 80}}}
 `;
 
-describe('language server: outline, workspace symbols, go to definition, find references (dist/server.js)', function () {
+describe('language server: outline, workspace symbols, go to definition, find references, route-group lenses (dist/server.js)', function () {
   this.timeout(30000);
   let dir: string;
   let client: TestClient;
@@ -63,12 +63,13 @@ describe('language server: outline, workspace symbols, go to definition, find re
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'edgepolicy-lsp-navigation-'));
     fs.writeFileSync(path.join(dir, 'hosts.yaml'), HOSTS);
     fs.writeFileSync(path.join(dir, 'routes.yaml'), ROUTES);
-    client = new TestClient({ folders: [dir], settings: { edgepolicy: { exclude: [] }, files: { exclude: {} } } });
+    client = new TestClient({ folders: [dir], settings: { edgepolicy: { exclude: [] }, files: { exclude: {} } }, codeLensRefresh: true });
     const init = await client.initialize();
     assert.ok(init.capabilities.documentSymbolProvider, 'documentSymbolProvider');
     assert.strictEqual(init.capabilities.workspaceSymbolProvider, true);
     assert.strictEqual(init.capabilities.definitionProvider, true);
     assert.strictEqual(init.capabilities.referencesProvider, true);
+    assert.ok(init.capabilities.codeLensProvider, 'codeLensProvider');
     await client.indexed();
   });
 
@@ -86,11 +87,9 @@ describe('language server: outline, workspace symbols, go to definition, find re
 
   it("outlines an open document's unsaved text", async () => {
     client.open(uri('hosts.yaml'), HOSTS.replace('name: shop\n', 'name: storefront\n'));
-    const names = await client.waitFor('the edited outline', async () => {
-      const s = (await client.conn.sendRequest('textDocument/documentSymbol', { textDocument: { uri: uri('hosts.yaml') } })) as DocumentSymbol[];
-      return s.map((x) => x.name).join(',');
-    });
-    assert.strictEqual(names, 'storefront,strict');
+    // didOpen and the request go out in this order: the outline answers the opened text.
+    const s = (await client.conn.sendRequest('textDocument/documentSymbol', { textDocument: { uri: uri('hosts.yaml') } })) as DocumentSymbol[];
+    assert.strictEqual(s.map((x) => x.name).join(','), 'storefront,strict');
     client.close(uri('hosts.yaml'));
   });
 
@@ -126,5 +125,25 @@ describe('language server: outline, workspace symbols, go to definition, find re
     assert.deepStrictEqual(await refs('hosts.yaml', 15, false), ['hosts.yaml:8']);
     assert.deepStrictEqual(await refs('hosts.yaml', 15, true), ['hosts.yaml:13', 'hosts.yaml:8']);
     assert.deepStrictEqual((await refs('hosts.yaml', 6, false)).sort(), ['routes.yaml:18', 'routes.yaml:3']);
+  });
+
+  it('puts a lens on each Mapping of a shared route group, whose command lists the members', async () => {
+    const canary = `apiVersion: getambassador.io/v3alpha1\nkind: Mapping\nmetadata:\n  name: cart-canary\nspec:\n  hostname: shop.example.com\n  prefix: /cart/\n  service: cart-next\n  weight: 25\n`;
+    fs.writeFileSync(path.join(dir, 'canary.yaml'), canary);
+    const refreshes = client.lensRefreshes;
+    client.watched([{ uri: uri('canary.yaml'), type: 1 }]);
+    // A new file changes the route groups of others: the server asks the client to request lenses again.
+    await client.waitFor('a code lens refresh', () => client.lensRefreshes > refreshes);
+    type Lens = { range: { start: { line: number } }; command: { title: string; command: string; arguments: [string, unknown, Location[]] } };
+    const lenses = (await client.conn.sendRequest('textDocument/codeLens', { textDocument: { uri: uri('routes.yaml') } })) as Lens[];
+    assert.deepStrictEqual(
+      lenses.map((l) => [l.range.start.line, l.command.title, l.command.command]),
+      [[0, 'Route shop.example.com/cart/ shared by 2 Mappings: cart-canary 25% · cart 75%', 'edgepolicy.showRouteGroup']],
+    );
+    const [docUri, at, members] = lenses[0].command.arguments;
+    assert.strictEqual(docUri, uri('routes.yaml'));
+    assert.deepStrictEqual(at, { line: 3, character: 8 }, 'the peek opens at the name');
+    assert.deepStrictEqual(members.map((m) => `${path.basename(m.uri)}:${m.range.start.line}`), ['canary.yaml:3', 'routes.yaml:3']);
+    assert.deepStrictEqual(await client.conn.sendRequest('textDocument/codeLens', { textDocument: { uri: uri('hosts.yaml') } }), []);
   });
 });

@@ -30,6 +30,12 @@ export interface RoutesResult extends RouteTable {
  */
 export const RoutesChangedNotification = 'edgepolicy/routesChanged';
 
+/**
+ * The client command a route-group code lens runs: arguments are the document URI, the lens position and the
+ * members' locations (LSP shapes); the client shows them as references.
+ */
+export const SHOW_ROUTE_GROUP_COMMAND = 'edgepolicy.showRouteGroup';
+
 export interface KubeContextInfo {
   name: string;
   cluster: string;

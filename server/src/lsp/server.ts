@@ -1,9 +1,12 @@
 // The edgepolicy language server: feeds open documents and workspace files to the engine's Workspace, publishes
 // its findings (for every file, open or not), and serves completion/hover (YamlAssist), quick fixes, the outline,
-// workspace symbols, go to definition and find references (engine/navigate.ts), and the custom edgepolicy/* messages. All analysis lives in the engine; this file only wires LSP to it.
+// workspace symbols, go to definition and find references (engine/navigate.ts), route-group code lenses
+// (engine/lenses.ts), and the custom edgepolicy/* messages. All analysis lives in the engine; this file only wires LSP to it.
 import { promises as fsp } from 'fs';
 import {
   CodeAction,
+  type CodeLens,
+  CodeLensRefreshRequest,
   CompletionList,
   Connection,
   type DocumentSymbol,
@@ -37,6 +40,8 @@ import { FolderSettings, type ClientSettings } from './folderSettings';
 import { RoutesChangedNotification, RoutesRequest } from './protocol';
 import { definitionAt, documentSymbols, referencesAt, secretDefinitions, workspaceSymbols, type NavigationIndex } from '../engine/navigate';
 import { toDocumentSymbol, toWorkspaceSymbol } from './symbols';
+import { routeGroupLenses } from '../engine/lenses';
+import { SHOW_ROUTE_GROUP_COMMAND } from './protocol';
 
 /**
  * Delay between a keystroke and re-analysis. An edit is analysed at once (after the messages already received,
@@ -75,6 +80,7 @@ export class EdgepolicyServer {
   private readonly projectFilesChanged = new Set<string>();
   private canPullConfig = false;
   private canWatchDynamically = false;
+  private canRefreshLenses = false;
   /** URIs whose diagnostics we last published non-empty. */
   private readonly published = new Set<string>();
   /** Open documents whose latest text is not in the Workspace yet. */
@@ -132,6 +138,17 @@ export class EdgepolicyServer {
       const parsed = this.workspace.parsed(p.textDocument.uri);
       if (!parsed) return [];
       return referencesAt(parsed, p.position, this.navigationIndex(), p.context.includeDeclaration).map((l) => ({ uri: l.uri, range: l.range }));
+    }, []));
+    c.onCodeLens((p) => this.guardAsync<CodeLens[]>('codeLens', async () => {
+      await this.firstIndex;
+      this.flush();
+      const parsed = this.workspace.parsed(p.textDocument.uri);
+      if (!parsed) return [];
+      // The client's command shows the members as references (a peek of every Mapping in the group).
+      return routeGroupLenses(parsed, this.workspace.routeTable(), this.workspace.defaultNamespace).map((l) => ({
+        range: l.range,
+        command: { title: l.title, command: SHOW_ROUTE_GROUP_COMMAND, arguments: [p.textDocument.uri, l.name.start, l.members] },
+      }));
     }, []));
     c.onCodeAction((p) => this.guardAsync<CodeAction[]>('codeAction', async () => {
       this.flush();
@@ -236,6 +253,7 @@ export class EdgepolicyServer {
     const caps = p.capabilities;
     this.canPullConfig = !!caps.workspace?.configuration;
     this.canWatchDynamically = !!caps.workspace?.didChangeWatchedFiles?.dynamicRegistration;
+    this.canRefreshLenses = !!caps.workspace?.codeLens?.refreshSupport;
     const folders = p.workspaceFolders?.map((f) => f.uri) ?? (p.rootUri ? [p.rootUri] : p.rootPath ? [toUri(p.rootPath)] : []);
     this.folders = folders.map(filePathOf).filter((x): x is string => !!x);
     this.settings.setFolders(this.folders);
@@ -250,6 +268,7 @@ export class EdgepolicyServer {
         workspaceSymbolProvider: true,
         definitionProvider: true,
         referencesProvider: true,
+        codeLensProvider: { resolveProvider: false },
         workspace: {
           workspaceFolders: { supported: true, changeNotifications: true },
           fileOperations: { didCreate: yamlFiles, didDelete: yamlFiles, didRename: yamlFiles },
@@ -648,6 +667,8 @@ export class EdgepolicyServer {
       for (const cb of this.workspaceListeners) this.guard('workspace listener', () => cb(force ? undefined : changedFiles));
     }
     void this.connection.sendNotification(RoutesChangedNotification).catch(() => undefined);
+    // Route-group lenses of every open file may have changed with the route table (an edit elsewhere).
+    if (this.canRefreshLenses) void this.connection.sendRequest(CodeLensRefreshRequest.type).catch(() => undefined);
   }
 
   private log(message: string): void {

@@ -22,7 +22,7 @@ async function definitionsAt(rel: string, needle: string): Promise<string[]> {
   return where(found ?? []);
 }
 
-describe('navigation: outline, workspace symbols, go to definition, find references', () => {
+describe('navigation: outline, workspace symbols, go to definition, find references, route-group lenses', () => {
   before(async () => {
     await api();
   });
@@ -72,5 +72,33 @@ describe('navigation: outline, workspace symbols, go to definition, find referen
       await refsAt(routes, 'weight: 10'),
       [`${routes}:${find(routes, 'name: catalog').line}:catalog`, `${routes}:${find(routes, 'name: catalog-canary').line}:catalog-canary`].sort(),
     );
+  });
+
+  it('a code lens above each Mapping of the canary route group names both shares; it runs our command', async () => {
+    const routes = 'teams/catalog/routes.yaml';
+    // VS Code asks code lens providers about loaded documents only.
+    await vscode.workspace.openTextDocument(wsUri(routes));
+    const lenses = await until('the route-group lenses', async () => {
+      const l = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', wsUri(routes));
+      return l && l.length === 2 ? l : undefined;
+    });
+    // Above each Mapping's first line (apiVersion), the peek at its name.
+    const lines = readWs(routes).split('\n');
+    const firstLine = (name: string) => lines.slice(0, find(routes, name).line).lastIndexOf('apiVersion: getambassador.io/v3alpha1');
+    assert.deepStrictEqual(
+      lenses.map((l) => [l.range.start.line, l.command?.title, l.command?.command, (l.command?.arguments?.[1] as vscode.Position).line]),
+      ['name: catalog', 'name: catalog-canary'].map((n) => [
+        firstLine(n),
+        'Route shop.example.com/products/ shared by 2 Mappings: catalog-canary 10% · catalog 90%',
+        'edgepolicy.showRouteGroup',
+        find(routes, n).line,
+      ]),
+    );
+    // The command opens the members as a references peek in the routes file.
+    await vscode.window.showTextDocument(wsUri(routes));
+    await vscode.commands.executeCommand(lenses[0].command!.command, ...(lenses[0].command!.arguments ?? []));
+    assert.strictEqual(vscode.window.activeTextEditor?.document.uri.fsPath, wsUri(routes).fsPath);
+    await vscode.commands.executeCommand('closeReferenceSearch');
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
   });
 });

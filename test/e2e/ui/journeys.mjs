@@ -415,7 +415,7 @@ export const journeys = [
     },
   },
   {
-    name: 'navigation: the Outline lists the resources of a file; F12 on a Host\'s TLSContext opens its definition',
+    name: 'navigation: the Outline lists the resources of a file; F12 on a Host\'s TLSContext opens its definition; a route-group lens peeks at its members',
     async run({ page, shot, ws }) {
       await reset(page);
       await showExplorer(page);
@@ -448,6 +448,16 @@ export const journeys = [
       const target = valueAt(ws, 'platform/tls.yaml', 'name', 'shop-tls');
       await waitForText(cursorStatus(page), new RegExp(`Ln ${target.line},`));
       await shot('definition');
+      // The code lens above a canary Mapping names the shares; clicking it peeks at every member of the group.
+      await openFile(page, 'teams/catalog/routes.yaml');
+      const lens = page.locator('.editor-group-container .codelens-decoration a', { hasText: 'catalog-canary 10% · catalog 90%' }).first();
+      await lens.waitFor({ timeout: T });
+      await lens.click();
+      const peek = page.locator('.editor-group-container .peekview-widget').first();
+      await peek.waitFor({ timeout: T });
+      await waitForText(peek, /Locations \(2\)|2 references/);
+      await shot('route-lens');
+      await page.keyboard.press('Escape');
     },
   },
   {
