@@ -1,5 +1,7 @@
 // One fuzz run: mutated inputs through the engine and, when a server bundle is given, the language server.
 import { Workspace } from '../../server/src/engine/workspace';
+import { definitionAt, documentSymbols, referencesAt, secretDefinitions, workspaceSymbols, type NavigationIndex } from '../../server/src/engine/navigate';
+import { routeGroupLenses } from '../../server/src/engine/lenses';
 import { StdioLsp } from '../bench/lsp';
 import { mutate, rng } from './mutate';
 
@@ -50,14 +52,31 @@ export async function runCases(o: RunOptions): Promise<void> {
           res.locate(['spec', 'prefix'], 'value');
           res.locate(['metadata', 'name'], 'key');
         }
+        const lines = input.split('\n');
+        const line = Math.floor(r() * (lines.length + 1));
+        const character = Math.floor(r() * ((lines[line]?.length ?? 0) + 2));
+        // Navigation at a random position: outline, definition, references, lenses, symbols.
+        const parsed = ws.parsed(uri)!;
+        const index: NavigationIndex = {
+          resources: ws.resources(),
+          routes: () => ws.routeTable(),
+          secrets: () => ws.filesWithSecrets().flatMap(secretDefinitions),
+          defaultNamespace: ws.defaultNamespace,
+        };
+        documentSymbols(parsed);
+        definitionAt(parsed, { line, character }, index);
+        referencesAt(parsed, { line, character }, index, true);
+        routeGroupLenses(parsed, ws.routeTable());
+        workspaceSymbols(ws.resources(), lines[line]?.slice(0, 3) ?? '');
         if (lsp) {
           lsp.notify('textDocument/didChange', { textDocument: { uri, version: i + 2 }, contentChanges: [{ text: input }] });
-          const lines = input.split('\n');
-          const line = Math.floor(r() * (lines.length + 1));
-          const character = Math.floor(r() * ((lines[line]?.length ?? 0) + 2));
           const pos = { textDocument: { uri }, position: { line, character } };
           await lsp.request('textDocument/completion', pos, LSP_TIMEOUT);
           await lsp.request('textDocument/hover', pos, LSP_TIMEOUT);
+          await lsp.request('textDocument/documentSymbol', { textDocument: { uri } }, LSP_TIMEOUT);
+          await lsp.request('textDocument/definition', pos, LSP_TIMEOUT);
+          await lsp.request('textDocument/references', { ...pos, context: { includeDeclaration: true } }, LSP_TIMEOUT);
+          await lsp.request('textDocument/codeLens', { textDocument: { uri } }, LSP_TIMEOUT);
           if (lspExit) throw new Error(lspExit);
         }
       } catch (e) {

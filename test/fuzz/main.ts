@@ -1,6 +1,7 @@
 // `npm run fuzz -- --cases N [--seed S] [--no-lsp]`: mutates the fixture corpus and feeds every case through
 // the engine (parse, schema checks, policy checks, route table, source ranges) and through the language server
-// (didChange, completion, hover). Fails on any exception, hang or runaway memory, and saves the failing input.
+// (didChange, completion, hover, outline, definition, references, code lenses). Fails on any exception, hang
+// or runaway memory, and saves the failing input.
 //
 // The supervisor forks itself as a worker and watches it: no progress for HANG_MS is a hang; the worker runs
 // with a capped heap, so runaway memory ends it (reported as such).
