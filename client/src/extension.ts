@@ -119,7 +119,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<EdgePo
     } catch (e) {
       const msg = (e as Error).message;
       output.error(`[routes] ${msg}`);
-      routesProvider.setError(msg);
+      // A request cut off by a crash is not the server's answer: the state change says what happened (crashed, or
+      // a new table after the restart), and must not be overwritten by the connection's own error.
+      if (handle?.state === 'running' && client.isRunning()) routesProvider.setError(msg);
       return false;
     }
   };

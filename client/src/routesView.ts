@@ -95,12 +95,12 @@ export class RoutesTreeProvider implements vscode.TreeDataProvider<ViewNode>, vs
     this.updated.fire(this.model);
   }
 
-  /** Description for the view title: the active filter and how much it shows. */
   /** The message above the view (routesViewMessage). */
   viewMessage(): string | undefined {
     return routesViewMessage(this.table !== undefined, this.errorText);
   }
 
+  /** Description for the view title: the active filter and how much it shows. */
   viewDescription(): string | undefined {
     if (!this.filterText) return undefined;
     const m = this.current;

@@ -16,6 +16,8 @@ const SUITES: Array<() => unknown> = [
   () => require('./diff.test'),
   () => require('./quickfix.test'),
   () => require('./files.test'),
+  // Last: it kills the language server several times.
+  () => require('./serverCrash.test'),
 ];
 
 /** The runner's "untrusted" phase (a folder in restricted mode) runs only these. */
