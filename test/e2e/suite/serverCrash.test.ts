@@ -2,27 +2,23 @@
 // crashes the client gives up, the Routes view keeps its last table and says so, and "Restart Language Server"
 // recovers. Runs last (it leaves a fresh server behind).
 import * as assert from 'assert';
-import { execFileSync } from 'child_process';
 import * as vscode from 'vscode';
 import { api, until } from './helpers';
 
-/** The process id of our language server: a child of this extension host running dist/server.js. */
-function serverPid(): number | undefined {
-  const out = execFileSync('ps', ['-eo', 'pid=,ppid=,args='], { encoding: 'utf8' });
-  for (const line of out.split('\n')) {
-    const m = /^\s*(\d+)\s+(\d+)\s+(.*)$/.exec(line);
-    if (m && Number(m[2]) === process.pid && /dist[\\/]server\.js/.test(m[3])) return Number(m[1]);
-  }
-  return undefined;
+type Api = Awaited<ReturnType<typeof api>>;
+
+/** The process id of the language server the client runs now (any platform). */
+function serverPid(a: Api): number | undefined {
+  return a.client?.serverProcess?.pid;
 }
 
 /** Kills the running server and waits until the client reports the state that follows. */
-async function crash(a: Awaited<ReturnType<typeof api>>, expected: 'running' | 'crashed'): Promise<void> {
-  const pid = await until('a running language server', () => a.serverState() === 'running' && serverPid());
+async function crash(a: Api, expected: 'running' | 'crashed'): Promise<void> {
+  const pid = await until('a running language server', () => a.serverState() === 'running' && serverPid(a));
   process.kill(pid, 'SIGKILL');
   await until(`the client to be ${expected} after the crash`, () => {
     if (expected === 'crashed') return a.serverState() === 'crashed';
-    const now = serverPid();
+    const now = serverPid(a);
     return a.serverState() === 'running' && now !== undefined && now !== pid;
   });
 }
@@ -48,7 +44,7 @@ describe('language server crashes', () => {
     assert.strictEqual(a.routesProvider.current.totalGroups, groups, 'the last table is still shown');
 
     await vscode.commands.executeCommand('edgepolicy.restartServer');
-    await until('the restarted server', () => a.serverState() === 'running' && serverPid());
+    await until('the restarted server', () => a.serverState() === 'running' && serverPid(a));
     await a.refreshRoutes();
     assert.strictEqual(a.routesProvider.viewMessage(), undefined, 'the message goes with the next table');
     assert.strictEqual(a.routesProvider.current.totalGroups, groups);
