@@ -82,14 +82,14 @@ function resourceSymbol(r: Resource, range: Range, defaultNamespace: string): Re
 }
 
 /**
- * Symbols for the resources of `doc`, each spanning from its first line to the line before the next one (the last
- * to `end`, a line number).
+ * Symbols for resources that share a document, each spanning from its first line to the line before the next one
+ * (the last to `lastEnd` of its start, else to line `end`).
  */
-function siblings(rs: Resource[], lines: LineIndex, end: number, defaultNamespace: string, endOf?: (r: Resource, start: Position) => number): ResourceSymbol[] {
+function siblings(rs: Resource[], lines: LineIndex, end: number, defaultNamespace: string, lastEnd?: (start: Position) => number): ResourceSymbol[] {
   const starts = rs.map((r) => r.locate([], 'value').start);
   return rs.map((r, i) => {
     const start = starts[i];
-    const last = i + 1 < rs.length ? Math.max(start.line, starts[i + 1].line - 1) : endOf ? endOf(r, start) : end;
+    const last = i + 1 < rs.length ? Math.max(start.line, starts[i + 1].line - 1) : lastEnd ? lastEnd(start) : end;
     const range = contentRange(lines, start.line, last) ?? { start, end: start };
     return resourceSymbol(r, union({ start, end: start }, range), defaultNamespace);
   });
@@ -107,7 +107,7 @@ export function documentSymbols(file: ParsedFile, defaultNamespace = 'default'):
     const owner = doc.resources[0].origin.annotation;
     if (owner) {
       // Annotation documents end where the annotation's block does (its lines are indented at least as far).
-      const children = siblings(doc.resources, lines, docRange.end.line, defaultNamespace, (_r, start) =>
+      const children = siblings(doc.resources, lines, docRange.end.line, defaultNamespace, (start) =>
         blockEnd(lines, start.line, start.character, docRange.end.line),
       );
       const range = children.reduce((acc, c) => union(acc, c.range), docRange);
@@ -116,7 +116,7 @@ export function documentSymbols(file: ParsedFile, defaultNamespace = 'default'):
         kind: owner.ownerKind,
         detail: `${owner.ownerKind} · ${owner.ownerNamespace ?? defaultNamespace} · getambassador.io/config`,
         range,
-        selectionRange: { start: docRange.start, end: { line: docRange.start.line, character: lines.lineText(docRange.start.line).length } },
+        selectionRange: nameLine(lines, doc, owner.ownerName),
         children,
       });
     } else if (doc.resources.length === 1) {
