@@ -3,7 +3,7 @@
 // reference (a TLSContext, resolver or Secret name; a Mapping's host to the Hosts its route group attaches to),
 // and "find references" back (who names a TLSContext, resolver or Secret; the Mappings a Host serves; the other
 // members of a Mapping's route group). Pure: the language server maps these to LSP types.
-import type { Location, Position, Range, Resource, RouteTable } from './model';
+import type { Location, Position, Range, Resource, RouteGroup, RouteTable } from './model';
 import { isRecord } from './model';
 import { LineIndex } from './locate';
 import type { ParsedDocument, ParsedFile } from './parse';
@@ -285,29 +285,24 @@ export function definitionAt(file: ParsedFile, position: Position, index: Naviga
   return [];
 }
 
+/** The route groups Mapping `r` is a member of (one, unless the workspace defines it twice). */
+function groupsOf(r: Resource, index: NavigationIndex): RouteGroup[] {
+  const ns = r.namespace ?? index.defaultNamespace;
+  return index.routes().groups.filter((g) => g.members.some((m) => m.name === r.name && m.namespace === ns && m.location.uri === r.origin.uri));
+}
+
 /** The Hosts the route group of Mapping `r` attaches to. */
 function attachedHosts(r: Resource, index: NavigationIndex): Location[] {
-  const table = index.routes();
-  const ns = r.namespace ?? index.defaultNamespace;
-  const names = new Set<string>();
-  for (const g of table.groups) {
-    if (g.members.some((m) => m.name === r.name && m.namespace === ns && m.location.uri === r.origin.uri)) for (const h of g.hosts) names.add(h);
-  }
-  return table.hosts.filter((h) => names.has(`${h.namespace}/${h.name}`)).map((h) => h.location);
+  const names = new Set(groupsOf(r, index).flatMap((g) => g.hosts));
+  return index.routes().hosts.filter((h) => names.has(`${h.namespace}/${h.name}`)).map((h) => h.location);
 }
 
 // ---------------------------------------------------------------------------------------------
 // Find references
 
-/** The Mappings whose route groups share a group with Mapping `r` (its own name included), by route group. */
+/** The members of Mapping `r`'s route group (its own name included). */
 function groupMembers(r: Resource, index: NavigationIndex): Location[] {
-  const ns = r.namespace ?? index.defaultNamespace;
-  const out: Location[] = [];
-  for (const g of index.routes().groups) {
-    if (!g.members.some((m) => m.name === r.name && m.namespace === ns && m.location.uri === r.origin.uri)) continue;
-    for (const m of g.members) out.push(m.location);
-  }
-  return out;
+  return groupsOf(r, index).flatMap((g) => g.members.map((m) => m.location));
 }
 
 /** The members of every route group attached to Host `r`. */
