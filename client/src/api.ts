@@ -22,6 +22,7 @@ import type { DriftTreeProvider } from './driftView';
 import type { ServerState } from './languageClient';
 import type { RoutesModel } from './routesModel';
 import type { RoutesTreeProvider } from './routesView';
+import type { ViewNode } from './viewNode';
 
 export interface EdgePolicyApi {
   /** Provider of view `edgepolicy.routes`. */
@@ -48,4 +49,6 @@ export interface EdgePolicyApi {
   waitForDrift(predicate: (s: DriftSummary | undefined) => boolean, timeoutMs?: number): Promise<DriftSummary | undefined>;
   /** Re-request the route table now (visible or not). */
   refreshRoutes(): Promise<void>;
+  /** The nodes selected in the Routes view (e.g. by Reveal in Routes View). */
+  routesSelection(): readonly ViewNode[];
 }

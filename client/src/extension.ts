@@ -8,7 +8,7 @@ import { DIFF_SCHEME, driftedCount, driftStatusText } from './driftModel';
 import { DiffDocumentProvider, DriftTreeProvider } from './driftView';
 import { EXAMPLE_YAML } from './example';
 import { createLanguageClient, type ServerHandle, type ServerState } from './languageClient';
-import type { RoutesModel } from './routesModel';
+import { findMemberNode, type RoutesModel } from './routesModel';
 import { RoutesRefresher } from './routesRefresh';
 import { RoutesTreeProvider } from './routesView';
 import { ResumeTracker, statusShows } from './serverStatus';
@@ -51,6 +51,21 @@ async function goToSource(arg: unknown): Promise<void> {
   } catch (e) {
     void vscode.window.showErrorMessage(`Edge Policy: cannot open ${loc.uri}: ${(e as Error).message}`);
   }
+}
+
+/** Resolves once `event` has not fired for `quietMs`. */
+function settled(event: vscode.Event<unknown>, quietMs: number): Promise<void> {
+  return new Promise((resolve) => {
+    let timer = setTimeout(done, quietMs);
+    const sub = event(() => {
+      clearTimeout(timer);
+      timer = setTimeout(done, quietMs);
+    });
+    function done(): void {
+      sub.dispose();
+      resolve();
+    }
+  });
 }
 
 export async function activate(context: vscode.ExtensionContext): Promise<EdgePolicyApi> {
@@ -232,6 +247,47 @@ export async function activate(context: vscode.ExtensionContext): Promise<EdgePo
     const locations = (members ?? []).map((m) => new vscode.Location(vscode.Uri.parse(m.uri), new vscode.Range(pos(m.range.start), pos(m.range.end))));
     return vscode.commands.executeCommand('editor.action.showReferences', vscode.Uri.parse(uri), pos(at), locations);
   });
+  reg('edgepolicy.revealInRoutes', () => revealInRoutes());
+  /** Selects, in the Routes view, the Mapping under the editor's cursor (found with our outline). */
+  const revealInRoutes = async (): Promise<void> => {
+    const editor = vscode.window.activeTextEditor;
+    if (!editor) return;
+    const symbols = (await vscode.commands.executeCommand<vscode.DocumentSymbol[]>('vscode.executeDocumentSymbolProvider', editor.document.uri)) ?? [];
+    const at = editor.selection.active;
+    const mapping = symbols
+      .flatMap((s) => [s, ...s.children])
+      .find((s) => s.children.length === 0 && s.range.contains(at) && /^(TCP)?Mapping · /.test(s.detail));
+    if (!mapping) {
+      void vscode.window.showInformationMessage('Edge Policy: put the cursor in a Mapping to reveal it in the Routes view.');
+      return;
+    }
+    // Shown first: a hidden view rebuilds its tree when it becomes visible, and a reveal during that rebuild would
+    // be resolved against nodes VS Code is about to drop.
+    if (!routesView.visible) await vscode.commands.executeCommand('edgepolicy.routes.focus');
+    await routesRefresh.whenFresh();
+    await settled(routesProvider.onDidUpdate, 300);
+    const uri = editor.document.uri.toString();
+    const line = mapping.selectionRange.start.line;
+    let node = findMemberNode(routesProvider.current.nodes, uri, line);
+    if (!node && routesProvider.filter) {
+      // The filter hides it: show every route again rather than nothing.
+      routesProvider.setFilter('');
+      await settled(routesProvider.onDidUpdate, 300);
+      node = findMemberNode(routesProvider.current.nodes, uri, line);
+    }
+    if (!node) {
+      void vscode.window.showInformationMessage(
+        `Edge Policy: ${mapping.name} is not in the route table (another ambassador_id, a later definition of the same name, or a Mapping that cannot be read).`,
+      );
+      return;
+    }
+    try {
+      await routesView.reveal(node, { select: true, focus: true, expand: true });
+    } catch (e) {
+      output.error(`[routes] could not reveal ${node.label}: ${(e as Error).message}`);
+      void vscode.window.showErrorMessage(`Edge Policy: could not reveal ${node.label} in the Routes view.`);
+    }
+  };
   reg('edgepolicy.openExample', async () => {
     const doc = await vscode.workspace.openTextDocument({ language: 'yaml', content: EXAMPLE_YAML });
     await vscode.window.showTextDocument(doc);
@@ -253,6 +309,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<EdgePo
     waitForDrift: (pred: (s: DriftSummary | undefined) => boolean, timeoutMs = 15000) =>
       waitFor(() => driftProvider.summary, driftProvider.onDidUpdate, pred, timeoutMs, 'drift summary'),
     refreshRoutes: () => routesRefresh.refresh(),
+    routesSelection: () => routesView.selection,
   };
   return api;
 }

@@ -204,6 +204,20 @@ function filterGroup(g: RouteGroup, ts: string[], outer: string): RouteMember[] 
  * The message above the Routes view: why there is no table, or, when a later fetch failed, that the table shown is
  * the last one that could be loaded (the server may have stopped or failed to build a new one).
  */
+/**
+ * The first member node (in tree order) defined at `uri` whose name is on `nameLine` (0-based): where "Reveal in
+ * Routes View" goes. A group attached to several Hosts shows under each; the first is taken.
+ */
+export function findMemberNode(roots: readonly ViewNode[], uri: string, nameLine: number): ViewNode | undefined {
+  const stack = [...roots].reverse();
+  while (stack.length > 0) {
+    const n = stack.pop()!;
+    if (n.kind === 'member' && n.location?.uri === uri && n.location.range.start.line === nameLine) return n;
+    if (n.children) for (let i = n.children.length - 1; i >= 0; i--) stack.push(n.children[i]);
+  }
+  return undefined;
+}
+
 export function routesViewMessage(hasTable: boolean, error: string | undefined): string | undefined {
   if (!error) return undefined;
   return hasTable ? `Could not refresh routes (showing the last table loaded): ${error}` : `Could not load routes: ${error}`;

@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import type { RouteGroup, RouteMember } from '../../server/src/engine/model';
 import type { DriftEntry, RoutesResult } from '../../server/src/lsp/protocol';
-import { buildRoutesModel, driftedResources, groupDescription, memberDescription, routesViewMessage } from '../../client/src/routesModel';
+import { buildRoutesModel, driftedResources, findMemberNode, groupDescription, memberDescription, routesViewMessage } from '../../client/src/routesModel';
 import { tooltipOf, walk, type ViewNode } from '../../client/src/viewNode';
 
 const loc = (file: string, line: number) => ({
@@ -266,5 +266,16 @@ describe('client routes model', () => {
       routesViewMessage(true, 'the language server crashed'),
       'Could not refresh routes (showing the last table loaded): the language server crashed',
     );
+  });
+
+  it('finds the member node of a Mapping by file and name line (Reveal in Routes View), the first of several', () => {
+    const m = buildRoutesModel(table());
+    const orders = findMemberNode(m.nodes, 'file:///ws/orders-b.yaml', 4);
+    assert.equal(orders?.label, 'team-b/orders-b');
+    assert.equal(findMemberNode(m.nodes, 'file:///ws/pg.yaml', 4)?.label, 'data/pg', 'TCP members too');
+    assert.equal(findMemberNode(m.nodes, 'file:///ws/orders-b.yaml', 5), undefined);
+    assert.equal(findMemberNode(m.nodes, 'file:///ws/nowhere.yaml', 4), undefined);
+    // A filter that hides the member: nothing to reveal.
+    assert.equal(findMemberNode(buildRoutesModel(table(), { filter: 'users' }).nodes, 'file:///ws/orders-b.yaml', 4), undefined);
   });
 });

@@ -2,7 +2,7 @@
 import * as assert from 'assert';
 import * as vscode from 'vscode';
 import type { ViewNode } from '../../../client/src/viewNode';
-import { api, span, valueRange, wsUri } from './helpers';
+import { api, span, until, valueRange, wsUri } from './helpers';
 
 describe('routes tree', () => {
   it('shows the example hosts, their route groups, and the accidental split as one group of two', async () => {
@@ -40,6 +40,24 @@ describe('routes tree', () => {
     assert.ok(editor, 'an editor is open');
     assert.strictEqual(editor.document.uri.toString(), wsUri('teams/orders/routes.yaml').toString());
     assert.deepStrictEqual(span(editor.selection), span(valueRange('teams/orders/routes.yaml', 'name', 'orders-api')), 'the name of the orders-api Mapping is selected');
+    await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+  });
+
+  it('Reveal in Routes View selects the Mapping under the cursor, under its Host and group', async () => {
+    const a = await api();
+    const rel = 'teams/catalog/routes.yaml';
+    const editor = await vscode.window.showTextDocument(wsUri(rel));
+    const name = valueRange(rel, 'name', 'catalog-canary');
+    // The cursor anywhere in the Mapping, here on its service line below the name.
+    const at = name.start.translate(5, 0);
+    editor.selection = new vscode.Selection(at, at);
+    await vscode.commands.executeCommand('edgepolicy.revealInRoutes');
+    const selected = await until('a selection in the Routes view', () => a.routesSelection()[0]);
+    assert.strictEqual(selected.label, 'catalog/catalog-canary');
+    assert.strictEqual(selected.location?.range.start.line, name.start.line);
+    const group = a.routesProvider.getParent(selected)!;
+    assert.ok(group.label.startsWith('/products/'), group.label);
+    assert.strictEqual(a.routesProvider.getParent(group)?.label, 'shop.example.com');
     await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
   });
 });

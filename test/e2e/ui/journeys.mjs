@@ -461,6 +461,26 @@ export const journeys = [
     },
   },
   {
+    name: 'routes tree: Reveal in Routes View from the editor selects the Mapping under the cursor',
+    async run({ page, shot, ws }) {
+      await reset(page);
+      await showExplorer(page);
+      await openFile(page, 'teams/catalog/routes.yaml');
+      const name = valueAt(ws, 'teams/catalog/routes.yaml', 'name', 'catalog-canary');
+      await gotoLine(page, name.line + 4, 3); // anywhere in the Mapping: its prefix line
+      await command(page, 'Edge Policy: Reveal in Routes View');
+      const selected = pane(page, 'Routes').locator('.monaco-list-row[aria-selected="true"]').first();
+      await waitForText(selected, /^catalog\/catalog-canary/);
+      // under its group, under its Host
+      const rows = await treeLabels(page, 'Routes');
+      const at = rows.findIndex((r) => r.name === 'catalog/catalog-canary');
+      const group = rows.slice(0, at).reverse().find((r) => r.level === rows[at].level - 1);
+      const host = rows.slice(0, at).reverse().find((r) => r.level === rows[at].level - 2);
+      assert.deepStrictEqual([host?.name, group?.name], ['shop.example.com', '/products/']);
+      await shot('reveal');
+    },
+  },
+  {
     name: 'routes tree: hosts and groups; selecting a route opens its source',
     async run({ page, shot, ws }) {
       await reset(page);
