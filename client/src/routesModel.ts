@@ -2,6 +2,7 @@
 // and their severities are shown as the server sent them (after the folders' severity settings); tooltips are
 // built only when VS Code asks for one (ViewNode.resolveTooltip).
 import type { RouteHost, RouteMember } from '../../server/src/engine/model';
+import { deepEqual } from '../../server/src/engine/model';
 import type { DriftEntry, RoutesResult } from '../../server/src/lsp/protocol';
 import { explainCodes, worstSeverity } from './problems';
 import { md, shortLocation, type IconSpec, type ViewNode } from './viewNode';
@@ -216,6 +217,14 @@ export function findMemberNode(roots: readonly ViewNode[], uri: string, nameLine
     if (n.children) for (let i = n.children.length - 1; i >= 0; i--) stack.push(n.children[i]);
   }
   return undefined;
+}
+
+/**
+ * Whether a fetched table changes nothing the view shows: then the tree is left as it is (a full refresh on every
+ * edit would redraw it, and VS Code mixes up children it is still loading with the new ones).
+ */
+export function sameTable(shown: RoutesResult | undefined, fetched: RoutesResult): boolean {
+  return shown !== undefined && deepEqual(shown, fetched);
 }
 
 export function routesViewMessage(hasTable: boolean, error: string | undefined): string | undefined {

@@ -3,7 +3,7 @@
 // the tree out of date: it is rebuilt when someone looks again, or when the API reads it.
 import * as vscode from 'vscode';
 import type { DriftEntry, RoutesResult } from '../../server/src/lsp/protocol';
-import { buildRoutesModel, routesViewMessage, type RoutesModel } from './routesModel';
+import { buildRoutesModel, routesViewMessage, sameTable, type RoutesModel } from './routesModel';
 import { markdownTooltip, parentIndex, toTreeItem } from './treeItems';
 import type { ViewNode } from './viewNode';
 
@@ -55,6 +55,7 @@ export class RoutesTreeProvider implements vscode.TreeDataProvider<ViewNode>, vs
   }
 
   setTable(table: RoutesResult): void {
+    if (sameTable(this.table, table) && this.errorText === undefined) return;
     this.table = table;
     this.errorText = undefined;
     this.rebuild();

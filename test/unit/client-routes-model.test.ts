@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import type { RouteGroup, RouteMember } from '../../server/src/engine/model';
 import type { DriftEntry, RoutesResult } from '../../server/src/lsp/protocol';
-import { buildRoutesModel, driftedResources, findMemberNode, groupDescription, memberDescription, routesViewMessage } from '../../client/src/routesModel';
+import { buildRoutesModel, driftedResources, findMemberNode, groupDescription, memberDescription, routesViewMessage, sameTable } from '../../client/src/routesModel';
 import { tooltipOf, walk, type ViewNode } from '../../client/src/viewNode';
 
 const loc = (file: string, line: number) => ({
@@ -277,5 +277,16 @@ describe('client routes model', () => {
     assert.equal(findMemberNode(m.nodes, 'file:///ws/nowhere.yaml', 4), undefined);
     // A filter that hides the member: nothing to reveal.
     assert.equal(findMemberNode(buildRoutesModel(table(), { filter: 'users' }).nodes, 'file:///ws/orders-b.yaml', 4), undefined);
+  });
+
+  it('a fetched table equal to the one shown changes nothing (no redraw); any difference does', () => {
+    assert.equal(sameTable(undefined, table()), false, 'the first table is always shown');
+    assert.equal(sameTable(table(), table()), true);
+    const weights = table();
+    weights.groups[0].members[0].weight = 60;
+    assert.equal(sameTable(table(), weights), false);
+    const severities = table() as RoutesResult;
+    severities.groups[0].severities = { EP200: 'error' };
+    assert.equal(sameTable(table(), severities), false);
   });
 });
