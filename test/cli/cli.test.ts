@@ -213,6 +213,27 @@ describe('edgepolicy CLI (child process; needs dist/cli.js)', function () {
       });
     });
 
+    it('a workspace with errors: GitHub Actions workflow commands, one per finding, with escaped values', () => {
+      const r = edgepolicy(['check', 'errors', '--format', 'github']);
+      assert.equal(r.code, 1, r.stderr);
+      const lines = r.stdout.trimEnd().split('\n');
+      const out = json(edgepolicy(['check', 'errors', '--format', 'json']));
+      // One command per finding, in the JSON order, and the summary line last.
+      assert.equal(lines.length, out.findings.length + 1);
+      assert.match(lines[lines.length - 1]!, /^\d+ errors?, \d+ warnings?, \d+ infos? \(4 files, \d+ resources?\)\.$/);
+      const level = { error: 'error', warning: 'warning', info: 'notice' } as Record<string, string>;
+      out.findings.forEach((f: any, i: number) => {
+        const m = /^::(error|warning|notice) file=([^,]+),line=(\d+),col=(\d+)(?:,endLine=\d+|,endColumn=\d+)?,title=([^:]+)::(.*)$/.exec(lines[i]!);
+        assert.ok(m, `a workflow command: ${lines[i]}`);
+        assert.deepEqual([m[1], m[2], Number(m[3]), Number(m[4]), m[5]], [level[f.severity], f.file, f.line, f.column, `${f.code} (edgepolicy)`]);
+        // No raw line break, and % written as %25: GitHub decodes the message back to the finding's text.
+        const decoded = m[6]!.replace(/%0A/g, '\n').replace(/%0D/g, '\r').replace(/%25/g, '%');
+        assert.ok(decoded.startsWith(f.message), `${f.code}: ${decoded.slice(0, 120)}`);
+        for (const rel of f.related) assert.ok(decoded.includes(`\n${rel.file}:${rel.line}: ${rel.message}`), `${f.code} names ${rel.file}:${rel.line}`);
+      });
+      assert.ok(lines.some((l) => l.startsWith('::warning ') && l.includes('title=EP200 (edgepolicy)')), 'the collision is a warning annotation');
+    });
+
     it('a workspace with warnings only: exit 0, or 1 with --fail-on warning', () => {
       const r = edgepolicy(['check', 'warnings', '--format', 'json']);
       assert.equal(r.code, 0);

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { formatText, toJson, toSarif, failsAt, cliSeverity } from '../../server/src/cli/check-format';
+import { formatText, formatGithub, toJson, toSarif, failsAt, cliSeverity } from '../../server/src/cli/check-format';
 import { routesToJson, formatRoutesText, groupUrl } from '../../server/src/cli/routes-format';
 import { RULES, ruleFor } from '../../server/src/engine/codes';
 import { displayPath, relativeUriReference } from '../../server/src/cli/paths';
@@ -43,6 +43,25 @@ describe('cli formats: check', () => {
       '',
       '1 error, 1 warning, 1 info (2 files, 5 resources).',
     ]);
+  });
+
+  it('prints GitHub Actions workflow commands: level per severity, positions, related lines, summary', () => {
+    const lines = formatGithub(report(sample())).trimEnd().split('\n');
+    assert.deepEqual(lines, [
+      `::error file=routes/a.yaml,line=3,col=1,endColumn=${range(2, 0).end.character + 1},title=EP001 (edgepolicy)::bad indentation`,
+      `::warning file=routes/a.yaml,line=10,col=5,endColumn=${range(9, 4).end.character + 1},title=EP200 (edgepolicy)::Mappings a and b share /api/%0Aroutes/b.yaml:2: other member b`,
+      `::notice file=routes/b.yaml,line=5,col=3,endColumn=${range(4, 2).end.character + 1},title=EP221 (edgepolicy)::TLSContext "tls" is not defined`,
+      '1 error, 1 warning, 1 info (2 files, 5 resources).',
+    ]);
+  });
+
+  it('escapes GitHub workflow command values: % and line breaks in messages, also : and , in properties', () => {
+    const f = finding(CWD, 'odd, name: here.yaml', 'EP100', 'error', 0, 0, '100% wrong\r\nsecond line');
+    f.range = { start: { line: 0, character: 0 }, end: { line: 2, character: 3 } };
+    assert.equal(
+      formatGithub(report([f])).split('\n')[0],
+      '::error file=odd%2C name%3A here.yaml,line=1,col=1,endLine=3,title=EP100 (edgepolicy)::100%25 wrong%0D%0Asecond line',
+    );
   });
 
   it('says so when there is nothing to report', () => {
@@ -277,7 +296,7 @@ describe('cli arguments', () => {
       [['--frob'], /unknown option --frob/],
       [['check', '--bogus'], /unknown option --bogus/],
       [['check', '--format'], /option --format needs a value/],
-      [['check', '--format', 'xml'], /invalid value 'xml' for --format \(expected text, json, sarif\)/],
+      [['check', '--format', 'xml'], /invalid value 'xml' for --format \(expected text, json, sarif, github\)/],
       [['check', '--fail-on', 'info'], /invalid value 'info' for --fail-on/],
       [['check', '--help=yes'], /option --help takes no value/],
       [['routes', '--format', 'sarif'], /invalid value 'sarif' for --format \(expected text, json\)/],

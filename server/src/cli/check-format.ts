@@ -1,4 +1,4 @@
-// Renders the findings of `edgepolicy check` as text, JSON or SARIF 2.1.0.
+// Renders the findings of `edgepolicy check` as text, JSON, SARIF 2.1.0 or GitHub Actions workflow commands.
 
 import type { Finding, Range, RelatedInfo } from '../engine/model';
 import { compareFindings } from '../engine/model';
@@ -118,6 +118,44 @@ export function toJson(report: CheckReport): JsonCheckOutput {
 
 export function formatJson(report: CheckReport): string {
   return JSON.stringify(toJson(report), null, 2) + '\n';
+}
+
+// ---- GitHub Actions: one `::error` / `::warning` / `::notice` workflow command per finding, which GitHub shows as
+// an annotation on the line in the pull request's changed files. Paths are relative to the current folder: run the
+// check from the repository root.
+
+/** Escapes a workflow command's message: `%`, CR and LF are percent-encoded. */
+function githubData(text: string): string {
+  return text.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
+}
+
+/** Escapes a workflow command's property value: as the message, plus `:` and `,`. */
+function githubProperty(text: string): string {
+  return githubData(text).replace(/:/g, '%3A').replace(/,/g, '%2C');
+}
+
+function githubCommand(sev: CliSeverity): 'error' | 'warning' | 'notice' {
+  return sev === 'info' ? 'notice' : sev;
+}
+
+export function formatGithub(report: CheckReport): string {
+  const out: string[] = [];
+  for (const f of sortFindings(report.findings, report.cwd)) {
+    const { start, end } = f.range;
+    const props = [
+      `file=${githubProperty(displayPath(f.uri, report.cwd))}`,
+      `line=${start.line + 1}`,
+      `col=${start.character + 1}`,
+    ];
+    // GitHub takes an end column only on a one-line range.
+    if (end.line > start.line) props.push(`endLine=${end.line + 1}`);
+    else if (end.line === start.line && end.character > start.character) props.push(`endColumn=${end.character + 1}`);
+    props.push(`title=${githubProperty(`${f.code} (edgepolicy)`)}`);
+    const related = (f.related ?? []).map((r) => `\n${displayPath(r.uri, report.cwd)}:${r.range.start.line + 1}: ${r.message}`).join('');
+    out.push(`::${githubCommand(cliSeverity(f))} ${props.join(',')}::${githubData(f.message + related)}`);
+  }
+  out.push(summaryLine(summarize(report)));
+  return out.join('\n') + '\n';
 }
 
 // ---- SARIF 2.1.0

@@ -3,7 +3,7 @@
 import { applySeverity, isDiagnosticCode, isSeverityLevel, SEVERITY_LEVELS, type SeverityLevel } from '../engine/config';
 import type { Finding, RouteTable } from '../engine/model';
 import { oneOf, parseCommandArgs } from './args';
-import { failsAt, formatJson, formatSarif, formatText } from './check-format';
+import { failsAt, formatGithub, formatJson, formatSarif, formatText } from './check-format';
 import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, UsageError, type CliIo } from './io';
 import { formatRoutesJson, formatRoutesText } from './routes-format';
 
@@ -50,7 +50,10 @@ folders (default: the current folder) as one workspace: YAML syntax, schemas,
 route collisions, duplicates, references and regexes.
 
 Options:
-  -f, --format <text|json|sarif>  output format (default: text)
+  -f, --format <text|json|sarif|github>
+                                  output format (default: text); github prints
+                                  GitHub Actions annotations (run from the
+                                  repository root)
       --fail-on <error|warning>   lowest severity that makes the exit code 1
                                   (default: error)
       --exclude <glob>            skip files and folders matching the glob
@@ -104,7 +107,7 @@ export async function runCheck(argv: string[], io: CliIo, load: Loader, toolVers
     io.stdout(CHECK_HELP);
     return EXIT_OK;
   }
-  const format = oneOf('check', 'format', values.format, ['text', 'json', 'sarif'] as const, 'text');
+  const format = oneOf('check', 'format', values.format, ['text', 'json', 'sarif', 'github'] as const, 'text');
   const failOn = oneOf('check', 'fail-on', values['fail-on'], ['error', 'warning'] as const, 'error');
   const exclude = (values.exclude as string[] | undefined) ?? [];
   const severity = parseSeverityOptions((values.severity as string[] | undefined) ?? []);
@@ -113,6 +116,7 @@ export async function runCheck(argv: string[], io: CliIo, load: Loader, toolVers
   const report = { findings, files: ws.files, resources: ws.resources, cwd: io.cwd };
   if (format === 'json') io.stdout(formatJson(report));
   else if (format === 'sarif') io.stdout(formatSarif(report, toolVersion));
+  else if (format === 'github') io.stdout(formatGithub(report));
   else io.stdout(formatText(report));
   if (engineFailure(ws, io)) return EXIT_USAGE;
   return failsAt(findings, failOn) ? EXIT_FINDINGS : EXIT_OK;
