@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const from = path.join(repo, 'test/e2e/out/screenshots');
 const to = path.join(repo, 'docs/screenshots');
-const shown = ['diagnostics', 'completion', 'hover', 'routes', 'drift', 'diff-editor'];
+const shown = ['diagnostics', 'completion', 'hover', 'routes', 'reveal', 'drift', 'diff-editor'];
 fs.mkdirSync(to, { recursive: true });
 let copied = 0;
 for (const name of shown) {
