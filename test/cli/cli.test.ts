@@ -113,6 +113,18 @@ describe('edgepolicy CLI (child process; needs dist/cli.js)', function () {
       assert.match(res.stderr, /npm run build/);
     });
 
+    it('check, routes and help do not load the cluster code (HTTPS, TLS); diff does', () => {
+      const loaded = (args: string[]): string => {
+        const res = spawnSync(process.execPath, ['-r', path.join(__dirname, 'loaded-modules.cjs'), BIN, ...args], { cwd: FIXTURES, encoding: 'utf8', timeout: 60_000 });
+        return /\[loaded-modules\] (.*)/.exec(res.stderr)?.[1] ?? `no report (exit ${res.status}): ${res.stderr}`;
+      };
+      assert.equal(loaded(['check', 'clean']), 'none');
+      assert.equal(loaded(['routes', 'clean']), 'none');
+      assert.equal(loaded(['help', 'diff']), 'none');
+      // diff itself (here failing fast on a kubeconfig that does not exist) brings them in.
+      assert.equal(loaded(['diff', 'clean', '--kubeconfig', path.join(tmp, 'missing-kubeconfig')]), 'https,tls');
+    });
+
     it('is executable with a node shebang', () => {
       assert.match(fs.readFileSync(BIN, 'utf8'), /^#!\/usr\/bin\/env node\n/);
       if (process.platform !== 'win32') assert.ok(fs.statSync(BIN).mode & 0o111, 'bin/edgepolicy is not executable');

@@ -2,7 +2,8 @@
 
 import { version as packageVersion } from '../../../package.json';
 import { CHECK_HELP, ROUTES_HELP, runCheck, runRoutes, type Loader } from './commands';
-import { DIFF_HELP, runDiff, type DesiredLoader } from './diff';
+import { DIFF_HELP } from './diff-help';
+import type { DesiredLoader } from './diff';
 import { EXIT_OK, EXIT_USAGE, UsageError, processIo, type CliIo } from './io';
 import { installBuiltValidators } from '../node/validators';
 
@@ -80,8 +81,12 @@ async function dispatch(argv: string[], io: CliIo, deps: RunDeps): Promise<numbe
       return runCheck(rest, io, load, VERSION);
     case 'routes':
       return runRoutes(rest, io, load);
-    case 'diff':
+    case 'diff': {
+      // Loaded on use: the cluster code (Kubernetes client, HTTPS) costs every other command's start-up otherwise.
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- a synchronous, bundled, on-use load
+      const { runDiff } = require('./diff') as typeof import('./diff');
       return runDiff(rest, io, { load: deps.loadDesired });
+    }
     default:
       if (first.startsWith('-')) {
         throw new UsageError(`unknown option ${first}`, 'run `edgepolicy --help` for usage');
