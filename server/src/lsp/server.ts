@@ -1,7 +1,8 @@
 // The edgepolicy language server: feeds open documents and workspace files to the engine's Workspace, publishes
 // its findings (for every file, open or not), and serves completion/hover (YamlAssist), quick fixes, the outline,
 // workspace symbols, go to definition and find references (engine/navigate.ts), route-group code lenses
-// (engine/lenses.ts), and the custom edgepolicy/* messages. All analysis lives in the engine; this file only wires LSP to it.
+// (engine/lenses.ts), and the custom edgepolicy/* messages. All analysis lives in the engine; this file only wires
+// LSP to it.
 import { promises as fsp } from 'fs';
 import {
   CodeAction,
@@ -37,11 +38,11 @@ import { isExcluded, isYamlPath } from './exclude';
 import { readTextFile } from '../node/scan';
 import { scanWorkspaceFolders, type ScannedFolders } from './files';
 import { FolderSettings, type ClientSettings } from './folderSettings';
-import { RoutesChangedNotification, RoutesRequest } from './protocol';
+import { RoutesChangedNotification, RoutesRequest, SHOW_ROUTE_GROUP_COMMAND } from './protocol';
 import { definitionAt, documentSymbols, referencesAt, secretDefinitions, workspaceSymbols, type NavigationIndex } from '../engine/navigate';
 import { toDocumentSymbol, toWorkspaceSymbol } from './symbols';
 import { routeGroupLenses } from '../engine/lenses';
-import { SHOW_ROUTE_GROUP_COMMAND } from './protocol';
+import type { Location as EngineLocation } from '../engine/model';
 
 /**
  * Delay between a keystroke and re-analysis. An edit is analysed at once (after the messages already received,
@@ -62,6 +63,11 @@ async function isDirectory(p: string): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+/** Locations as plain `{ uri, range }` (a route member's location is a lazy object that locates its range when read). */
+function plainLocations(list: EngineLocation[]): Location[] {
+  return list.map((l) => ({ uri: l.uri, range: l.range }));
 }
 
 function toUri(p: string): string {
@@ -131,13 +137,13 @@ export class EdgepolicyServer {
     c.onDefinition((p) => this.guardAsync<Location[]>('definition', async () => {
       this.flush();
       const parsed = this.workspace.parsed(p.textDocument.uri);
-      return parsed ? definitionAt(parsed, p.position, this.navigationIndex()).map((l) => ({ uri: l.uri, range: l.range })) : [];
+      return parsed ? plainLocations(definitionAt(parsed, p.position, this.navigationIndex())) : [];
     }, []));
     c.onReferences((p) => this.guardAsync<Location[]>('references', async () => {
       this.flush();
       const parsed = this.workspace.parsed(p.textDocument.uri);
       if (!parsed) return [];
-      return referencesAt(parsed, p.position, this.navigationIndex(), p.context.includeDeclaration).map((l) => ({ uri: l.uri, range: l.range }));
+      return plainLocations(referencesAt(parsed, p.position, this.navigationIndex(), p.context.includeDeclaration));
     }, []));
     c.onCodeLens((p) => this.guardAsync<CodeLens[]>('codeLens', async () => {
       await this.firstIndex;
