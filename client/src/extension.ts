@@ -247,13 +247,13 @@ export async function activate(context: vscode.ExtensionContext): Promise<EdgePo
     const locations = (members ?? []).map((m) => new vscode.Location(vscode.Uri.parse(m.uri), new vscode.Range(pos(m.range.start), pos(m.range.end))));
     return vscode.commands.executeCommand('editor.action.showReferences', vscode.Uri.parse(uri), pos(at), locations);
   });
-  reg('edgepolicy.revealInRoutes', () => revealInRoutes());
   /** Selects, in the Routes view, the Mapping under the editor's cursor (found with our outline). */
   const revealInRoutes = async (): Promise<void> => {
     const editor = vscode.window.activeTextEditor;
     if (!editor) return;
     const symbols = (await vscode.commands.executeCommand<vscode.DocumentSymbol[]>('vscode.executeDocumentSymbolProvider', editor.document.uri)) ?? [];
     const at = editor.selection.active;
+    // Our symbols' detail starts with the kind (engine/navigate.ts resourceSymbol): `Mapping · namespace · ...`.
     const mapping = symbols
       .flatMap((s) => [s, ...s.children])
       .find((s) => s.children.length === 0 && s.range.contains(at) && /^(TCP)?Mapping · /.test(s.detail));
@@ -288,6 +288,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<EdgePo
       void vscode.window.showErrorMessage(`Edge Policy: could not reveal ${node.label} in the Routes view.`);
     }
   };
+  reg('edgepolicy.revealInRoutes', () => revealInRoutes());
   reg('edgepolicy.openExample', async () => {
     const doc = await vscode.workspace.openTextDocument({ language: 'yaml', content: EXAMPLE_YAML });
     await vscode.window.showTextDocument(doc);
