@@ -186,6 +186,11 @@ export interface Resource {
   locate(path: JsonPath, part?: 'key' | 'value'): Range;
 }
 
+/** Whether position `a` comes strictly before `b` (line, then character). */
+export function positionBefore(a: Position, b: Position): boolean {
+  return a.line < b.line || (a.line === b.line && a.character < b.character);
+}
+
 /** The range at the very start of a file (when nothing better is known). */
 export function emptyRange(): Range {
   return { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };

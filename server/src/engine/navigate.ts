@@ -4,7 +4,7 @@
 // and "find references" back (who names a TLSContext, resolver or Secret; the Mappings a Host serves; the other
 // members of a Mapping's route group). Pure: the language server maps these to LSP types.
 import type { Location, Position, Range, Resource, RouteGroup, RouteTable } from './model';
-import { isRecord } from './model';
+import { isRecord, positionBefore } from './model';
 import { LineIndex } from './locate';
 import type { ParsedDocument, ParsedFile } from './parse';
 import { RESOLVER_KINDS, specOf } from './routes';
@@ -26,17 +26,13 @@ export interface ResourceSymbol {
 
 const NO_NAME = '(no name)';
 
-function before(a: Position, b: Position): boolean {
-  return a.line < b.line || (a.line === b.line && a.character < b.character);
-}
-
 /** The smallest range holding both. */
 function union(a: Range, b: Range): Range {
-  return { start: before(b.start, a.start) ? b.start : a.start, end: before(a.end, b.end) ? b.end : a.end };
+  return { start: positionBefore(b.start, a.start) ? b.start : a.start, end: positionBefore(a.end, b.end) ? b.end : a.end };
 }
 
 function contains(r: Range, p: Position): boolean {
-  return !before(p, r.start) && !before(r.end, p);
+  return !positionBefore(p, r.start) && !positionBefore(r.end, p);
 }
 
 /** From the first line with content to the end of the last one, of lines [from, to] (to included). */

@@ -13,6 +13,7 @@ import {
 import { DEFAULT_SEVERITY } from '../engine/codes';
 import type { SeverityLevel } from '../engine/config';
 import type { Finding, RouteMember, RouteTable, Severity } from '../engine/model';
+import { positionBefore } from '../engine/model';
 import type { EffectiveProblems, RoutesResult } from './protocol';
 
 export const SOURCE = 'edgepolicy';
@@ -73,8 +74,7 @@ export function toDiagnostics(findings: readonly Finding[], overrides: SeverityO
 }
 
 function overlaps(a: Range, b: Range): boolean {
-  const before = (p: Range['start'], q: Range['start']) => p.line < q.line || (p.line === q.line && p.character < q.character);
-  return !before(a.end, b.start) && !before(b.end, a.start);
+  return !positionBefore(a.end, b.start) && !positionBefore(b.end, a.start);
 }
 
 /** Quick fixes for the findings of one file that touch `range`. */

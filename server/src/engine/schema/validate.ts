@@ -9,7 +9,7 @@
 // of the offending key (unknown field), value (type, enum, limits) or parent key (missing field).
 
 import type { ErrorObject } from 'ajv';
-import { AMBASSADOR_GROUP, AMBASSADOR_KINDS, compareFindings, emptyRange, versionsOf } from '../model';
+import { AMBASSADOR_GROUP, AMBASSADOR_KINDS, compareFindings, emptyRange, positionBefore, versionsOf } from '../model';
 import type { Finding, JsonPath, QuickFix, Range, Resource, Severity } from '../model';
 import { quickValidatorFor, schemaFor, validatorFor } from './registry';
 import type { SchemaNode } from './registry';
@@ -680,11 +680,7 @@ function show(v: unknown): string {
 function kindLine(r: Resource): Range {
   const k = safeLocate(r, ['kind'], 'key');
   const v = safeLocate(r, ['kind'], 'value');
-  return before(v.end, k.start) ? k : { start: k.start, end: v.end };
-}
-
-function before(a: Range['start'], b: Range['start']): boolean {
-  return a.line < b.line || (a.line === b.line && a.character < b.character);
+  return positionBefore(v.end, k.start) ? k : { start: k.start, end: v.end };
 }
 
 function safeLocate(r: Resource, path: JsonPath, part?: 'key' | 'value'): Range {
