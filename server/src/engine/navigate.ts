@@ -8,7 +8,7 @@ import { isRecord, positionBefore } from './model';
 import { LineIndex } from './locate';
 import type { ParsedDocument, ParsedFile } from './parse';
 import { RESOLVER_KINDS, specOf } from './routes';
-import { collectReferences, secretCandidates } from './checks/references';
+import { collectReferences, definedNames, implicitTlsContext, referencedNames } from './checks/references';
 
 export interface ResourceSymbol {
   /** metadata.name (`(no name)` when it has none). */
@@ -254,22 +254,11 @@ export function definitionAt(file: ParsedFile, position: Position, index: Naviga
   for (const r of doc.resources) {
     for (const ref of collectReferences([r], index.defaultNamespace)) {
       if (!contains(r.locate(ref.path, 'value'), position)) continue;
+      const wanted = new Set(referencedNames(ref));
       if (ref.target === 'Secret') {
-        const wanted = new Set(secretCandidates(ref));
         return index.secrets().filter((s) => wanted.has(`${s.namespace ?? index.defaultNamespace}/${s.name}`)).map((s) => s.location);
       }
-      if (ref.target === 'resolver') {
-        return index.resources.filter((x) => RESOLVER_KINDS.includes(x.kind) && x.name === ref.name).map(nameLocation);
-      }
-      // TLSContext: by name (a `name.namespace` suffix is allowed), or the implicit `<host>-context` of a Host.
-      const bare = ref.name.split('.')[0];
-      return index.resources
-        .filter(
-          (x) =>
-            (x.kind === 'TLSContext' && (x.name === ref.name || x.name === bare)) ||
-            (x.kind === 'Host' && isRecord(specOf(x).tlsSecret) && `${x.name}-context` === ref.name),
-        )
-        .map(nameLocation);
+      return index.resources.filter((x) => definedNames(x, ref.target).some((n) => wanted.has(n))).map(nameLocation);
     }
     if (r.kind === 'Mapping') {
       for (const field of ['hostname', 'host']) {
@@ -315,11 +304,8 @@ function referencesTo(target: 'TLSContext' | 'resolver' | 'Secret', name: string
   const out: Location[] = [];
   for (const ref of collectReferences(index.resources, index.defaultNamespace)) {
     if (ref.target !== target) continue;
-    const hit =
-      target === 'Secret'
-        ? secretCandidates(ref).includes(`${namespace ?? index.defaultNamespace}/${name}`)
-        : ref.name === name || (target === 'TLSContext' && ref.name.split('.')[0] === name);
-    if (hit) out.push({ uri: ref.from.origin.uri, range: ref.from.locate(ref.path, 'value') });
+    const key = target === 'Secret' ? `${namespace ?? index.defaultNamespace}/${name}` : name;
+    if (referencedNames(ref).includes(key)) out.push({ uri: ref.from.origin.uri, range: ref.from.locate(ref.path, 'value') });
   }
   return out;
 }
@@ -346,7 +332,8 @@ export function referencesAt(file: ParsedFile, position: Position, index: Naviga
   else if (RESOLVER_KINDS.includes(r.kind)) found = referencesTo('resolver', r.name, undefined, index);
   else if (r.kind === 'Host') {
     found = servedBy(r, index);
-    if (isRecord(specOf(r).tlsSecret)) found = [...referencesTo('TLSContext', `${r.name}-context`, undefined, index), ...found];
+    const implicit = implicitTlsContext(r);
+    if (implicit) found = [...referencesTo('TLSContext', implicit, undefined, index), ...found];
   } else if (r.kind === 'Mapping') found = groupMembers(r, index).filter((l) => !sameLocation(l, own));
   else found = [];
   return declaration ? [own, ...found] : found;

@@ -34,11 +34,38 @@ export function checkReferences(ctx: CheckContext): void {
   checkReferencesOf(ctx, ctx.model.active, knownNames(ctx.model.active, ctx.opts, ctx.model.defaultNamespace));
 }
 
+/** The TLSContext a Host with a tlsSecret brings with it, `<host>-context` (undefined for anything else). */
+export function implicitTlsContext(r: Resource): string | undefined {
+  return r.kind === 'Host' && isRecord(specOf(r).tlsSecret) ? `${r.name}-context` : undefined;
+}
+
+/**
+ * The names `r` defines for references to `target`: a TLSContext its name, a Host its implicit TLSContext, a
+ * resolver its name (Secrets are not resources; see secretCandidates).
+ */
+export function definedNames(r: Resource, target: Reference['target']): string[] {
+  if (target === 'TLSContext') {
+    if (r.kind === 'TLSContext') return [r.name];
+    const implicit = implicitTlsContext(r);
+    return implicit ? [implicit] : [];
+  }
+  return target === 'resolver' && RESOLVER_KINDS.includes(r.kind) ? [r.name] : [];
+}
+
+/**
+ * The names under which the target of `ref` may be defined: the `namespace/name` forms of a Secret
+ * (secretCandidates), a TLSContext's name with and without a `.namespace` suffix, a resolver's name.
+ */
+export function referencedNames(ref: Reference): string[] {
+  if (ref.target === 'Secret') return secretCandidates(ref);
+  if (ref.target === 'TLSContext' && ref.name.includes('.')) return [ref.name, ref.name.split('.')[0]];
+  return [ref.name];
+}
+
 /** The names defined by `active` (the active resources, by kind) and the Secrets of the options. */
 export function knownNames(active: readonly Resource[], opts: CheckOptions, defaultNamespace: string): KnownNames {
-  const tlsContexts = new Set(ofKind(active, 'TLSContext').map((r) => r.name));
-  // A Host with a tlsSecret gets an implicit TLSContext named `<host>-context`.
-  for (const r of ofKind(active, 'Host')) if (isRecord(specOf(r).tlsSecret)) tlsContexts.add(`${r.name}-context`);
+  const tlsContexts = new Set<string>();
+  for (const kind of ['TLSContext', 'Host']) for (const r of ofKind(active, kind)) for (const n of definedNames(r, 'TLSContext')) tlsContexts.add(n);
   const resolvers = new Set(BUILTIN_RESOLVERS);
   for (const kind of RESOLVER_KINDS) for (const r of ofKind(active, kind)) resolvers.add(r.name);
   const secrets = new Set((opts.secrets ?? []).map((s) => `${s.namespace ?? defaultNamespace}/${s.name}`));
@@ -49,7 +76,7 @@ export function knownNames(active: readonly Resource[], opts: CheckOptions, defa
 export function checkReferencesOf(ctx: CheckContext, subjects: Iterable<Resource>, known: KnownNames): void {
   for (const ref of collectReferences(subjects, ctx.model.defaultNamespace)) {
     if (ref.target === 'Secret') {
-      const candidates = secretCandidates(ref);
+      const candidates = referencedNames(ref);
       if (candidates.some((c) => known.secrets.has(c))) continue;
       ctx.report({
         code: 'EP221',
@@ -63,8 +90,7 @@ export function checkReferencesOf(ctx: CheckContext, subjects: Iterable<Resource
       continue;
     }
     const names = ref.target === 'TLSContext' ? known.tlsContexts : known.resolvers;
-    // TLSContext references may carry a namespace suffix (`name.namespace`).
-    if (names.has(ref.name) || (ref.target === 'TLSContext' && names.has(ref.name.split('.')[0]))) continue;
+    if (referencedNames(ref).some((n) => names.has(n))) continue;
     const hint = suggest(ref.name, names, 1);
     const consequence =
       ref.target === 'TLSContext'
@@ -135,7 +161,7 @@ export function collectReferences(subjects: Iterable<Resource>, ns: string): Ref
 }
 
 /** `namespace/name` forms under which the Secret could exist (the first is the one Emissary looks up). */
-export function secretCandidates(ref: Reference): string[] {
+function secretCandidates(ref: Reference): string[] {
   const out = [`${ref.namespace}/${ref.name}`];
   if (ref.from.kind === 'Host' && ref.name.includes('.')) {
     const dot = ref.name.indexOf('.');
