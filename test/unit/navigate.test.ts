@@ -180,6 +180,14 @@ spec:
   service: x
   hostname: other.example.com
   tls: missing
+---
+apiVersion: getambassador.io/v3alpha1
+kind: Mapping
+metadata: {name: suffixed}
+spec:
+  prefix: /s/
+  service: s
+  tls: strict.default
 `;
   const SECRET = `apiVersion: v1
 kind: Secret
@@ -222,6 +230,8 @@ type: kubernetes.io/tls
   it("from a Mapping: its resolver, the Host whose tlsSecret makes `<host>-context`, and its host's Hosts", () => {
     assert.deepEqual(from('file:///ws/routes.yaml', 'resolver:', 'endpoints'), ['hosts.yaml:endpoints']);
     assert.deepEqual(from('file:///ws/routes.yaml', 'tls:', 'shop-context'), ['hosts.yaml:shop']);
+    // A TLSContext named with a `.namespace` suffix, as EP221 accepts it.
+    assert.deepEqual(from('file:///ws/routes.yaml', 'tls: strict', 'strict'), ['hosts.yaml:strict']);
     assert.deepEqual(from('file:///ws/routes.yaml', 'hostname:', 'shop.example.com'), ['hosts.yaml:shop']);
   });
 
