@@ -146,4 +146,20 @@ describe('language server: outline, workspace symbols, go to definition, find re
     assert.deepStrictEqual(members.map((m) => `${path.basename(m.uri)}:${m.range.start.line}`), ['canary.yaml:3', 'routes.yaml:3']);
     assert.deepStrictEqual(await client.conn.sendRequest('textDocument/codeLens', { textDocument: { uri: uri('hosts.yaml') } }), []);
   });
+
+  it('asks for one code lens refresh per burst of edits, not one per keystroke', async () => {
+    const canary = uri('canary.yaml');
+    const text = fs.readFileSync(path.join(dir, 'canary.yaml'), 'utf8');
+    client.open(canary, text);
+    const before = client.lensRefreshes;
+    // Ten keystrokes 50 ms apart (each analysed on its own), each a new route table.
+    for (let w = 11; w <= 20; w++) {
+      client.change(canary, text.replace('weight: 25', `weight: ${w}`));
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    await client.waitFor('a code lens refresh', () => client.lensRefreshes > before);
+    await new Promise((r) => setTimeout(r, 1000));
+    assert.ok(client.lensRefreshes - before < 5, `${client.lensRefreshes - before} refreshes for 10 edits`);
+    client.close(canary);
+  });
 });

@@ -52,6 +52,8 @@ import type { Location as EngineLocation } from '../engine/model';
  */
 const EDIT_DEBOUNCE_MS = 60;
 const QUICK_ANALYSIS_MS = 20;
+/** Quiet time after the last change of the route table before the client is asked to refresh code lenses. */
+const LENS_REFRESH_MS = 300;
 
 function errorText(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
@@ -107,6 +109,7 @@ export class EdgepolicyServer {
     c.onInitialized(() => void this.initialized().catch((e) => this.log(`start-up failed: ${errorText(e)}`)).finally(() => this.firstIndexDone()));
     c.onShutdown(async () => {
       if (this.timer) clearTimeout(this.timer);
+      if (this.lensTimer) clearTimeout(this.lensTimer);
       await this.diff?.dispose().catch(() => undefined);
     });
 
@@ -673,8 +676,23 @@ export class EdgepolicyServer {
       for (const cb of this.workspaceListeners) this.guard('workspace listener', () => cb(force ? undefined : changedFiles));
     }
     void this.connection.sendNotification(RoutesChangedNotification).catch(() => undefined);
-    // Route-group lenses of every open file may have changed with the route table (an edit elsewhere).
-    if (this.canRefreshLenses) void this.connection.sendRequest(CodeLensRefreshRequest.type).catch(() => undefined);
+    this.scheduleLensRefresh();
+  }
+
+  private lensTimer: NodeJS.Timeout | undefined;
+
+  /**
+   * Route-group lenses of every open file may have changed with the route table (an edit elsewhere). A refresh makes
+   * the client ask each visible editor's lenses again, which builds the route table: once per burst of edits, not
+   * per keystroke.
+   */
+  private scheduleLensRefresh(): void {
+    if (!this.canRefreshLenses) return;
+    if (this.lensTimer) clearTimeout(this.lensTimer);
+    this.lensTimer = setTimeout(() => {
+      this.lensTimer = undefined;
+      void this.connection.sendRequest(CodeLensRefreshRequest.type).catch(() => undefined);
+    }, LENS_REFRESH_MS);
   }
 
   private log(message: string): void {
