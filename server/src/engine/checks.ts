@@ -73,20 +73,23 @@ export function secretsInDocuments(values: unknown[]): { name: string; namespace
   const out: { name: string; namespace?: string }[] = [];
   const visit = (v: unknown, depth: number) => {
     if (!isRecord(v) || depth > 2) return;
-    const o = v;
-    if (o.kind === 'List' && Array.isArray(o.items)) {
-      for (const item of o.items) visit(item, depth + 1);
+    if (v.kind === 'List' && Array.isArray(v.items)) {
+      for (const item of v.items) visit(item, depth + 1);
       return;
     }
-    if (o.kind !== 'Secret' || o.apiVersion !== 'v1') return;
-    const meta = o.metadata;
-    if (typeof meta !== 'object' || meta === null) return;
-    const { name, namespace } = meta as Record<string, unknown>;
-    if (typeof name !== 'string' || name === '') return;
-    out.push(typeof namespace === 'string' && namespace !== '' ? { name, namespace } : { name });
+    const secret = secretOf(v);
+    if (secret) out.push(secret);
   };
   for (const v of values) visit(v, 0);
   return out;
+}
+
+/** The name and namespace of a `kind: Secret` (apiVersion v1) object with a name; undefined for anything else. */
+export function secretOf(v: unknown): { name: string; namespace?: string } | undefined {
+  if (!isRecord(v) || v.kind !== 'Secret' || v.apiVersion !== 'v1' || !isRecord(v.metadata)) return undefined;
+  const { name, namespace } = v.metadata;
+  if (typeof name !== 'string' || name === '') return undefined;
+  return typeof namespace === 'string' && namespace !== '' ? { name, namespace } : { name };
 }
 
 /** Deterministic order (compareFindings: file, position, code, message), as a new list. */

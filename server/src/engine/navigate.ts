@@ -9,6 +9,7 @@ import { LineIndex } from './locate';
 import type { ParsedDocument, ParsedFile } from './parse';
 import { RESOLVER_KINDS, specOf } from './routes';
 import { collectReferences, definedNames, implicitTlsContext, referencedNames } from './checks/references';
+import { secretOf } from './checks';
 
 export interface ResourceSymbol {
   /** metadata.name (`(no name)` when it has none). */
@@ -200,15 +201,10 @@ export function secretDefinitions(file: ParsedFile): SecretDefinition[] {
   for (const doc of file.documents) {
     const items = isRecord(doc.value) && doc.value.kind === 'List' && Array.isArray(doc.value.items) ? doc.value.items : [doc.value];
     for (const v of items) {
-      if (!isRecord(v) || v.kind !== 'Secret' || v.apiVersion !== 'v1' || !isRecord(v.metadata)) continue;
-      const { name, namespace } = v.metadata;
-      if (typeof name !== 'string' || name === '') continue;
+      const secret = secretOf(v);
+      if (!secret) continue;
       lines ??= LineIndex.build(file.text);
-      out.push({
-        name,
-        namespace: typeof namespace === 'string' && namespace !== '' ? namespace : undefined,
-        location: { uri: file.uri, range: nameLine(lines, doc, name) },
-      });
+      out.push({ ...secret, location: { uri: file.uri, range: nameLine(lines, doc, secret.name) } });
     }
   }
   return out;
