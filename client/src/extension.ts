@@ -288,7 +288,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<EdgePo
       void vscode.window.showErrorMessage(`Edge Policy: could not reveal ${node.label} in the Routes view.`);
     }
   };
-  reg('edgepolicy.revealInRoutes', () => revealInRoutes());
+  // Fetching a large table takes a moment: the status bar says what is going on.
+  reg('edgepolicy.revealInRoutes', () =>
+    vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'Edge Policy: revealing in the Routes view' }, () => revealInRoutes()),
+  );
   reg('edgepolicy.openExample', async () => {
     const doc = await vscode.workspace.openTextDocument({ language: 'yaml', content: EXAMPLE_YAML });
     await vscode.window.showTextDocument(doc);
